@@ -1,0 +1,62 @@
+"""The immutable state the views draw from.
+
+The controller hands a new :class:`Snapshot` to every view after each change; views never reach
+back into the controller or each other. Arrays in a snapshot are read-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from gmm_gui.model import Mixture
+
+Phase = Literal["start", "E", "M"]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One state of an EM run, as shown on screen.
+
+    Attributes
+    ----------
+    X : array of shape (n_samples, n_features)
+        The data (1 or 2 features), read-only.
+    mixture : Mixture or None
+        The Gaussians currently drawn; ``None`` when the user has not placed any yet.
+    resp : array of shape (n_samples, n_components) or None
+        Responsibilities the points are coloured by; ``None`` draws every point neutral grey.
+    phase : "start", "E" or "M"
+        ``"start"``: the user's starting Gaussians, still editable. ``"E"``: the responsibilities
+        were just recomputed (points recolour). ``"M"``: the Gaussians were just re-estimated.
+    iteration : int
+        Number of completed EM iterations (an iteration is an E-step followed by an M-step).
+    mean_log_likelihood : float or None
+        Mean log-likelihood per point of ``X`` under ``mixture``.
+    history : tuple of float
+        Mean log-likelihood per point after each completed iteration, first to current.
+    converged : bool
+        The change in mean log-likelihood fell below ``tol``.
+    warnings : tuple of str
+        Engine warnings for this state, in sentences a student understands.
+    editable : bool
+        True when the Gaussians may be added, removed, dragged and reshaped (before a run).
+    """
+
+    X: np.ndarray
+    mixture: Mixture | None
+    resp: np.ndarray | None = None
+    phase: Phase = "start"
+    iteration: int = 0
+    mean_log_likelihood: float | None = None
+    history: tuple[float, ...] = ()
+    converged: bool = False
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+    editable: bool = True
+
+    @property
+    def n_features(self) -> int:
+        """Dimension of the data (1 or 2 in the window)."""
+        return int(self.X.shape[1])
