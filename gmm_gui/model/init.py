@@ -1,0 +1,308 @@
+"""Starting mixtures for EM, and the k-means they may use.
+
+The four methods have scikit-learn's ``init_params`` meanings:
+
+``"kmeans"``
+    k-means (k-means++ seeding, Lloyd's iterations) labels the points; one M-step from those hard
+    responsibilities gives the start.
+``"kmeans++"`` (also spelt ``"k-means++"``)
+    k-means++ picks ``n_components`` data points; one M-step from hard responsibilities on those
+    points alone gives the start (means at the points, covariances ``reg_covar`` times the
+    identity, equal weights).
+``"random"``
+    Uniform random responsibilities, normalised per point, then one M-step.
+``"random_from_data"``
+    ``n_components`` distinct data points chosen uniformly, then as ``"kmeans++"``.
+
+scikit-learn leaves the start's weights unnormalised for the last two (they sum to
+``n_components / n_samples``); a :class:`Mixture`'s weights always sum to one. The
+responsibilities of the first E-step, and so every later iteration, are unaffected.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from gmm_gui.model._checks import check_data, check_fittable
+from gmm_gui.model.em import _check_reg_covar, _m_step
+from gmm_gui.model.mixture import Mixture, check_covariance_type
+
+__all__ = ["INIT_METHODS", "KMeansResult", "init_mixture", "kmeans", "kmeans_plusplus"]
+
+#: The initialisation methods :func:`init_mixture` knows.
+INIT_METHODS: tuple[str, ...] = ("kmeans++", "kmeans", "random", "random_from_data")
+_ALIASES = {"k-means++": "kmeans++", "k-means": "kmeans"}
+
+SeedLike = int | np.random.Generator | None
+
+
+@dataclass(frozen=True)
+class KMeansResult:
+    """The outcome of :func:`kmeans`.
+
+    Attributes
+    ----------
+    centers : array of shape (n_clusters, n_features)
+    labels : int array of shape (n_samples,)
+        Index of each point's nearest centre.
+    inertia : float
+        Sum of squared distances of the points to their centres.
+    n_iter : int
+        Lloyd iterations of the best run.
+    """
+
+    centers: np.ndarray
+    labels: np.ndarray
+    inertia: float
+    n_iter: int
+
+
+def _sq_dist_to(X: np.ndarray, c: np.ndarray) -> np.ndarray:
+    diff = X - c
+    return np.einsum("ij,ij->i", diff, diff)
+
+
+def _distinct_error(n_distinct: int, n_clusters: int) -> ValueError:
+    return ValueError(
+        f"the data have only {n_distinct} distinct point{'s' if n_distinct != 1 else ''}, "
+        f"fewer than the {n_clusters} components asked for: each component needs a point of "
+        "its own to start from; use fewer components."
+    )
+
+
+def kmeans_plusplus(
+    X: ArrayLike, n_clusters: int, seed: SeedLike = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Greedy k-means++ seeding, as scikit-learn's ``kmeans_plusplus``.
+
+    Each new centre is the best (lowest potential) of ``2 + int(log(n_clusters))`` candidates
+    drawn with probability proportional to the squared distance to the nearest chosen centre.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    n_clusters : int
+    seed : int, numpy Generator or None
+
+    Returns
+    -------
+    centers : array of shape (n_clusters, n_features)
+    indices : int array of shape (n_clusters,)
+        Rows of ``X`` chosen as centres (all distinct points).
+
+    Raises
+    ------
+    ValueError
+        When ``X`` has fewer distinct points than ``n_clusters``.
+    """
+    Xa = check_data(X)
+    rng = np.random.default_rng(seed)
+    n_samples = Xa.shape[0]
+    if not 1 <= n_clusters <= n_samples:
+        raise ValueError(f"cannot pick {n_clusters} centres from {n_samples} points.")
+    n_local_trials = 2 + int(math.log(n_clusters))
+    indices = np.empty(n_clusters, dtype=np.intp)
+    indices[0] = rng.integers(n_samples)
+    closest = _sq_dist_to(Xa, Xa[indices[0]])
+    pot = float(closest.sum())
+    for c in range(1, n_clusters):
+        if not pot > 0.0:
+            raise _distinct_error(c, n_clusters)
+        cum = np.cumsum(closest)
+        rand_vals = rng.uniform(size=n_local_trials) * cum[-1]
+        cand = np.searchsorted(cum, rand_vals, side="right")
+        np.clip(cand, None, n_samples - 1, out=cand)
+        best_pot = math.inf
+        best_dist = closest
+        best_id = int(cand[0])
+        for cid in cand:
+            dist = np.minimum(closest, _sq_dist_to(Xa, Xa[cid]))
+            p = float(dist.sum())
+            if p < best_pot:
+                best_pot, best_dist, best_id = p, dist, int(cid)
+        indices[c] = best_id
+        closest = best_dist
+        pot = best_pot
+    return Xa[indices].copy(), indices
+
+
+def _assign(Xc: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centre of each point and the squared distance to it."""
+    # |x|^2 - 2 x.c + |c|^2 on centred data; the labels only need the argmin.
+    d2 = Xc @ (-2.0 * centers.T)
+    d2 += np.einsum("ij,ij->i", centers, centers)
+    labels = np.argmin(d2, axis=1)
+    best = d2[np.arange(Xc.shape[0]), labels]
+    best += np.einsum("ij,ij->i", Xc, Xc)
+    np.maximum(best, 0.0, out=best)
+    return labels, best
+
+
+def _centers_of(
+    Xc: np.ndarray, labels: np.ndarray, n_clusters: int
+) -> tuple[np.ndarray, np.ndarray]:
+    counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
+    sums = np.empty((n_clusters, Xc.shape[1]))
+    for j in range(Xc.shape[1]):
+        sums[:, j] = np.bincount(labels, weights=Xc[:, j], minlength=n_clusters)
+    return sums, counts
+
+
+def _lloyd(
+    Xc: np.ndarray, centers: np.ndarray, max_iter: int, tol: float
+) -> tuple[np.ndarray, np.ndarray, float, int]:
+    n_clusters = centers.shape[0]
+    labels, dist = _assign(Xc, centers)
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):  # noqa: B007
+        sums, counts = _centers_of(Xc, labels, n_clusters)
+        new = centers.copy()
+        filled = counts > 0
+        new[filled] = sums[filled] / counts[filled, None]
+        empty = np.flatnonzero(~filled)
+        if empty.size:
+            # scikit-learn's remedy: move empty clusters to the points farthest from theirs.
+            far = np.argsort(dist)[::-1][: empty.size]
+            new[empty] = Xc[far]
+        shift = float(((new - centers) ** 2).sum())
+        centers = new
+        new_labels, dist = _assign(Xc, centers)
+        if np.array_equal(new_labels, labels):
+            labels = new_labels
+            break
+        labels = new_labels
+        if shift <= tol:
+            break
+    # Exact inertia from centred differences.
+    diff = Xc - centers[labels]
+    inertia = float(np.einsum("ij,ij->", diff, diff))
+    return centers, labels, inertia, n_iter
+
+
+def kmeans(
+    X: ArrayLike,
+    k: int,
+    seed: SeedLike = None,
+    n_init: int = 1,
+    max_iter: int = 300,
+    tol: float = 1e-4,
+) -> KMeansResult:
+    """k-means clustering: k-means++ seeding, then Lloyd's iterations.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    k : int
+        Number of clusters.
+    seed : int, numpy Generator or None
+    n_init : int, default 1
+        Runs from different seeds; the lowest inertia wins (scikit-learn's ``n_init="auto"``
+        is 1 with k-means++ seeding).
+    max_iter : int, default 300
+    tol : float, default 1e-4
+        Stop when the squared centre shift is at most ``tol`` times the mean per-feature
+        variance of ``X`` (scikit-learn's relative tolerance), or when no label changes.
+
+    Returns
+    -------
+    KMeansResult
+    """
+    Xa = check_data(X)
+    k = int(k)
+    if not 1 <= k <= Xa.shape[0]:
+        raise ValueError(f"cannot make {k} clusters from {Xa.shape[0]} points.")
+    if int(n_init) < 1 or int(max_iter) < 1:
+        raise ValueError("n_init and max_iter must be >= 1.")
+    rng = np.random.default_rng(seed)
+    offset = Xa.mean(axis=0)
+    Xc = Xa - offset
+    abs_tol = float(tol) * float(Xa.var(axis=0).mean())
+    best: KMeansResult | None = None
+    for _ in range(int(n_init)):
+        centers, _ = kmeans_plusplus(Xc, k, seed=rng)
+        centers, labels, inertia, n_iter = _lloyd(Xc, centers, int(max_iter), abs_tol)
+        if best is None or inertia < best.inertia:
+            best = KMeansResult(centers + offset, labels, inertia, n_iter)
+    assert best is not None
+    return best
+
+
+def init_mixture(
+    X: ArrayLike,
+    n_components: int,
+    method: str = "kmeans++",
+    *,
+    seed: SeedLike = None,
+    covariance_type: str = "full",
+    reg_covar: float = 1e-6,
+) -> Mixture:
+    """A starting mixture, as scikit-learn's ``init_params`` makes it.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    n_components : int
+    method : {"kmeans++", "kmeans", "random", "random_from_data"}
+        See the module docstring.
+    seed : int, numpy Generator or None
+    covariance_type : {"full", "tied", "diag", "spherical"}
+    reg_covar : float, default 1e-6
+
+    Returns
+    -------
+    Mixture
+
+    Raises
+    ------
+    ValueError
+        For an unknown method, data EM cannot fit, or fewer distinct points than components
+        (methods that start from data points).
+    """
+    method = _ALIASES.get(method, method)
+    if method not in INIT_METHODS:
+        raise ValueError(
+            f"unknown initialisation method {method!r}; use one of {', '.join(INIT_METHODS)}."
+        )
+    check_covariance_type(covariance_type)
+    reg_covar = _check_reg_covar(reg_covar)
+    Xa = check_data(X, min_samples=2)
+    n_components = int(n_components)
+    check_fittable(Xa, n_components)
+    rng = np.random.default_rng(seed)
+    n_samples = Xa.shape[0]
+
+    if method == "kmeans":
+        labels = kmeans(Xa, n_components, seed=rng).labels
+        resp = np.zeros((n_samples, n_components))
+        resp[np.arange(n_samples), labels] = 1.0
+    elif method == "random":
+        resp = rng.uniform(size=(n_samples, n_components))
+        resp /= resp.sum(axis=1, keepdims=True)
+    else:
+        if method == "kmeans++":
+            _, indices = kmeans_plusplus(Xa, n_components, seed=rng)
+        else:
+            indices = _distinct_indices(Xa, n_components, rng)
+        resp = np.zeros((n_samples, n_components))
+        resp[indices, np.arange(n_components)] = 1.0
+    _, mixture = _m_step(Xa, resp, covariance_type, reg_covar, iteration=0)
+    return mixture
+
+
+def _distinct_indices(X: np.ndarray, n_components: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_components`` row indices of distinct points, uniformly at random."""
+    n_samples = X.shape[0]
+    for _ in range(8):
+        idx = rng.choice(n_samples, size=n_components, replace=False)
+        if np.unique(X[idx], axis=0).shape[0] == n_components:
+            return idx
+    # Many duplicates: choose among the distinct points, each as likely as its copies.
+    _, first, counts = np.unique(X, axis=0, return_index=True, return_counts=True)
+    if first.size < n_components:
+        raise _distinct_error(int(first.size), n_components)
+    chosen = rng.choice(first.size, size=n_components, replace=False, p=counts / counts.sum())
+    return first[chosen]
