@@ -1,0 +1,214 @@
+"""The Qt session: play timer, worker thread, merging of requests, clean shutdown."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QThread
+
+from gmm_gui.controller.session import Session
+from gmm_gui.controller.stepper import Stepper
+from gmm_gui.model import Mixture, e_step
+
+
+def blobs(n: int = 200, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    a = rng.normal([0.0, 0.0], [1.0, 0.5], size=(n // 2, 2))
+    b = rng.normal([5.0, 3.0], [0.7, 1.2], size=(n - n // 2, 2))
+    return np.vstack([a, b])
+
+
+def start() -> Mixture:
+    return Mixture([0.5, 0.5], [[1.0, 1.0], [3.0, 2.0]], [np.eye(2), 2.0 * np.eye(2)])
+
+
+@pytest.fixture
+def make_session(qtbot):
+    sessions = []
+
+    def make(n: int = 200, offload_threshold: int = 10**9, **options) -> Session:
+        session = Session(offload_threshold=offload_threshold)
+        session.set_data(blobs(n), start(), **options)
+        sessions.append(session)
+        return session
+
+    yield make
+    for session in sessions:
+        session.shutdown()
+        assert not session.playing and not session.thread_running
+
+
+def test_steps_on_the_ui_thread_emit_snapshots(make_session, qtbot):
+    session = make_session()
+    seen = []
+    session.snapshot_changed.connect(seen.append)
+    session.step_m()  # not the next half-step: ignored
+    assert seen == []
+    session.step_e()
+    session.step_m()
+    session.next_iteration()
+    assert [s.phase for s in seen] == ["E", "M", "M"]  # one announcement per request
+    assert seen[-1].iteration == 2
+    assert not session.thread_running  # small data never needs the worker
+
+
+def test_play_then_pause_stops_the_timer(make_session, qtbot):
+    session = make_session()
+    session.set_speed(50)
+    with qtbot.waitSignal(session.playing_changed) as blocker:
+        session.play()
+    assert blocker.args == [True] and session.timer.isActive()
+    qtbot.waitUntil(lambda: len(session.stepper.history) >= 3)
+    session.pause()
+    assert not session.timer.isActive() and not session.playing
+    n = len(session.stepper.history)
+    session.toggle_play()
+    assert session.playing
+    session.toggle_play()
+    assert not session.playing
+    assert len(session.stepper.history) == n
+
+
+def test_play_stops_by_itself_at_convergence(make_session, qtbot):
+    session = make_session()
+    session.set_speed(100)
+    session.play()
+    qtbot.waitUntil(lambda: not session.playing, timeout=10_000)
+    assert session.stepper.snapshot.converged
+    session.play()  # nothing left to do: does not start
+    assert not session.playing
+
+
+def test_history_moves_and_replay(make_session):
+    session = make_session()
+    session.run_to_convergence()
+    last = session.snapshot
+    assert last.converged
+    session.go_to_iteration(1)
+    assert session.snapshot.phase == "M" and session.snapshot.iteration == 1
+    session.go_to(0)
+    assert session.snapshot.editable
+    session.step()  # moves along the known history
+    assert session.snapshot is session.stepper.history[1]
+    session.replay()
+    assert session.playing and len(session.stepper.history) == 1
+    session.pause()
+
+
+def test_edits_go_through_the_stepper_and_errors_become_sentences(make_session, qtbot):
+    session = make_session()
+    errors = []
+    session.error.connect(errors.append)
+    session.add_component(np.array([2.0, 2.0]))
+    assert session.stepper.start.n_components == 3
+    session.set_table_value(0, "weight", 2.0)
+    assert errors and "weight" in errors[-1]
+    assert session.stepper.start.n_components == 3
+    previews = []
+    session.preview_changed.connect(previews.append)
+    session.edit_component(0, np.array([4.0, 4.0]), np.eye(2), False)
+    assert previews and previews[-1].resp is not None
+    assert not session.stepper.can_redo and session.stepper.undo_text == "add Gaussian 3"
+    session.edit_component(0, np.array([4.0, 4.0]), np.eye(2), True)
+    np.testing.assert_allclose(session.stepper.start.means[0], [4.0, 4.0])
+    session.undo()
+    np.testing.assert_allclose(session.stepper.start.means[0], [1.0, 1.0])
+    session.redo()
+    np.testing.assert_allclose(session.stepper.start.means[0], [4.0, 4.0])
+    # After a run, dragging does nothing until the user goes back to the start.
+    session.run_to_convergence()
+    session.remove_component(0)
+    assert session.stepper.start.n_components == 3
+
+
+def test_large_data_is_computed_in_the_worker_thread(make_session, qtbot, monkeypatch):
+    session = make_session(offload_threshold=0)
+    stepper = session.stepper
+    threads = []
+    original = Stepper.compute_next
+
+    def spy(self, snap):
+        threads.append(QThread.currentThread())
+        return original(self, snap)
+
+    monkeypatch.setattr(Stepper, "compute_next", spy)
+    with qtbot.waitSignal(session.snapshot_changed, timeout=10_000) as blocker:
+        session.step()
+        assert session.busy
+    assert session.thread_running
+    assert threads and all(t is not QThread.currentThread() for t in threads)
+    snap = blocker.args[0]
+    assert snap.phase == "E"
+    np.testing.assert_allclose(snap.resp, e_step(stepper.X, start())[0])
+    session.shutdown()
+    assert not session.thread_running
+
+
+def test_requests_while_busy_are_merged_not_stacked(make_session, qtbot):
+    session = make_session(offload_threshold=0)
+    for _ in range(5):
+        session.step()
+    assert session.busy
+    assert session.wait_idle()
+    # One ran, the four others collapsed into a single pending request.
+    assert len(session.stepper.history) == 3
+    assert not session.busy
+
+
+def test_latest_drag_preview_wins(make_session, qtbot):
+    session = make_session(offload_threshold=0)
+    previews = []
+    session.preview_changed.connect(previews.append)
+    for x in range(6):
+        session.edit_component(1, np.array([float(x), 2.0]), np.eye(2), False)
+    assert session.wait_idle()
+    assert 1 <= len(previews) <= 2
+    np.testing.assert_allclose(previews[-1].mixture.means[1], [5.0, 2.0])
+    assert not session.stepper.can_undo  # previews record nothing
+    session.edit_component(1, np.array([5.0, 2.0]), np.eye(2), True)
+    assert session.stepper.can_undo
+
+
+def test_a_stale_result_is_dropped(make_session, qtbot, monkeypatch):
+    arrived = []
+    original = Session._on_job_finished
+
+    def spy(self, token, result):
+        arrived.append(token)
+        original(self, token, result)
+
+    monkeypatch.setattr(Session, "_on_job_finished", spy)
+    session = make_session(offload_threshold=0)
+    session.step()
+    session.reset()  # forgets the job in flight
+    qtbot.waitUntil(lambda: bool(arrived), timeout=10_000)
+    assert len(session.stepper.history) == 1 and not session.busy
+    assert session.snapshot.phase == "start"
+
+
+def test_run_to_convergence_can_be_cancelled(make_session, qtbot):
+    session = make_session(n=4000, offload_threshold=0, tol=0.0, max_iter=100_000)
+    gate = threading.Event()
+    original = Stepper.compute_next
+    calls = []
+
+    def slow(self, snap):
+        calls.append(1)
+        if len(calls) == 3:
+            gate.set()
+        return original(self, snap)
+
+    Stepper.compute_next = slow
+    try:
+        session.run_to_convergence()
+        assert session.busy
+        assert gate.wait(10)
+        session.cancel()
+        assert session.wait_idle()
+    finally:
+        Stepper.compute_next = original
+    snap = session.snapshot
+    assert not snap.converged
+    assert 3 <= len(session.stepper.history) - 1 < 2 * 100_000
