@@ -1,0 +1,104 @@
+"""Writing files so that a failure never leaves half a file or destroys the previous one.
+
+Data goes to a temporary file in the destination's folder, is flushed and ``fsync``-ed, and then
+``os.replace``-d over the destination, which is atomic on POSIX and Windows. If anything fails
+before the rename, the temporary file is removed and the destination is untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+__all__ = ["atomic_write", "atomic_write_many"]
+
+
+def _temp_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+
+
+def _write_temp(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a new temporary file beside ``path``; return the temporary path."""
+    tmp = _temp_name(path)
+    # 0o666 filtered by the umask, like any file a program creates; keep an existing file's mode.
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except OSError:
+        mode = 0o666
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return tmp
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX only; best effort)."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _as_bytes(data: bytes | str) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> None:
+    """Replace the file at ``path`` with ``data`` in one step.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination. Its folder must exist.
+    data : bytes or str
+        The complete new content; a ``str`` is written as UTF-8.
+
+    Raises
+    ------
+    OSError
+        If the temporary file cannot be written or renamed. The destination then still holds
+        its previous content (or still does not exist) and no temporary file is left behind.
+    """
+    atomic_write_many({path: data})
+
+
+def atomic_write_many(files: Mapping[str | os.PathLike[str], bytes | str]) -> None:
+    """Write several files, each atomically, all or none as far as the file system allows.
+
+    Every file is first written in full to its temporary name; only when all of them have been
+    written are they renamed over their destinations. A failure while writing (disk full,
+    permission denied, missing folder) therefore changes none of the destinations.
+
+    Parameters
+    ----------
+    files : mapping of path to bytes or str
+        Destination paths and their complete new contents.
+    """
+    written: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files.items():
+            target = Path(path)
+            written.append((_write_temp(target, _as_bytes(data)), target))
+        for tmp, target in written:
+            os.replace(tmp, target)
+    except BaseException:
+        for tmp, _ in written:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise
+    for folder in {target.parent for _, target in written}:
+        _fsync_folder(folder)

@@ -1,0 +1,424 @@
+"""The ``gmm-gui/mixture`` JSON parameter file, version 1 (see ``docs/parameter-format.md``).
+
+Written on export and read back as a start. Reading validates everything a person could get
+wrong by hand-editing, and each complaint is one line naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gmm_gui.io.atomic import atomic_write
+from gmm_gui.io.errors import ParameterFileError
+from gmm_gui.io.tables import Dataset
+from gmm_gui.model import Mixture
+
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "FitInfo",
+    "MixtureFileInfo",
+    "mixture_from_json",
+    "mixture_to_json",
+    "read_mixture",
+    "write_mixture",
+]
+
+FORMAT = "gmm-gui/mixture"
+VERSION = 1
+_COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+_WEIGHT_SUM_ATOL = 1e-6
+
+
+@dataclass(frozen=True)
+class FitInfo:
+    """How a mixture was fitted: the optional ``"fit"`` block of the file.
+
+    Attributes
+    ----------
+    n_points : int
+        Number of data points the mixture was fitted to.
+    n_iter : int
+        EM iterations run.
+    converged : bool
+        Whether the change in mean log-likelihood per point fell below ``tol``.
+    log_likelihood : float
+        Total log-likelihood of the data.
+    mean_log_likelihood : float
+        ``log_likelihood / n_points``.
+    bic, aic : float
+        Bayesian and Akaike information criteria (lower is better), as scikit-learn computes them.
+    reg_covar : float
+        The value added to each covariance's diagonal.
+    tol : float
+        The convergence threshold.
+    seed : int or None
+        Seed of the initialisation, if any.
+    mean_log_likelihood_history : tuple of float
+        Mean log-likelihood per point after each iteration.
+    """
+
+    n_points: int
+    n_iter: int
+    converged: bool
+    log_likelihood: float
+    mean_log_likelihood: float
+    bic: float
+    aic: float
+    reg_covar: float
+    tol: float
+    seed: int | None = None
+    mean_log_likelihood_history: tuple[float, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``"fit"`` block as plain JSON values, in the documented key order."""
+        return {
+            "n_points": int(self.n_points),
+            "n_iter": int(self.n_iter),
+            "converged": bool(self.converged),
+            "log_likelihood": float(self.log_likelihood),
+            "mean_log_likelihood": float(self.mean_log_likelihood),
+            "bic": float(self.bic),
+            "aic": float(self.aic),
+            "reg_covar": float(self.reg_covar),
+            "tol": float(self.tol),
+            "seed": None if self.seed is None else int(self.seed),
+            "mean_log_likelihood_history": [float(v) for v in self.mean_log_likelihood_history],
+        }
+
+
+@dataclass(frozen=True)
+class MixtureFileInfo:
+    """What a parameter file says besides the mixture itself.
+
+    Attributes
+    ----------
+    path : str
+        The file, as given.
+    columns : tuple of str
+        Names of the data columns the mixture describes, one per feature.
+    covariance_type : str
+        ``"full"``, ``"tied"``, ``"diag"`` or ``"spherical"``.
+    fit : FitInfo or None
+        The ``"fit"`` block, when the mixture was fitted.
+    """
+
+    path: str
+    columns: tuple[str, ...]
+    covariance_type: str
+    fit: FitInfo | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+def mixture_to_json(
+    mixture: Mixture,
+    columns: Sequence[str],
+    fit_info: FitInfo | Mapping[str, Any] | None = None,
+) -> str:
+    """Serialise a mixture to the text of a version-1 parameter file.
+
+    Parameters
+    ----------
+    mixture : Mixture
+        ``n_components`` components in ``n_features`` dimensions.
+    columns : sequence of str
+        One name per feature.
+    fit_info : FitInfo or mapping, optional
+        The ``"fit"`` block; a mapping is written as given (JSON values only).
+
+    Returns
+    -------
+    str
+        Pretty-printed JSON ending with a newline. Floats are written with Python's shortest
+        round-trip representation, so reading the file back gives identical arrays.
+
+    Raises
+    ------
+    ValueError
+        If ``columns`` does not have one name per feature, or a value is not finite.
+    """
+    columns = [str(c) for c in columns]
+    if len(columns) != mixture.n_features:
+        raise ValueError(
+            f"{len(columns)} column names given for a mixture in {mixture.n_features} dimensions"
+        )
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "covariance_type": mixture.covariance_type,
+        "columns": columns,
+        "weights": mixture.weights.tolist(),
+        "means": mixture.means.tolist(),
+        "covariances": mixture.covariances.tolist(),
+    }
+    if fit_info is not None:
+        document["fit"] = fit_info.to_json() if isinstance(fit_info, FitInfo) else dict(fit_info)
+    return _dumps(document)
+
+
+def _dumps(document: Mapping[str, Any]) -> str:
+    """Indented JSON with each innermost list on one line, so matrices read as matrices."""
+    return _format(document, 0) + "\n"
+
+
+def _format(value: object, level: int) -> str:
+    pad = "  " * (level + 1)
+    if isinstance(value, Mapping) and value:
+        items = [f"{pad}{json.dumps(str(k))}: {_format(v, level + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * level + "}"
+    if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+        items = [pad + _format(v, level + 1) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + "  " * level + "]"
+    return json.dumps(value, allow_nan=False)
+
+
+def write_mixture(
+    path: str | os.PathLike[str],
+    mixture: Mixture,
+    columns: Sequence[str],
+    fit_info: FitInfo | Mapping[str, Any] | None = None,
+) -> None:
+    """Write a mixture to a version-1 parameter file, atomically.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination; an existing file is replaced only once the new one is complete.
+    mixture, columns, fit_info
+        See :func:`mixture_to_json`.
+    """
+    atomic_write(path, mixture_to_json(mixture, columns, fit_info))
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+
+
+def read_mixture(
+    path: str | os.PathLike[str],
+    *,
+    n_features: int | None = None,
+    n_components: int | None = None,
+    dataset: Dataset | None = None,
+) -> tuple[Mixture, MixtureFileInfo]:
+    """Read and validate a parameter file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``gmm-gui/mixture`` version-1 JSON file.
+    n_features : int, optional
+        Dimension of the data the mixture will be used with; a different one is refused.
+    n_components : int, optional
+        Required number of components.
+    dataset : Dataset, optional
+        The data the mixture will be used with: sets ``n_features`` from its columns.
+
+    Returns
+    -------
+    mixture : Mixture
+    info : MixtureFileInfo
+
+    Raises
+    ------
+    ParameterFileError
+        One line naming the file and what is wrong: not JSON, wrong format or version, shapes,
+        a dimension or K that does not match, weights that do not sum to 1, a covariance that is
+        not symmetric positive definite or not of the declared type.
+    """
+    shown = str(path)
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise ParameterFileError(f"{shown}: no such file") from None
+    except IsADirectoryError:
+        raise ParameterFileError(f"{shown}: is a folder, not a file") from None
+    except UnicodeDecodeError:
+        raise ParameterFileError(f"{shown}: not a text file (expected JSON)") from None
+    except OSError as exc:
+        raise ParameterFileError(f"{shown}: cannot be read ({exc.strerror or exc})") from None
+    if dataset is not None:
+        if n_features is not None and n_features != dataset.n_features:
+            raise ValueError("n_features and dataset disagree")
+        n_features = dataset.n_features
+    return mixture_from_json(text, shown, n_features=n_features, n_components=n_components)
+
+
+def mixture_from_json(
+    text: str,
+    source: str = "<parameters>",
+    *,
+    n_features: int | None = None,
+    n_components: int | None = None,
+) -> tuple[Mixture, MixtureFileInfo]:
+    """Parse and validate the text of a parameter file; see :func:`read_mixture`.
+
+    ``source`` names the file in error messages.
+    """
+
+    def fail(problem: str) -> ParameterFileError:
+        return ParameterFileError(f"{source}: {problem}")
+
+    def reject_constant(name: str) -> float:
+        raise fail(f"{name} is not allowed in JSON; every number must be finite")
+
+    try:
+        doc = json.loads(text, parse_constant=reject_constant)
+    except json.JSONDecodeError as exc:
+        raise fail(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    if not isinstance(doc, dict):
+        raise fail("not a gmm-gui mixture file (the JSON is not an object)")
+    if doc.get("format") != FORMAT:
+        found = f" (format is {doc['format']!r})" if "format" in doc else ""
+        raise fail(f"not a gmm-gui mixture file{found}; expected format {FORMAT!r}")
+    version = doc.get("version")
+    if version != VERSION or isinstance(version, bool):
+        raise fail(f"has version {version!r}; this gmm-gui reads version {VERSION}")
+    for key in ("covariance_type", "columns", "weights", "means", "covariances"):
+        if key not in doc:
+            raise fail(f"has no {key!r}")
+
+    covariance_type = doc["covariance_type"]
+    if covariance_type not in _COVARIANCE_TYPES:
+        expected = ", ".join(_COVARIANCE_TYPES)
+        raise fail(f"covariance_type is {covariance_type!r}; expected one of {expected}")
+
+    weights = _number_array(doc["weights"], "weights", 1, fail)
+    k = weights.shape[0]
+    if k == 0:
+        raise fail("weights is empty; a mixture needs at least one component")
+    means = _number_array(doc["means"], "means", 2, fail)
+    if means.shape[0] != k:
+        raise fail(f"has {k} weights but {means.shape[0]} means")
+    d = means.shape[1]
+    if d == 0:
+        raise fail("the means have no coordinates")
+    covariances = _number_array(doc["covariances"], "covariances", 3, fail)
+    if covariances.shape != (k, d, d):
+        raise fail(
+            f"covariances have shape {covariances.shape}; expected ({k}, {d}, {d}): "
+            f"one full {d} x {d} matrix per component"
+        )
+    columns = doc["columns"]
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        raise fail("columns must be a list of names")
+    if len(columns) != d:
+        raise fail(f"has {len(columns)} column names but {d}-dimensional means")
+
+    if n_features is not None and d != n_features:
+        raise fail(
+            f"describes {d}-dimensional data ({', '.join(columns)}) but the data has "
+            f"{n_features} column{'s' if n_features != 1 else ''}"
+        )
+    if n_components is not None and k != n_components:
+        raise fail(f"has {k} components but {n_components} were asked for")
+
+    if np.any(weights < 0):
+        j = int(np.flatnonzero(weights < 0)[0])
+        raise fail(f"component {j + 1} has a negative weight ({weights[j]:g})")
+    total = float(weights.sum())
+    if abs(total - 1.0) > _WEIGHT_SUM_ATOL:
+        raise fail(f"the weights sum to {total:.10g}, not 1")
+    for j in range(k):
+        cov = covariances[j]
+        scale = max(float(np.max(np.abs(cov))), np.finfo(float).tiny)
+        if np.max(np.abs(cov - cov.T)) > 1e-9 * scale:
+            raise fail(f"component {j + 1}'s covariance is not symmetric")
+        try:
+            np.linalg.cholesky(cov)
+        except np.linalg.LinAlgError:
+            raise fail(
+                f"component {j + 1}'s covariance is not positive definite "
+                "(a variance is zero or negative, or a correlation is beyond +-1)"
+            ) from None
+
+    try:
+        mixture = Mixture(weights, means, covariances, covariance_type)
+    except ValueError as exc:
+        raise fail(str(exc).rstrip(".")) from None
+
+    fit_info = _fit_info(doc.get("fit"), fail)
+    info = MixtureFileInfo(source, tuple(columns), covariance_type, fit_info)
+    return mixture, info
+
+
+def _number_array(value: object, name: str, ndim: int, fail: Any) -> np.ndarray:
+    """A nested JSON list of numbers as a float64 array of exactly ``ndim`` dimensions."""
+    shape_words = {1: "a list of numbers", 2: "a list of lists of numbers",
+                   3: "a list of matrices (lists of lists of numbers)"}
+
+    def check(item: object, depth: int) -> None:
+        if depth == ndim:
+            if isinstance(item, bool) or not isinstance(item, (int, float)):
+                raise fail(f"{name} must be {shape_words[ndim]}; found {json.dumps(item)}")
+            return
+        if not isinstance(item, list):
+            raise fail(f"{name} must be {shape_words[ndim]}")
+        for sub in item:
+            check(sub, depth + 1)
+
+    check(value, 0)
+    try:
+        array = np.array(value, dtype=np.float64)
+    except ValueError:
+        raise fail(f"{name} has rows of different lengths") from None
+    if array.ndim != ndim:
+        raise fail(f"{name} has rows of different lengths")
+    if not np.all(np.isfinite(array)):
+        raise fail(f"{name} holds a number too large to be finite")
+    return array
+
+
+def _fit_info(block: object, fail: Any) -> FitInfo | None:
+    if block is None:
+        return None
+    if not isinstance(block, dict):
+        raise fail('"fit" must be an object')
+
+    def number(key: str, default: float = math.nan) -> float:
+        value = block.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise fail(f'fit.{key} must be a number')
+        return float(value)
+
+    def integer(key: str) -> int:
+        value = block.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise fail(f"fit.{key} must be a whole number")
+        return value
+
+    seed = block.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise fail("fit.seed must be a whole number or null")
+    converged = block.get("converged", False)
+    if not isinstance(converged, bool):
+        raise fail("fit.converged must be true or false")
+    history = block.get("mean_log_likelihood_history", [])
+    if not isinstance(history, list) or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in history
+    ):
+        raise fail("fit.mean_log_likelihood_history must be a list of numbers")
+    return FitInfo(
+        n_points=integer("n_points"),
+        n_iter=integer("n_iter"),
+        converged=converged,
+        log_likelihood=number("log_likelihood"),
+        mean_log_likelihood=number("mean_log_likelihood"),
+        bic=number("bic"),
+        aic=number("aic"),
+        reg_covar=number("reg_covar"),
+        tol=number("tol"),
+        seed=seed,
+        mean_log_likelihood_history=tuple(float(v) for v in history),
+    )
