@@ -8,12 +8,14 @@ from gmm_gui.model.em import (
     ComponentIssue,
     DegenerateMixtureError,
     FitResult,
+    PreparedData,
     StartResult,
     diagnose,
     e_step,
     fit,
     log_prob_components,
     m_step,
+    prepare_data,
     score_samples,
 )
 from gmm_gui.model.geometry import ellipse, ellipses
@@ -29,6 +31,7 @@ __all__ = [
     "FitResult",
     "KMeansResult",
     "Mixture",
+    "PreparedData",
     "StartResult",
     "aic",
     "bic",
@@ -43,6 +46,7 @@ __all__ = [
     "log_prob_components",
     "m_step",
     "n_parameters",
+    "prepare_data",
     "sample",
     "score_samples",
 ]

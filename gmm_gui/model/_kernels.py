@@ -1,7 +1,22 @@
 """Numerical kernels of the E- and M-steps.
 
-Everything here works on validated float64 arrays and returns plain arrays; the public functions
-in :mod:`gmm_gui.model.em` wrap them.
+Speed comes from one idea: after centring the data on their mean, a Gaussian's log-density is a
+quadratic polynomial in the point, so the weighted log-densities of all points under all
+components are ONE matrix product ``W @ phi`` of a small coefficient matrix ``W`` (n_components,
+n_terms) with the data's monomials ``phi = [1, x_i, x_i x_j]`` (n_terms, n_samples), built once
+per data set. The M-step's sufficient statistics (counts, sums, sums of products) are likewise one
+product ``phi @ resp``. Neither makes a temporary of shape (n_samples, n_components, n_features).
+
+A polynomial evaluated far from its centre loses digits to cancellation, so each component is
+checked: the rounding error of the expansion is bounded by ``eps * a^T |P| a`` (``a`` the largest
+centred coordinates of points and mean, ``P`` the precision), and a component whose bound is not
+tiny (a narrow component far from the data's centre, one collapsing onto a point, ...) is computed
+exactly instead, from differences ``x - mu`` as scikit-learn does. Results therefore keep
+scikit-learn's precision (about 1e-10 relative or better) on any data, including values near 1e6
+with spread 1.
+
+Everything here works on validated float64 arrays; the public functions are in
+:mod:`gmm_gui.model.em`.
 """
 
 from __future__ import annotations
@@ -11,84 +26,277 @@ import math
 import numpy as np
 
 __all__ = [
+    "PreparedData",
+    "constrain_covariances",
     "estimate_parameters",
+    "inv_lower",
     "log_resp_inplace",
     "weighted_log_prob",
 ]
 
 _LOG_2PI = math.log(2.0 * math.pi)
+_EPS = float(np.finfo(np.float64).eps)
+
+# Largest error bound (in units of eps) accepted for the expanded forms: E-step errors stay
+# below about 1e5 * 2.2e-16 = 2e-11 in a log-density, M-step errors below about 2e-12 relative
+# to the smallest variance (times the growth of a long sum's rounding error).
+_FAST_E_BOUND = 1e5
+_FAST_M_BOUND = 1e4
+# The monomial matrix is not built when it would hold more than this many numbers.
+_MAX_PHI_SIZE = 40_000_000
 
 
-def weighted_log_prob(
-    X: np.ndarray,
-    weights: np.ndarray,
-    means: np.ndarray,
-    prec_chol: np.ndarray,
-) -> np.ndarray:
-    """``log(w_k) + log N(x_i | mu_k, Sigma_k)``.
+class PreparedData:
+    """Data made ready for repeated E- and M-steps: centred, transposed, with monomials.
+
+    Build it once per data set (``prepare_data(X)``) and pass it instead of ``X`` to
+    :func:`~gmm_gui.model.e_step`, :func:`~gmm_gui.model.m_step` and friends to skip the
+    checks and the set-up on every call (the window's stepper does so while a Gaussian is
+    dragged).
 
     Parameters
     ----------
     X : array of shape (n_samples, n_features)
-    weights : array of shape (n_components,)
-    means : array of shape (n_components, n_features)
-    prec_chol : array of shape (n_components, n_features, n_features)
-        Upper-triangular ``U_k`` with ``inv(Sigma_k) = U_k @ U_k.T``.
+        Finite float64 data (already checked).
 
-    Returns
-    -------
-    array of shape (n_samples, n_components), Fortran-ordered (each column contiguous).
+    Attributes
+    ----------
+    X : array of shape (n_samples, n_features)
+        The data, read-only.
+    offset : array of shape (n_features,)
+        The data's mean, the centre of the expansion.
+    xt : array of shape (n_features, n_samples)
+        Centred data, one contiguous row per feature.
+    phi : array of shape (n_terms, n_samples) or None
+        Rows ``1``, the centred coordinates, then their products ``x_i x_j`` (``i <= j``).
+    extent : array of shape (n_features,)
+        Largest absolute centred coordinate per feature.
+    data_var : float
+        Mean per-feature variance.
     """
-    n_samples, n_features = X.shape
-    n_components = means.shape[0]
-    out = np.empty((n_components, n_samples))
-    with np.errstate(divide="ignore"):
-        log_w = np.log(weights)
-    log_det = np.log(np.diagonal(prec_chol, axis1=1, axis2=2)).sum(axis=1)
-    const = -0.5 * n_features * _LOG_2PI + log_det + log_w
-    for k in range(n_components):
-        y = (X - means[k]) @ prec_chol[k]
-        row = out[k]
-        np.einsum("ij,ij->i", y, y, out=row)
-        row *= -0.5
-        row += const[k]
-    return out.T
+
+    __slots__ = ("X", "offset", "xt", "phi", "extent", "data_var", "pairs")
+
+    def __init__(self, X: np.ndarray) -> None:
+        n_samples, n_features = X.shape
+        X = X.view()
+        X.flags.writeable = False
+        self.X = X
+        self.offset = X.mean(axis=0)
+        pairs = [(i, j) for i in range(n_features) for j in range(i, n_features)]
+        self.pairs = pairs
+        n_terms = 1 + n_features + len(pairs)
+        if n_terms * n_samples <= _MAX_PHI_SIZE:
+            phi = np.empty((n_terms, n_samples))
+            phi[0] = 1.0
+            xt = phi[1 : 1 + n_features]
+            np.subtract(X.T, self.offset[:, None], out=xt)
+            for row, (i, j) in enumerate(pairs, start=1 + n_features):
+                np.multiply(xt[i], xt[j], out=phi[row])
+            self.phi: np.ndarray | None = phi
+        else:
+            xt = np.subtract(X.T, self.offset[:, None])
+            self.phi = None
+        self.xt = xt
+        self.extent = np.abs(xt).max(axis=1)
+        sq = np.einsum("ij,ij->i", xt, xt) / n_samples
+        mean = xt.mean(axis=1)
+        self.data_var = float(np.mean(np.maximum(sq - mean * mean, 0.0)))
+
+    @property
+    def n_samples(self) -> int:
+        """Number of points."""
+        return int(self.X.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        """Number of features."""
+        return int(self.X.shape[1])
 
 
-def log_resp_inplace(log_prob: np.ndarray) -> np.ndarray:
-    """Turn weighted log-probabilities into responsibilities, in place.
+# ---------------------------------------------------------------------------------- E-step
+def _block_size(n_components: int) -> int:
+    """Columns per block so that a (n_components, block) slab stays in cache."""
+    return int(min(32768, max(2048, (1 << 17) // max(n_components, 1))))
+
+
+class _LogProbPlan:
+    """Per-mixture coefficients of the weighted log-density, computed once per E-step."""
+
+    def __init__(
+        self,
+        data: PreparedData,
+        weights: np.ndarray,
+        means: np.ndarray,
+        prec_chol: np.ndarray,
+    ) -> None:
+        n_components, n_features = means.shape
+        self.mu_c = means - data.offset
+        self.prec_chol = prec_chol
+        log_det = np.log(np.diagonal(prec_chol, axis1=1, axis2=2)).sum(axis=1)
+        with np.errstate(divide="ignore"):
+            log_w = np.log(weights)
+        self.zero_weight = ~np.isfinite(log_w)
+        self.any_zero = bool(self.zero_weight.any())
+        self.const = (
+            -0.5 * n_features * _LOG_2PI + log_det + np.where(self.zero_weight, 0.0, log_w)
+        )
+        exact = np.ones(n_components, dtype=bool)
+        self.coef: np.ndarray | None = None
+        if data.phi is not None:
+            prec = prec_chol @ np.swapaxes(prec_chol, 1, 2)
+            a = data.extent[None, :] + np.abs(self.mu_c)
+            bound = np.einsum("ki,kij,kj->k", a, np.abs(prec), a)
+            exact = ~(bound <= _FAST_E_BOUND)
+            p_mu = np.einsum("kij,kj->ki", prec, self.mu_c)
+            coef = np.empty((n_components, data.phi.shape[0]))
+            coef[:, 0] = self.const - 0.5 * np.einsum("ki,ki->k", self.mu_c, p_mu)
+            coef[:, 1 : 1 + n_features] = p_mu
+            for col, (i, j) in enumerate(data.pairs, start=1 + n_features):
+                coef[:, col] = -0.5 * prec[:, i, i] if i == j else -prec[:, i, j]
+            self.coef = coef
+        self.exact = np.flatnonzero(exact)
+
+    def fill(self, data: PreparedData, start: int, stop: int, out: np.ndarray) -> None:
+        """Weighted log-densities of points ``start:stop`` into ``out`` (n_components, m)."""
+        if self.coef is not None:
+            assert data.phi is not None
+            np.matmul(self.coef, data.phi[:, start:stop], out=out)
+        xt = data.xt[:, start:stop]
+        for k in self.exact:
+            _exact_log_prob_row(xt, self.mu_c[k], self.prec_chol[k], self.const[k], out[k])
+        if self.any_zero:
+            out[self.zero_weight] = -np.inf
+
+
+def weighted_log_prob(
+    data: PreparedData,
+    weights: np.ndarray,
+    means: np.ndarray,
+    prec_chol: np.ndarray,
+    out: np.ndarray | None = None,
+    normalise: bool = False,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``log(w_k) + log N(x_i | mu_k, Sigma_k)`` for all points and components.
+
+    Works through the points in cache-sized blocks.
 
     Parameters
     ----------
-    log_prob : array of shape (n_samples, n_components)
-        Overwritten with the responsibilities ``exp(log_prob - logsumexp(log_prob, axis=1))``.
+    data : PreparedData
+    weights : array of shape (n_components,)
+    means : array of shape (n_components, n_features)
+    prec_chol : array of shape (n_components, n_features, n_features)
+        Upper-triangular ``U_k`` with ``inv(Sigma_k) = U_k @ U_k.T`` (scikit-learn's
+        ``precisions_cholesky_``).
+    out : array of shape (n_components, n_samples), optional
+        Buffer for the result.
+    normalise : bool
+        Turn each block into responsibilities while it is in cache (the E-step).
+
+    Returns
+    -------
+    values : array of shape (n_components, n_samples)
+        Component-major: row ``k`` holds component ``k``; transpose for (n_samples,
+        n_components). Responsibilities when ``normalise``.
+    log_norm : array of shape (n_samples,) or None
+        ``log p(x_i)`` when ``normalise``.
+    """
+    n_components = means.shape[0]
+    n_samples = data.n_samples
+    if out is None:
+        out = np.empty((n_components, n_samples))
+    plan = _LogProbPlan(data, weights, means, prec_chol)
+    log_norm = np.empty(n_samples) if normalise else None
+    block = _block_size(n_components)
+    for start in range(0, n_samples, block):
+        stop = min(start + block, n_samples)
+        slab = out[:, start:stop]
+        plan.fill(data, start, stop, slab)
+        if log_norm is not None:
+            log_norm[start:stop] = log_resp_inplace(slab)
+    return out, log_norm
+
+
+def _exact_log_prob_row(
+    xt: np.ndarray, mu_c: np.ndarray, prec_chol: np.ndarray, const: float, row: np.ndarray
+) -> None:
+    """``const - |(x - mu) @ U|^2 / 2`` from differences, written into ``row``."""
+    n_features = xt.shape[0]
+    diff = [xt[i] - mu_c[i] for i in range(n_features)]
+    y = np.empty_like(row)
+    row[:] = 0.0
+    for j in range(n_features):
+        np.multiply(diff[0], prec_chol[0, j], out=y)
+        for i in range(1, j + 1):
+            y += diff[i] * prec_chol[i, j]
+        y *= y
+        row += y
+    row *= -0.5
+    row += const
+
+
+def log_resp_inplace(log_prob: np.ndarray) -> np.ndarray:
+    """Turn component-major log-probabilities into responsibilities, in place.
+
+    Parameters
+    ----------
+    log_prob : array of shape (n_components, n_samples)
+        Overwritten with ``exp(log_prob - logsumexp(log_prob, axis=0))``.
 
     Returns
     -------
     log_norm : array of shape (n_samples,)
-        ``logsumexp(log_prob, axis=1)``, the log mixture density of each point.
+        ``logsumexp(log_prob, axis=0)``, the log mixture density of each point.
     """
-    mx = log_prob.max(axis=1)
-    # A row of -inf (every weight zero for that point) cannot happen with valid weights, but
-    # guard anyway so no NaN is produced.
-    mx[~np.isfinite(mx)] = 0.0
-    log_prob -= mx[:, None]
+    mx = log_prob.max(axis=0)
+    if not np.isfinite(mx).all():  # cannot happen with valid weights; never produce NaN
+        mx[~np.isfinite(mx)] = 0.0
+    np.subtract(log_prob, mx, out=log_prob)
     np.exp(log_prob, out=log_prob)
-    s = log_prob.sum(axis=1)
-    log_prob /= s[:, None]
+    s = log_prob.sum(axis=0)
+    inv = np.reciprocal(s)
+    np.multiply(log_prob, inv, out=log_prob)
     np.log(s, out=s)
     s += mx
     return s
 
 
-def estimate_parameters(
-    X: np.ndarray, resp: np.ndarray, covariance_type: str, reg_covar: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The M-step's estimates, with centred covariances.
+def inv_lower(chol: np.ndarray) -> np.ndarray:
+    """Inverses of a stack of lower-triangular matrices, by forward substitution.
 
     Parameters
     ----------
-    X : array of shape (n_samples, n_features)
+    chol : array of shape (n_matrices, n_features, n_features)
+        Lower triangular with positive diagonal.
+
+    Returns
+    -------
+    array of shape (n_matrices, n_features, n_features)
+        Lower triangular.
+    """
+    n = chol.shape[-1]
+    inv = np.zeros_like(chol)
+    diag_inv = 1.0 / np.diagonal(chol, axis1=-2, axis2=-1)
+    for i in range(n):
+        inv[..., i, i] = diag_inv[..., i]
+        for j in range(i):
+            acc = chol[..., i, j] * inv[..., j, j]
+            for m in range(j + 1, i):
+                acc = acc + chol[..., i, m] * inv[..., m, j]
+            inv[..., i, j] = -acc * diag_inv[..., i]
+    return inv
+
+
+# ---------------------------------------------------------------------------------- M-step
+def estimate_parameters(
+    data: PreparedData, resp: np.ndarray, covariance_type: str, reg_covar: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The M-step's estimates, with covariances of centred data.
+
+    Parameters
+    ----------
+    data : PreparedData
     resp : array of shape (n_samples, n_components)
     covariance_type : {"full", "tied", "diag", "spherical"}
     reg_covar : float
@@ -96,31 +304,86 @@ def estimate_parameters(
     Returns
     -------
     nk : array of shape (n_components,)
-        ``resp.sum(axis=0) + 10 * eps`` as in scikit-learn.
+        Soft counts plus ``10 * eps``, as in scikit-learn (so an empty component gives no NaN).
     means : array of shape (n_components, n_features)
     covariances : array of shape (n_components, n_features, n_features)
         Full matrices whatever the type, ``reg_covar`` added to the diagonal.
     """
-    n_samples, n_features = X.shape
+    n_features = data.n_features
     n_components = resp.shape[1]
-    nk = resp.sum(axis=0) + 10 * np.finfo(np.float64).eps
-    means = (resp.T @ X) / nk[:, None]
+    if data.phi is not None:
+        stats = data.phi @ resp  # (n_terms, n_components)
+        nk = stats[0] + 10 * _EPS
+        sums = stats[1 : 1 + n_features]
+    else:
+        nk = resp.sum(axis=0) + 10 * _EPS
+        sums = data.xt @ resp
+    # Means as scikit-learn's sum(r x) / nk: a component with (almost) no points goes to the
+    # origin as there, not to the data's centre.
+    means = (sums.T + np.outer(nk - 10 * _EPS, data.offset)) / nk[:, None]
+    mu_c = means - data.offset
     raw = np.empty((n_components, n_features, n_features))
-    for k in range(n_components):
-        diff = X - means[k]
-        raw[k] = (resp[:, k] * diff.T) @ diff / nk[k]
-    return nk, means, _constrain(raw, nk, covariance_type, reg_covar, n_samples)
+    exact = np.ones(n_components, dtype=bool)
+    if data.phi is not None:
+        for col, (i, j) in enumerate(data.pairs, start=1 + n_features):
+            raw[:, i, j] = stats[col] / nk - mu_c[:, i] * mu_c[:, j]
+            raw[:, j, i] = raw[:, i, j]
+        for k in range(n_components):
+            exact[k] = not _expansion_is_accurate(raw[k], data.extent)
+    for k in np.flatnonzero(exact):
+        raw[k] = _exact_covariance(data.xt, resp[:, k], mu_c[k], nk[k])
+    return nk, means, constrain_covariances(raw, nk, covariance_type, reg_covar)
 
 
-def _constrain(
-    raw: np.ndarray, nk: np.ndarray, covariance_type: str, reg_covar: float, n_samples: int
+def _expansion_is_accurate(cov: np.ndarray, extent: np.ndarray) -> bool:
+    """Whether ``E[xx] - mu mu`` kept enough digits for this covariance."""
+    try:
+        chol = np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        return False
+    if not np.all(np.diagonal(chol) > 0):
+        return False
+    inv_l = inv_lower(chol[None])[0]
+    prec = inv_l.T @ inv_l
+    bound = float(extent @ np.abs(prec) @ extent)
+    return bound <= _FAST_M_BOUND
+
+
+def _exact_covariance(
+    xt: np.ndarray, resp_k: np.ndarray, mu_c: np.ndarray, nk: float
 ) -> np.ndarray:
-    """Apply the covariance type's constraint and ``reg_covar`` to raw full covariances."""
-    n_components, n_features, _ = raw.shape
+    n_features = xt.shape[0]
+    r = np.ascontiguousarray(resp_k)
+    diff = [xt[i] - mu_c[i] for i in range(n_features)]
+    cov = np.empty((n_features, n_features))
+    for i in range(n_features):
+        weighted = r * diff[i]
+        for j in range(i, n_features):
+            cov[i, j] = cov[j, i] = float(weighted @ diff[j]) / nk
+    return cov
+
+
+def constrain_covariances(
+    raw: np.ndarray, nk: np.ndarray, covariance_type: str, reg_covar: float
+) -> np.ndarray:
+    """Apply a covariance type's constraint and ``reg_covar`` to raw full covariances.
+
+    Parameters
+    ----------
+    raw : array of shape (n_components, n_features, n_features)
+        Weighted covariances of the points about each mean, no regularisation.
+    nk : array of shape (n_components,)
+    covariance_type : {"full", "tied", "diag", "spherical"}
+    reg_covar : float
+
+    Returns
+    -------
+    array of shape (n_components, n_features, n_features)
+    """
+    n_features = raw.shape[1]
     idx = np.arange(n_features)
     if covariance_type == "full":
-        cov = raw
-        cov = 0.5 * (cov + np.swapaxes(cov, 1, 2))
+        cov = 0.5 * (raw + np.swapaxes(raw, 1, 2))
     elif covariance_type == "tied":
         shared = np.einsum("k,kij->ij", nk, raw) / nk.sum()
         shared = 0.5 * (shared + shared.T)

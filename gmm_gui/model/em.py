@@ -35,20 +35,25 @@ from numpy.typing import ArrayLike
 
 from gmm_gui.model import _kernels
 from gmm_gui.model._checks import check_data, check_fittable, check_resp
+from gmm_gui.model._kernels import PreparedData
 from gmm_gui.model.mixture import Mixture, check_covariance_type
 
 __all__ = [
     "ComponentIssue",
     "DegenerateMixtureError",
     "FitResult",
+    "PreparedData",
     "StartResult",
     "diagnose",
     "e_step",
     "fit",
     "log_prob_components",
     "m_step",
+    "prepare_data",
     "score_samples",
 ]
+
+DataLike = ArrayLike | PreparedData
 
 StepCallback = Callable[[int, Mixture, float], "bool | None"]
 
@@ -163,13 +168,47 @@ class FitResult:
     cancelled: bool = False
 
 
-# ---------------------------------------------------------------------------------- E-step
-def log_prob_components(X: ArrayLike, mixture: Mixture) -> np.ndarray:
-    """Weighted log-densities of every point under every component.
+# ---------------------------------------------------------------------------------- data
+def prepare_data(X: ArrayLike) -> PreparedData:
+    """Check ``X`` once and make it ready for many E- and M-steps.
 
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
+        A 1-D array is read as points in one dimension.
+
+    Returns
+    -------
+    PreparedData
+        Accepted in place of ``X`` by every function of this module.
+
+    Raises
+    ------
+    ValueError
+        For NaN or infinity, no rows, or an array of more than 2 dimensions.
+    """
+    return PreparedData(check_data(X))
+
+
+def _prepared(X: DataLike, n_features: int | None = None, min_samples: int = 1) -> PreparedData:
+    if isinstance(X, PreparedData):
+        if n_features is not None and X.n_features != n_features:
+            raise ValueError(
+                f"X has {X.n_features} columns but the mixture has {n_features} dimensions."
+            )
+        if X.n_samples < min_samples:
+            raise ValueError(f"X has {X.n_samples} points; at least {min_samples} are needed.")
+        return X
+    return PreparedData(check_data(X, n_features=n_features, min_samples=min_samples))
+
+
+# ---------------------------------------------------------------------------------- E-step
+def log_prob_components(X: DataLike, mixture: Mixture) -> np.ndarray:
+    """Weighted log-densities of every point under every component.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features), or PreparedData
     mixture : Mixture
 
     Returns
@@ -177,16 +216,16 @@ def log_prob_components(X: ArrayLike, mixture: Mixture) -> np.ndarray:
     array of shape (n_samples, n_components)
         ``log(w_k) + log N(x_i | mu_k, Sigma_k)`` (``-inf`` where a weight is zero).
     """
-    Xa = check_data(X, n_features=mixture.n_features)
-    return _weighted_log_prob(Xa, mixture)
+    data = _prepared(X, mixture.n_features)
+    return _weighted_log_prob(data, mixture)[0].T
 
 
-def score_samples(X: ArrayLike, mixture: Mixture) -> np.ndarray:
+def score_samples(X: DataLike, mixture: Mixture) -> np.ndarray:
     """Log mixture density of every point.
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like of shape (n_samples, n_features), or PreparedData
     mixture : Mixture
 
     Returns
@@ -194,16 +233,18 @@ def score_samples(X: ArrayLike, mixture: Mixture) -> np.ndarray:
     array of shape (n_samples,)
         ``log sum_k w_k N(x_i | mu_k, Sigma_k)``.
     """
-    log_prob = log_prob_components(X, mixture)
-    return _kernels.log_resp_inplace(log_prob)
+    data = _prepared(X, mixture.n_features)
+    log_norm = _weighted_log_prob(data, mixture, normalise=True)[1]
+    assert log_norm is not None
+    return log_norm
 
 
-def e_step(X: ArrayLike, mixture: Mixture) -> tuple[np.ndarray, float]:
+def e_step(X: DataLike, mixture: Mixture) -> tuple[np.ndarray, float]:
     """The E-step: responsibilities and the total log-likelihood.
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like of shape (n_samples, n_features), or PreparedData
     mixture : Mixture
 
     Returns
@@ -213,26 +254,40 @@ def e_step(X: ArrayLike, mixture: Mixture) -> tuple[np.ndarray, float]:
     log_likelihood : float
         ``sum_i log p(x_i)``, the total (not the mean) log-likelihood of ``X``.
     """
-    Xa = check_data(X, n_features=mixture.n_features)
-    resp, log_norm = _e_step(Xa, mixture)
-    return resp, float(log_norm.sum())
+    data = _prepared(X, mixture.n_features)
+    resp_t, log_norm = _e_step(data, mixture)
+    return resp_t.T, float(log_norm.sum())
 
 
-def _weighted_log_prob(X: np.ndarray, mixture: Mixture) -> np.ndarray:
+def _weighted_log_prob(
+    data: PreparedData,
+    mixture: Mixture,
+    out: np.ndarray | None = None,
+    normalise: bool = False,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Component-major (n_components, n_samples) weighted log-densities (or resp)."""
     return _kernels.weighted_log_prob(
-        X, mixture.weights, mixture.means, mixture.precisions_cholesky
+        data,
+        mixture.weights,
+        mixture.means,
+        mixture.precisions_cholesky,
+        out=out,
+        normalise=normalise,
     )
 
 
-def _e_step(X: np.ndarray, mixture: Mixture) -> tuple[np.ndarray, np.ndarray]:
-    resp = _weighted_log_prob(X, mixture)
-    log_norm = _kernels.log_resp_inplace(resp)
-    return resp, log_norm
+def _e_step(
+    data: PreparedData, mixture: Mixture, out: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Component-major responsibilities (n_components, n_samples) and log p(x_i)."""
+    resp_t, log_norm = _weighted_log_prob(data, mixture, out=out, normalise=True)
+    assert log_norm is not None
+    return resp_t, log_norm
 
 
 # ---------------------------------------------------------------------------------- M-step
 def m_step(
-    X: ArrayLike,
+    X: DataLike,
     resp: ArrayLike,
     covariance_type: str = "full",
     reg_covar: float = 1e-6,
@@ -241,7 +296,7 @@ def m_step(
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like of shape (n_samples, n_features), or PreparedData
     resp : array-like of shape (n_samples, n_components)
     covariance_type : {"full", "tied", "diag", "spherical"}
     reg_covar : float, default 1e-6
@@ -260,16 +315,20 @@ def m_step(
     """
     check_covariance_type(covariance_type)
     reg_covar = _check_reg_covar(reg_covar)
-    Xa = check_data(X)
-    r = check_resp(resp, Xa.shape[0])
-    _, mixture = _m_step(Xa, r, covariance_type, reg_covar, iteration=0)
+    data = _prepared(X)
+    r = check_resp(resp, data.n_samples)
+    _, mixture = _m_step(data, r, covariance_type, reg_covar, iteration=0)
     return mixture
 
 
 def _m_step(
-    X: np.ndarray, resp: np.ndarray, covariance_type: str, reg_covar: float, iteration: int
+    data: PreparedData,
+    resp: np.ndarray,
+    covariance_type: str,
+    reg_covar: float,
+    iteration: int,
 ) -> tuple[np.ndarray, Mixture]:
-    nk, means, covs = _kernels.estimate_parameters(X, resp, covariance_type, reg_covar)
+    nk, means, covs = _kernels.estimate_parameters(data, resp, covariance_type, reg_covar)
     bad = _non_positive_definite(covs)
     if bad:
         raise DegenerateMixtureError(
@@ -318,7 +377,7 @@ _FLOOR_RTOL = 1e-6  # raw variance below this fraction of the data's variance co
 
 
 def diagnose(
-    X: ArrayLike,
+    X: DataLike,
     resp: ArrayLike,
     mixture: Mixture,
     reg_covar: float = 1e-6,
@@ -330,7 +389,7 @@ def diagnose(
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like of shape (n_samples, n_features), or PreparedData
     resp : array-like of shape (n_samples, n_components)
     mixture : Mixture
         The M-step's result.
@@ -344,21 +403,15 @@ def diagnose(
     list of ComponentIssue
         Empty when all is well.
     """
-    Xa = check_data(X, n_features=mixture.n_features)
-    r = check_resp(resp, Xa.shape[0])
+    data = _prepared(X, mixture.n_features)
+    r = check_resp(resp, data.n_samples)
     if r.shape[1] != mixture.n_components:
         raise ValueError(
             f"resp has {r.shape[1]} columns but the mixture has {mixture.n_components} "
             "components."
         )
     nk = r.sum(axis=0)
-    return _diagnose(nk, _data_variance(Xa), mixture, _check_reg_covar(reg_covar), iteration)
-
-
-def _data_variance(X: np.ndarray) -> float:
-    """Mean per-feature variance of the data, the yardstick for "no spread"."""
-    var = X.var(axis=0)
-    return float(var.mean())
+    return _diagnose(nk, data.data_var, mixture, _check_reg_covar(reg_covar), iteration)
 
 
 def _diagnose(
@@ -431,7 +484,7 @@ def _diagnose(
 
 # ---------------------------------------------------------------------------------- fit
 def fit(
-    X: ArrayLike,
+    X: DataLike,
     init: Mixture | str,
     *,
     n_components: int | None = None,
@@ -447,7 +500,7 @@ def fit(
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like of shape (n_samples, n_features), or PreparedData
     init : Mixture or {"kmeans++", "kmeans", "random", "random_from_data"}
         A starting mixture (then ``n_init`` must be 1), or an initialisation method run
         ``n_init`` times (see :func:`gmm_gui.model.init_mixture`).
@@ -499,7 +552,7 @@ def fit(
             )
         if n_init != 1:
             raise ValueError("n_init must be 1 when fitting from a given start mixture.")
-        Xa = check_data(X, n_features=init.n_features, min_samples=2)
+        data = _prepared(X, init.n_features, min_samples=2)
         n_components = init.n_components
         if init.covariance_type != covariance_type:
             try:
@@ -512,8 +565,8 @@ def fit(
     else:
         if n_components is None:
             raise ValueError("n_components is required when init is a method name.")
-        Xa = check_data(X, min_samples=2)
-    check_fittable(Xa, int(n_components))
+        data = _prepared(X, min_samples=2)
+    check_fittable(data.X, int(n_components))
 
     rng = np.random.default_rng(seed)
     starts: list[StartResult] = []
@@ -526,7 +579,7 @@ def fit(
             from gmm_gui.model.init import init_mixture
 
             start = init_mixture(
-                Xa,
+                data,
                 int(n_components),
                 init,
                 seed=rng,
@@ -534,7 +587,7 @@ def fit(
                 reg_covar=reg_covar,
             )
         run, issues, initial_ll, cancelled = _run_em(
-            Xa, start, covariance_type, max_iter, tol, reg_covar, on_step
+            data, start, covariance_type, max_iter, tol, reg_covar, on_step
         )
         starts.append(run)
         if best is None or run.mean_log_likelihood > best[0].mean_log_likelihood:
@@ -547,7 +600,7 @@ def fit(
         mixture=run.mixture,
         history=run.history,
         mean_log_likelihood=run.mean_log_likelihood,
-        log_likelihood=run.mean_log_likelihood * Xa.shape[0],
+        log_likelihood=run.mean_log_likelihood * data.n_samples,
         converged=run.converged,
         n_iter=run.n_iter,
         issues=issues,
@@ -558,7 +611,7 @@ def fit(
 
 
 def _run_em(
-    X: np.ndarray,
+    data: PreparedData,
     start: Mixture,
     covariance_type: str,
     max_iter: int,
@@ -566,10 +619,10 @@ def _run_em(
     reg_covar: float,
     on_step: StepCallback | None,
 ) -> tuple[StartResult, tuple[ComponentIssue, ...], float, bool]:
-    n_samples = X.shape[0]
-    data_var = _data_variance(X)
+    n_samples = data.n_samples
     mixture = start
-    resp, log_norm = _e_step(X, mixture)
+    buffer = np.empty((start.n_components, n_samples))
+    resp_t, log_norm = _e_step(data, mixture, out=buffer)
     ll = float(log_norm.sum()) / n_samples
     initial_ll = ll
     lls = [ll]  # L_0, L_1, ...
@@ -591,14 +644,14 @@ def _run_em(
         prev = lls[t - 2] if t >= 2 else -math.inf
         change = lls[t - 1] - prev
         try:
-            nk, new = _m_step(X, resp, covariance_type, reg_covar, iteration=t)
+            nk, new = _m_step(data, resp_t.T, covariance_type, reg_covar, iteration=t)
         except DegenerateMixtureError as exc:
             record(list(exc.issues))
             break
-        record(_diagnose(nk, data_var, new, reg_covar, t))
+        record(_diagnose(nk, data.data_var, new, reg_covar, t))
         mixture = new
         n_iter = t
-        resp, log_norm = _e_step(X, mixture)
+        resp_t, log_norm = _e_step(data, mixture, out=buffer)
         ll = float(log_norm.sum()) / n_samples
         lls.append(ll)
         if on_step is not None and on_step(t, mixture, ll) is False:

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from gmm_gui.model._checks import check_data, check_fittable
-from gmm_gui.model.em import _check_reg_covar, _m_step
+from gmm_gui.model.em import DataLike, _check_reg_covar, _m_step, _prepared
 from gmm_gui.model.mixture import Mixture, check_covariance_type
 
 __all__ = ["INIT_METHODS", "KMeansResult", "init_mixture", "kmeans", "kmeans_plusplus"]
@@ -232,7 +232,7 @@ def kmeans(
 
 
 def init_mixture(
-    X: ArrayLike,
+    X: DataLike,
     n_components: int,
     method: str = "kmeans++",
     *,
@@ -244,7 +244,7 @@ def init_mixture(
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like of shape (n_samples, n_features), or PreparedData
     n_components : int
     method : {"kmeans++", "kmeans", "random", "random_from_data"}
         See the module docstring.
@@ -269,7 +269,8 @@ def init_mixture(
         )
     check_covariance_type(covariance_type)
     reg_covar = _check_reg_covar(reg_covar)
-    Xa = check_data(X, min_samples=2)
+    data = _prepared(X, min_samples=2)
+    Xa = data.X
     n_components = int(n_components)
     check_fittable(Xa, n_components)
     rng = np.random.default_rng(seed)
@@ -289,7 +290,7 @@ def init_mixture(
             indices = _distinct_indices(Xa, n_components, rng)
         resp = np.zeros((n_samples, n_components))
         resp[indices, np.arange(n_components)] = 1.0
-    _, mixture = _m_step(Xa, resp, covariance_type, reg_covar, iteration=0)
+    _, mixture = _m_step(data, resp, covariance_type, reg_covar, iteration=0)
     return mixture
 
 

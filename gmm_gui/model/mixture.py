@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.linalg import solve_triangular
 
 __all__ = ["COVARIANCE_TYPES", "Mixture", "check_covariance_type"]
 
@@ -250,11 +249,9 @@ class Mixture:
         array of shape (n_components, n_features, n_features).
         """
         if "prec_chol" not in self._cache:
-            chol = self.cholesky
-            eye = np.eye(self.n_features)
-            prec_chol = np.empty_like(chol)
-            for k in range(chol.shape[0]):
-                prec_chol[k] = solve_triangular(chol[k], eye, lower=True).T
+            from gmm_gui.model._kernels import inv_lower
+
+            prec_chol = np.swapaxes(inv_lower(self.cholesky), 1, 2).copy()
             self._cache["prec_chol"] = _readonly(prec_chol)
         return self._cache["prec_chol"]
 
