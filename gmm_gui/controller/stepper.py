@@ -21,7 +21,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from gmm_gui.controller.snapshot import Snapshot
-from gmm_gui.model import Mixture, diagnose, e_step, init_mixture, m_step
+from gmm_gui.io.mixture_file import FitInfo
+from gmm_gui.model import Mixture, aic, bic, diagnose, e_step, init_mixture, m_step
 
 __all__ = [
     "START_METHODS",
@@ -137,6 +138,31 @@ class Stepper:
         self._history: list[Snapshot] = [self._start_snapshot(start)]
         self._index = 0
 
+    @classmethod
+    def from_method(
+        cls,
+        X: np.ndarray,
+        n_components: int,
+        method: str = "kmeans++",
+        seed: int | None = 0,
+        **options: object,
+    ) -> Stepper:
+        """A stepper whose start is drawn by the engine's initialiser (nothing to undo yet).
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, n_features)
+        n_components : int
+        method : {"random", "kmeans++", "random_from_data", "kmeans"}
+        seed : int or None
+        **options
+            ``covariance_type``, ``reg_covar``, ``tol``, ``max_iter``.
+        """
+        stepper = cls(X, None, **options)  # type: ignore[arg-type]
+        stepper.new_start(n_components, method, seed)
+        stepper._undo.clear()
+        return stepper
+
     # ------------------------------------------------------------------ state
     @property
     def X(self) -> np.ndarray:
@@ -237,6 +263,42 @@ class Stepper:
             if snap.phase == "M" and snap.iteration == iteration:
                 return i
         return len(self._history) - 1
+
+    def responsibilities(self, snap: Snapshot | None = None) -> np.ndarray:
+        """Responsibilities of the mixture of ``snap`` (default: the state shown).
+
+        At the start (no E-step yet) they are computed from the start mixture.
+
+        Returns
+        -------
+        resp : array of shape (n_samples, n_components)
+        """
+        snap = self.snapshot if snap is None else snap
+        if snap.mixture is None:
+            raise ValueError("there are no Gaussians yet")
+        if snap.resp is not None and snap.phase == "E":
+            return snap.resp
+        return self._mean_e_step(snap.mixture)[0]
+
+    def fit_info(self, snap: Snapshot | None = None) -> FitInfo:
+        """What to write in a parameter file's ``"fit"`` block for ``snap`` (default: shown)."""
+        snap = self.snapshot if snap is None else snap
+        if snap.mixture is None:
+            raise ValueError("there are no Gaussians yet")
+        _, mean_ll = self._mean_e_step(snap.mixture)
+        return FitInfo(
+            n_points=self.n_samples,
+            n_iter=snap.iteration,
+            converged=snap.converged,
+            log_likelihood=mean_ll * self.n_samples,
+            mean_log_likelihood=mean_ll,
+            bic=float(bic(self._X, snap.mixture)),
+            aic=float(aic(self._X, snap.mixture)),
+            reg_covar=self.reg_covar,
+            tol=self.tol,
+            seed=self._info.seed,
+            mean_log_likelihood_history=tuple(snap.history),
+        )
 
     # -------------------------------------------------------------- computing
     def _mean_e_step(self, mixture: Mixture) -> tuple[np.ndarray, float]:
@@ -492,7 +554,7 @@ class Stepper:
     def new_start(
         self, n_components: int, method: str = "kmeans++", seed: int | None = 0
     ) -> Snapshot:
-        """A start drawn by the engine's initialiser; undoable.
+        """A start drawn by the engine's initialiser (made :meth:`visible`); undoable.
 
         Parameters
         ----------
@@ -500,16 +562,36 @@ class Stepper:
         method : {"random", "kmeans++", "random_from_data", "kmeans"}
         seed : int or None
         """
-        mixture = init_mixture(
-            self._X,
-            int(n_components),
-            method,
-            seed=seed,
-            covariance_type=self.covariance_type,
-            reg_covar=self.reg_covar,
+        mixture = self.visible(
+            init_mixture(
+                self._X,
+                int(n_components),
+                method,
+                seed=seed,
+                covariance_type=self.covariance_type,
+                reg_covar=self.reg_covar,
+            )
         )
         info = StartInfo(method, int(n_components), seed)
         return self._commit(mixture, info, f"{method} start (K={n_components})")
+
+    def visible(self, mixture: Mixture) -> Mixture:
+        """``mixture`` with every Gaussian that sits on a single point given a visible spread.
+
+        The engine's k-means++ and from-data starts (as scikit-learn's) put each Gaussian on one
+        data point, its covariance at the ``reg_covar`` floor: nothing to see or drag, and a
+        start log-likelihood of minus millions. Such a covariance is replaced by
+        :meth:`default_covariance`, the spread of a Gaussian placed by a click; means and
+        weights are kept.
+        """
+        floor = 10.0 * self.reg_covar + 1e-12 * float(np.max(self._scale**2))
+        variances = np.diagonal(mixture.covariances, axis1=1, axis2=2)
+        collapsed = np.all(variances <= floor, axis=1)
+        if not collapsed.any() or self.covariance_type != "full":
+            return mixture
+        covs = np.array(mixture.covariances, dtype=float, copy=True)
+        covs[collapsed] = self.default_covariance()
+        return Mixture(mixture.weights, mixture.means, covs, self.covariance_type)
 
     def default_covariance(self, fraction: float = DEFAULT_SPREAD_FRACTION) -> np.ndarray:
         """Covariance of a newly placed Gaussian: ``fraction`` of the data's spread per axis.

@@ -1,0 +1,201 @@
+"""``gmm-gui``: the command line of the window.
+
+``main()`` builds the ``QApplication``; :func:`build_window` builds and fills the window, so tests
+reuse pytest-qt's application and never make a second one.
+
+    gmm-gui [DATA] [--columns A,B] [-k K | --init PARAMS.json] [--seed S]
+            [--steps N] [--screenshot OUT.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop
+from PySide6.QtWidgets import QApplication
+
+from gmm_gui import __version__
+from gmm_gui.controller.stepper import START_METHODS
+from gmm_gui.io import DataError
+from gmm_gui.resources import get_sample
+from gmm_gui.ui.main_window import MainWindow
+
+__all__ = ["build_parser", "build_window", "main", "run_iterations"]
+
+DEFAULT_SAMPLE = "faithful"
+
+
+class UsageError(Exception):
+    """A problem with the command line; the message is shown after ``gmm-gui: error:``."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _columns(text: str) -> list[str]:
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    if not 1 <= len(names) <= 2:
+        raise argparse.ArgumentTypeError("give one or two column names separated by a comma")
+    return names
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``gmm-gui``."""
+    parser = argparse.ArgumentParser(
+        prog="gmm-gui",
+        description="Watch Expectation-Maximisation fit a Gaussian mixture, step by step. "
+        "Without DATA, the Old Faithful sample opens.",
+    )
+    parser.add_argument("data", nargs="?", metavar="DATA", help="CSV, TSV, TXT, NPY or NPZ file")
+    parser.add_argument(
+        "--columns", type=_columns, metavar="A,B", help="the one or two columns to fit"
+    )
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument(
+        "-k", type=_positive_int, metavar="K", help="number of Gaussians of the start"
+    )
+    start.add_argument("--init", metavar="PARAMS.json", help="start from this parameter file")
+    parser.add_argument(
+        "--start-method",
+        choices=[m for m, _ in START_METHODS],
+        default="kmeans++",
+        help="how the random start is drawn (default kmeans++)",
+    )
+    parser.add_argument(
+        "--seed", type=_non_negative_int, default=0, help="seed of the random start (default 0)"
+    )
+    parser.add_argument(
+        "--steps", type=_non_negative_int, default=0, metavar="N", help="run N EM iterations"
+    )
+    parser.add_argument(
+        "--screenshot",
+        metavar="OUT.png",
+        help="save the window as a PNG after --steps and exit (works offscreen)",
+    )
+    parser.add_argument("--version", action="version", version=f"gmm-gui {__version__}")
+    return parser
+
+
+def build_window(args: argparse.Namespace | None = None) -> MainWindow:
+    """Build the window and open what ``args`` ask for (default: the Old Faithful sample).
+
+    Raises
+    ------
+    UsageError
+        If the data, columns or parameter file cannot be used; the message says why.
+    """
+    if args is None:
+        args = build_parser().parse_args([])
+    window = MainWindow()
+    window.seed_spin.setValue(args.seed)
+    window.method_combo.setCurrentIndex(window.method_combo.findData(args.start_method))
+    try:
+        if args.data is None:
+            sample = get_sample(DEFAULT_SAMPLE)
+            window.open_file(
+                sample.path,
+                args.columns or sample.columns,
+                n_components=args.k or sample.n_components,
+                title=sample.title,
+                interactive=False,
+            )
+        else:
+            window.open_file(
+                args.data,
+                args.columns,
+                n_components=args.k,
+                interactive=args.screenshot is None,
+            )
+            if window.dataset is None:
+                raise UsageError(f"{args.data}: no columns chosen")
+    except DataError as exc:
+        window.close()
+        hint = ""
+        if "choose one or two" in str(exc):
+            hint = " with --columns A,B"
+        raise UsageError(f"{exc}{hint}") from None
+    except ValueError as exc:
+        window.close()
+        raise UsageError(str(exc)) from None
+    if args.init is not None and not window.import_parameters(args.init, interactive=False):
+        message = window.last_problem
+        window.close()
+        raise UsageError(message)
+    return window
+
+
+def _process_events(ms: int = 50) -> None:
+    QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, ms)
+
+
+def run_iterations(window: MainWindow, n_iterations: int, timeout_ms: int = 120_000) -> None:
+    """Run ``n_iterations`` EM iterations in the window (stops early at convergence)."""
+    session = window.session
+    deadline = QDeadlineTimer(timeout_ms)
+    for _ in range(n_iterations):
+        stepper = session.stepper
+        if stepper is None or stepper.next_phase is None:
+            break
+        session.next_iteration()
+        while session.busy and not deadline.hasExpired():
+            _process_events()
+        if deadline.hasExpired():
+            break
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``gmm-gui``; returns the exit status (2 for a bad command line)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:  # argparse has printed the message
+        return int(exc.code or 0)
+    app = QApplication.instance()
+    own_app = app is None
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "gmm-gui"])
+        app.setApplicationName("gmm-gui")
+        app.setOrganizationName("gmm-gui")
+    try:
+        window = build_window(args)
+    except UsageError as exc:
+        print(f"gmm-gui: error: {exc}", file=sys.stderr)
+        return 2
+    if args.screenshot is not None:
+        window.set_animation_ms(0)
+    run_iterations(window, args.steps)
+    window.show()
+    if args.screenshot is not None:
+        for _ in range(5):
+            _process_events()
+        try:
+            window.save_screenshot(args.screenshot)
+        except OSError as exc:
+            print(f"gmm-gui: error: {exc}", file=sys.stderr)
+            window.close()
+            return 1
+        window.close()
+        _process_events()
+        return 0
+    if not own_app:
+        return 0
+    return int(app.exec())

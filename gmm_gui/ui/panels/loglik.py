@@ -1,0 +1,220 @@
+"""The mean log-likelihood per point after each EM iteration, as a small plot.
+
+The current iteration is ringed, the iteration where EM converged gets a dashed line, and any
+decrease (which EM should never show) is drawn in red. A click goes to the nearest iteration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, QPointF, Qt, Signal
+from PySide6.QtWidgets import QWidget
+
+__all__ = ["LogLikelihoodPanel", "decreases"]
+
+_LINE = (60, 60, 60)
+_RED = (213, 0, 0)
+
+
+def decreases(values: np.ndarray, rtol: float = 1e-10) -> np.ndarray:
+    """Iterations whose value is lower than the one before (beyond round-off).
+
+    Parameters
+    ----------
+    values : array of shape (n_iterations + 1,)
+        Mean log-likelihood per point, start first.
+    rtol : float
+        Relative tolerance: drops smaller than ``rtol * |value|`` are round-off.
+
+    Returns
+    -------
+    iterations : int array
+        Each ``t`` with ``values[t] < values[t - 1]``.
+    """
+    v = np.asarray(values, dtype=float)
+    if v.size < 2:
+        return np.zeros(0, dtype=int)
+    drop = v[1:] < v[:-1] - rtol * np.maximum(1.0, np.abs(v[:-1]))
+    return np.flatnonzero(drop) + 1
+
+
+class LogLikelihoodPanel(pg.PlotWidget):
+    """Mean log-likelihood per point against iteration.
+
+    Signals
+    -------
+    iteration_clicked(int)
+        The user clicked on the plot; the nearest iteration that has a value.
+    """
+
+    iteration_clicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background="w")
+        self.setObjectName("loglik_panel")
+        item = self.getPlotItem()
+        item.setTitle("Log-likelihood per point (higher is better)", size="10pt")
+        item.setLabel("bottom", "iteration")
+        item.setLabel("left", "mean log-likelihood")
+        item.showGrid(x=True, y=True, alpha=0.15)
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        self.setMouseEnabled(x=False, y=False)
+        self.setMinimumHeight(140)
+        self._curve = pg.PlotDataItem(
+            pen=pg.mkPen(_LINE, width=1.5),
+            symbol="o",
+            symbolSize=5,
+            symbolPen=None,
+            symbolBrush=pg.mkBrush(_LINE),
+        )
+        self._bad_segments = pg.PlotCurveItem(pen=pg.mkPen(_RED, width=3), connect="pairs")
+        self._bad_points = pg.ScatterPlotItem(
+            size=9, pen=pg.mkPen(_RED), brush=pg.mkBrush(_RED), symbol="x"
+        )
+        self._current = pg.ScatterPlotItem(
+            size=13, pen=pg.mkPen((0, 0, 0), width=2), brush=pg.mkBrush(255, 214, 0), symbol="o"
+        )
+        self._converged = pg.InfiniteLine(
+            angle=90,
+            movable=False,
+            pen=pg.mkPen((0, 140, 60), width=1.5, style=Qt.PenStyle.DashLine),
+            label="converged",
+            labelOpts={"position": 0.15, "color": (0, 120, 50), "movable": False},
+        )
+        self._converged.setVisible(False)
+        self._start_note = pg.TextItem("", color=(90, 90, 90), anchor=(0, 1))
+        self._start_note.setVisible(False)
+        self.addItem(self._start_note, ignoreBounds=True)
+        for it in (self._curve, self._bad_segments, self._bad_points, self._current):
+            self.addItem(it)
+        self.addItem(self._converged, ignoreBounds=True)
+        self._values = np.zeros(0)
+        self._current_iteration = 0
+        self._decreases = np.zeros(0, dtype=int)
+        self.scene().sigMouseClicked.connect(self._on_click)
+        self.setToolTip(
+            "Mean log-likelihood per point after each iteration. EM never makes it go down;\n"
+            "a drop would be flagged in red. Click a point to go back to that iteration."
+        )
+
+    # ---------------------------------------------------------------- state
+    @property
+    def values(self) -> np.ndarray:
+        """The values shown, start first."""
+        return self._values
+
+    @property
+    def current_iteration(self) -> int:
+        """The ringed iteration."""
+        return self._current_iteration
+
+    @property
+    def flagged(self) -> np.ndarray:
+        """Iterations drawn in red (a decrease)."""
+        return self._decreases
+
+    @property
+    def converged_visible(self) -> bool:
+        """True when the convergence line is shown."""
+        return self._converged.isVisible()
+
+    def set_values(
+        self,
+        values: Sequence[float] | np.ndarray,
+        current_iteration: int,
+        converged_at: int | None = None,
+    ) -> None:
+        """Show ``values[t]`` (the mean log-likelihood after iteration ``t``; ``t = 0``: start).
+
+        Parameters
+        ----------
+        values : array of shape (n_iterations + 1,)
+            NaN where unknown.
+        current_iteration : int
+            Ringed.
+        converged_at : int, optional
+            Iteration where EM converged, marked by a dashed line.
+        """
+        v = np.asarray(values, dtype=float).reshape(-1)
+        self._values = v
+        self._current_iteration = int(current_iteration)
+        x = np.arange(v.size, dtype=float)
+        finite = np.isfinite(v)
+        if finite.any():
+            self._curve.setData(x[finite], v[finite])
+        else:
+            self._curve.setData([], [])
+        self._decreases = decreases(v)
+        if self._decreases.size:
+            t = self._decreases
+            seg_x = np.column_stack([t - 1, t]).ravel().astype(float)
+            seg_y = np.column_stack([v[t - 1], v[t]]).ravel()
+            self._bad_segments.setData(seg_x, seg_y)
+            self._bad_points.setData(t.astype(float), v[t])
+        else:
+            self._bad_segments.setData([], [])
+            self._bad_points.setData([], [])
+        cur = self._current_iteration
+        if 0 <= cur < v.size and np.isfinite(v[cur]):
+            self._current.setData([float(cur)], [v[cur]])
+        else:
+            self._current.setData([], [])
+        if converged_at is not None and 0 <= converged_at < v.size:
+            self._converged.setPos(float(converged_at))
+            self._converged.setVisible(True)
+        else:
+            self._converged.setVisible(False)
+        if finite.any():
+            self.setXRange(0, max(1.0, float(v.size - 1)), padding=0.05)
+            lo, hi = self._y_range(v)
+            self.setYRange(lo, hi, padding=0)
+            self._off_scale(v, lo)
+        else:
+            self._start_note.setVisible(False)
+
+    @staticmethod
+    def _y_range(v: np.ndarray) -> tuple[float, float]:
+        """The y range: all values, unless the start is so low it would flatten the rest."""
+        finite = v[np.isfinite(v)]
+        lo, hi = float(finite.min()), float(finite.max())
+        later = v[1:][np.isfinite(v[1:])]
+        if later.size >= 2 and np.isfinite(v[0]):
+            later_span = float(later.max() - later.min())
+            if v[0] < later.min() - 4.0 * max(later_span, 1e-3):
+                lo = float(later.min()) - 0.5 * max(later_span, 1e-3)
+        span = hi - lo
+        if span <= 0:
+            span = max(1e-3, abs(hi) * 1e-3)
+        return lo - 0.08 * span, hi + 0.08 * span
+
+    def _off_scale(self, v: np.ndarray, lo: float) -> None:
+        if np.isfinite(v[0]) and v[0] < lo:
+            self._start_note.setText(f"start: {v[0]:.4g} (below)")
+            self._start_note.setPos(0.0, lo)
+            self._start_note.setVisible(True)
+        else:
+            self._start_note.setVisible(False)
+
+    # ---------------------------------------------------------------- mouse
+    def data_to_viewport(self, iteration: float, value: float) -> QPoint:
+        """Pixel in the viewport of a point of the plot (for tests)."""
+        scene = self.getPlotItem().vb.mapViewToScene(QPointF(iteration, value))
+        return self.mapFromScene(scene)
+
+    def _on_click(self, event: object) -> None:
+        if self._values.size == 0:
+            return
+        vb = self.getPlotItem().vb
+        pos = event.scenePos()  # type: ignore[attr-defined]
+        if not vb.sceneBoundingRect().contains(pos):
+            return
+        x = vb.mapSceneToView(pos).x()
+        valid = np.flatnonzero(np.isfinite(self._values))
+        if valid.size == 0:
+            return
+        nearest = int(valid[np.argmin(np.abs(valid - x))])
+        self.iteration_clicked.emit(nearest)

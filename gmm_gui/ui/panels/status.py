@@ -1,0 +1,100 @@
+"""The status line: where EM is, how good the fit is, and what the engine warns about."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from gmm_gui.controller.snapshot import Snapshot
+
+__all__ = ["StatusPanel", "describe_warning_count", "phase_text"]
+
+
+def phase_text(snapshot: Snapshot) -> str:
+    """A short sentence saying what the last half-step did."""
+    if snapshot.mixture is None:
+        return "No Gaussians yet: click on the plot to place one, or press New start"
+    if snapshot.phase == "start":
+        return "drag or place Gaussians, then press E"
+    if snapshot.phase == "E":
+        return "each point's responsibilities recomputed (its colour)"
+    return "each Gaussian re-estimated from the points it is responsible for"
+
+
+def describe_warning_count(n: int) -> str:
+    """'1 warning' / '3 warnings'."""
+    return f"{n} warning" if n == 1 else f"{n} warnings"
+
+
+class StatusPanel(QWidget):
+    """Iteration, phase, log-likelihood and its change, convergence, rows dropped, warnings."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("status_panel")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        self.step_label = QLabel()
+        self.step_label.setObjectName("status_step")
+        self.step_label.setToolTip("Iteration (one E-step then one M-step) and the last half-step.")
+        self.ll_label = QLabel()
+        self.ll_label.setObjectName("status_ll")
+        self.ll_label.setToolTip(
+            "Mean log-likelihood per point: how well the Gaussians explain the data "
+            "(higher is better),\nand its change since the previous iteration."
+        )
+        self.converged_label = QLabel()
+        self.converged_label.setObjectName("status_converged")
+        self.converged_label.setToolTip(
+            "EM has converged when the log-likelihood changes by less than the tolerance."
+        )
+        self.data_label = QLabel()
+        self.data_label.setObjectName("status_data")
+        self.data_label.setToolTip("The data open, and rows left out because they were unusable.")
+        self.warning_label = QLabel()
+        self.warning_label.setObjectName("status_warnings")
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet("color: #b00020;")
+        for w in (self.step_label, self.ll_label, self.converged_label, self.data_label):
+            layout.addWidget(w)
+            layout.addSpacing(14)
+        layout.addWidget(self.warning_label, 1)
+
+    def set_data_text(self, text: str, tooltip: str = "") -> None:
+        """Describe the data open (name, points, rows dropped)."""
+        self.data_label.setText(text)
+        if tooltip:
+            self.data_label.setToolTip(tooltip)
+
+    def set_snapshot(self, snapshot: Snapshot, previous_ll: float | None) -> None:
+        """Describe ``snapshot``; ``previous_ll`` is the value one iteration before."""
+        if snapshot.phase == "start":
+            step = "Start"
+        elif snapshot.phase == "E":
+            step = f"Iteration {snapshot.iteration + 1} · E-step"
+        else:
+            step = f"Iteration {snapshot.iteration} · M-step"
+        self.step_label.setText(f"<b>{html.escape(step)}</b>: {html.escape(phase_text(snapshot))}")
+        ll = snapshot.mean_log_likelihood
+        if ll is None:
+            self.ll_label.setText("log-likelihood: –")
+        else:
+            text = f"log-likelihood {ll:.4f}"
+            if previous_ll is not None:
+                change = ll - previous_ll
+                colour = "#b00020" if change < -1e-10 * max(1.0, abs(ll)) else "#1b5e20"
+                text += f" <span style='color:{colour}'>(change {change:+.2e})</span>"
+            self.ll_label.setText(text)
+        if snapshot.mixture is None or snapshot.phase == "start":
+            self.converged_label.setText("")
+        elif snapshot.converged:
+            self.converged_label.setText("<b style='color:#1b5e20'>converged</b>")
+        else:
+            self.converged_label.setText("not converged yet")
+        if snapshot.warnings:
+            self.warning_label.setText("⚠ " + " ".join(snapshot.warnings))
+            self.warning_label.setToolTip("\n".join(snapshot.warnings))
+        else:
+            self.warning_label.setText("")
+            self.warning_label.setToolTip("Warnings from the engine appear here.")
