@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QWidget
 
 __all__ = ["LogLikelihoodPanel", "decreases"]
@@ -204,6 +205,16 @@ class LogLikelihoodPanel(pg.PlotWidget):
         """Pixel in the viewport of a point of the plot (for tests)."""
         scene = self.getPlotItem().vb.mapViewToScene(QPointF(iteration, value))
         return self.mapFromScene(scene)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        """Take every press: a click anywhere on the plot picks an iteration."""
+        super().mousePressEvent(event)
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        """See :meth:`mousePressEvent`."""
+        super().mouseReleaseEvent(event)
+        event.accept()
 
     def _on_click(self, event: object) -> None:
         if self._values.size == 0:
