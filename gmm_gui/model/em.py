@@ -438,26 +438,32 @@ def _diagnose(
             )
             continue
         n_flat = int(at_floor[k].sum())
+        if reg_covar > 0:
+            floor = "has hit the floor set by reg_covar"
+            advice = "remove it or raise reg_covar"
+        else:
+            floor = "has shrunk to almost nothing and its likelihood grows without bound"
+            advice = "remove it or set reg_covar above 0"
         if n_flat == d:
             issues.append(
                 ComponentIssue(
                     k,
                     iteration,
                     "collapsed",
-                    f"component {num} has collapsed onto a single point: its variance has hit "
-                    "the floor (reg_covar) and its likelihood grows without bound; remove it "
-                    "or raise reg_covar.",
+                    f"component {num} has collapsed onto a single point: its variance {floor}; "
+                    f"{advice}.",
                 )
             )
         elif n_flat > 0:
             shape = "a line" if d - n_flat == 1 else f"a {d - n_flat}-dimensional plane"
+            across = "the line" if d - n_flat == 1 else "the plane"
             issues.append(
                 ComponentIssue(
                     k,
                     iteration,
                     "flattened",
-                    f"component {num} has collapsed onto {shape}: its variance across it has "
-                    "hit the floor (reg_covar); remove it or raise reg_covar.",
+                    f"component {num} has collapsed onto {shape}: its variance across {across} "
+                    f"{floor}; {advice}.",
                 )
             )
     means, covs, w = mixture.means, mixture.covariances, mixture.weights
