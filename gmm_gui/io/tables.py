@@ -817,27 +817,60 @@ def _parse_text(text: str, shown: str) -> Table:
 
 
 def _fast_numeric(body: str, layout: _Layout, names: list[str]) -> np.ndarray | None:
-    """All-numeric tables (the big ones) parsed by NumPy's C reader; None if it cannot."""
+    """All-numeric tables (the big ones) parsed by NumPy's C reader; None if it cannot.
+
+    A table whose only non-numbers are missing-value cells (``NA``, empty, ...) gets them
+    replaced by ``nan`` in the text first, with plain string replacements (fast), when its
+    separator is a single character.
+    """
     if layout.quoted_columns - ({0} if layout.row_names else set()) or layout.decimal_comma:
         return None
-    if layout.drop_last:
+    if layout.drop_last or not body.strip():
         return None
-    if not body.strip():
-        return None
+    if layout.delimiter is not None:
+        body = _fill_missing(body, layout.delimiter)
+    data = _loadtxt(body, layout.delimiter)
+    if data is None or (data.shape[0] and data.shape[1] != len(names)):
+        return None  # text, blank-looking lines, ragged rows: the careful reader says which
+    return data
+
+
+def _loadtxt(body: str, delimiter: str | None) -> np.ndarray | None:
     try:
-        data = np.loadtxt(
+        return np.loadtxt(
             io.StringIO(body),
             dtype=np.float64,
-            delimiter=layout.delimiter,
+            delimiter=delimiter,
             quotechar='"',
             comments=None,
             ndmin=2,
         )
     except ValueError:
-        return None  # NA, text, a blank-looking line, ragged rows: the careful reader says which
-    if data.shape[0] and data.shape[1] != len(names):
         return None
-    return data
+
+
+def _fill_missing(body: str, delimiter: str) -> str:
+    """Replace every missing-value cell that ``float()`` cannot read by ``nan``.
+
+    Cells are delimited by ``delimiter``, a line end, or the start or end of the text.
+    """
+    d = delimiter
+    for token in sorted(MISSING_VALUES - {"NaN", "nan"}, key=len, reverse=True):
+        if token and token not in body:
+            continue
+        if not token and not (
+            f"{d}{d}" in body or f"{d}\n" in body or f"\n{d}" in body
+            or body.startswith(d) or body.endswith(d)
+        ):
+            continue
+        for _ in range(2):  # a run like ",NA,NA," needs two passes (matches do not overlap)
+            body = body.replace(f"{d}{token}{d}", f"{d}nan{d}")
+        body = body.replace(f"{d}{token}\n", f"{d}nan\n").replace(f"\n{token}{d}", f"\nnan{d}")
+        if body.startswith(f"{token}{d}"):
+            body = "nan" + body[len(token) :]
+        if body.endswith(f"{d}{token}"):
+            body = body[: len(body) - len(token)] + "nan"
+    return body
 
 
 def _split_rows(lines: list[str], delimiter: str | None) -> list[list[str]]:

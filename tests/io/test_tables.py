@@ -390,7 +390,7 @@ def test_ragged_line_number_deep_in_a_big_file(tmp_path):
 # ------------------------------------------------------------------------- fast path = careful path
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     values=st.lists(
         st.tuples(
@@ -403,16 +403,18 @@ def test_ragged_line_number_deep_in_a_big_file(tmp_path):
     delimiter=st.sampled_from([",", "\t", ";", " "]),
     header=st.booleans(),
     missing=st.sampled_from(["", "NA", None]),
+    label=st.booleans(),
 )
 def test_any_numeric_table_reads_back_exactly(tmp_path_factory, values, delimiter, header,
-                                              missing):
-    """Written with repr (exact), read back equal; NA/empty cells make the careful path run."""
-    lines = ["u" + delimiter + "v"] if header else []
+                                              missing, label):
+    """Written with repr (exact), read back equal, by NumPy's reader or (with a quoted label
+    column) the careful cell-by-cell one, NA and empty cells included."""
+    lines = ["u" + delimiter + "v" + (delimiter + "g" if label else "")] if header else []
     for i, (a, b) in enumerate(values):
         first = repr(a)
         if missing is not None and i == 1 and not (delimiter == " " and missing == ""):
             first = missing
-        lines.append(f"{first}{delimiter}{b!r}")
+        lines.append(f"{first}{delimiter}{b!r}" + (f'{delimiter}"g {i}"' if label else ""))
     path = tmp_path_factory.mktemp("h") / "t.txt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     a = np.array([v[0] for v in values])
@@ -429,6 +431,9 @@ def test_any_numeric_table_reads_back_exactly(tmp_path_factory, values, delimite
         return
     data = load_dataset(path)
     np.testing.assert_array_equal(data.values, np.column_stack([a[keep], b[keep]]))
+    if label:
+        (labels,) = data.labels.values()
+        np.testing.assert_array_equal(labels, [f"g {i}" for i in np.flatnonzero(keep)])
     np.testing.assert_array_equal(data.row_index, np.flatnonzero(keep))
     assert data.n_dropped == int((~keep).sum())
 
