@@ -16,6 +16,7 @@ before any output file is created or changed. No Qt is imported.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
@@ -99,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Fit a Gaussian mixture to a data file by Expectation-Maximisation, as the gmm-gui "
             "window does, and print a summary. DATA is a CSV/TSV/whitespace table (R exports "
-            "included), a .npy or an .npz file."
+            "included), a .npy file or an .npz file (its first numeric array)."
         ),
         epilog=(
             "Missing (NA, empty) or infinite values drop their row; the summary says how many. "
@@ -188,7 +189,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(exc.code or 0)
         outcome = _run(args)
         _write_outputs(args, outcome)
-        print(_summary(args, outcome))
+        try:
+            print(_summary(args, outcome))
+            sys.stdout.flush()
+        except BrokenPipeError:  # `gmm-fit ... | head`: the reader left; the work is done
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except _UsageError as exc:
         return _fail(f"{exc} (see {PROG} --help)")

@@ -207,8 +207,8 @@ def write_mixture(
 
 def read_mixture(
     path: str | os.PathLike[str],
-    *,
     n_features: int | None = None,
+    *,
     n_components: int | None = None,
     dataset: Dataset | None = None,
 ) -> tuple[Mixture, MixtureFileInfo]:

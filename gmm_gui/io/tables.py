@@ -93,7 +93,7 @@ class TableInfo:
     n_rows: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity (it holds arrays)
 class Dataset:
     """The data chosen from a file, ready to fit.
 
@@ -159,7 +159,7 @@ class _Numeric:
     first_invalid: tuple[int, str] | None = None  # (line number, text) of the first such cell
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Table:
     """A file read in full: every numeric and label column, nothing chosen or dropped yet.
 
