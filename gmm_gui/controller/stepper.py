@@ -651,9 +651,12 @@ class Stepper:
         old = self._require_start()
         mixture = self._edited(old, k, mean, covariance)
         if description is None:
-            description = (
-                f"move Gaussian {k + 1}" if covariance is None else f"reshape Gaussian {k + 1}"
-            )
+            moved = not np.array_equal(mixture.means[k], old.means[k])
+            reshaped = not np.array_equal(mixture.covariances[k], old.covariances[k])
+            verb = "reshape" if reshaped and not moved else "move"
+            if moved and reshaped:
+                verb = "move and reshape"
+            description = f"{verb} Gaussian {k + 1}"
         return self._commit(mixture, self._edited_info(mixture.n_components), description)
 
     def set_table_value(self, k: int, field: str, value: float) -> Snapshot:

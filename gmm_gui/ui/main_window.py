@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QSignalBlocker, Qt, QTimer, Slot
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -366,6 +366,8 @@ class MainWindow(QMainWindow):
         self.dataset = dataset
         self._selected = -1
         self._ensure_view(dataset.n_features)
+        assert self.view is not None
+        self.view.set_axis_labels(dataset.columns)
         self.component_table.set_columns(dataset.columns)
         name = title or dataset.name
         axes = " × ".join(dataset.columns)
@@ -603,6 +605,12 @@ class MainWindow(QMainWindow):
         stepper = self.session.stepper
         if stepper is None:
             return
+        n_components = 0 if snap.mixture is None else snap.mixture.n_components
+        if self._selected >= n_components:
+            self._selected = -1
+            self.component_table.select_component(-1)
+            if self.view is not None:
+                self.view.set_selected_component(-1)
         if self.view is not None:
             self.view.set_snapshot(snap, animate=self._animation_ms > 0)
         self.component_table.set_mixture(snap.mixture, snap.editable)
@@ -660,8 +668,11 @@ class MainWindow(QMainWindow):
         a["next_iteration"].setEnabled(next_phase is not None)
         can_play = next_phase is not None or self.session.playing
         a["play"].setEnabled(can_play)
-        with QSignalBlocker(a["play"]):
-            a["play"].setChecked(self.session.playing)
+        # blockSignals, not QSignalBlocker: with PySide6 6.12 on Python 3.11 every
+        # QSignalBlocker drops one reference to None, which aborts the process after a while.
+        was_blocked = a["play"].blockSignals(True)
+        a["play"].setChecked(self.session.playing)
+        a["play"].blockSignals(was_blocked)
         a["play"].setText("&Pause" if self.session.playing else "&Play")
         a["run"].setEnabled(next_phase is not None and not busy)
         a["reset"].setEnabled(has and len(stepper.history) > 1)
@@ -694,7 +705,10 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def _on_component_selected(self, k: int) -> None:
         self._selected = int(k)
-        self.component_table.select_component(k)
+        if self.sender() is not self.component_table:
+            self.component_table.select_component(k)
+        if self.view is not None and self.sender() is not self.view:
+            self.view.set_selected_component(k)
 
     @Slot()
     def delete_selected(self) -> None:
