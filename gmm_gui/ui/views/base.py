@@ -1,0 +1,554 @@
+"""What the 1-D and 2-D plot views share: signals, snapshot handling, animation, export, tooltips.
+
+A view draws only from the :class:`~gmm_gui.controller.snapshot.Snapshot` it is handed and
+reports the user's intent through signals; it never calls the controller or the window.
+
+Animation: ``set_snapshot(s, animate=True)`` glides from what is on screen to ``s`` over
+``animation_ms`` (smooth-step easing, a ``QTimer(self)`` at about 60 frames per second). Means,
+covariances and weights are interpolated linearly (a convex combination of positive definite
+matrices is positive definite). Point colours are interpolated in OKLab, which is the same as
+interpolating the responsibilities and blending again, for up to :data:`COLOR_TWEEN_MAX_POINTS`
+points; above that a per-frame re-blend would cost more than a frame, so the old and new point
+images are each rasterised once and cross-faded by ``QPainter`` (a mix in sRGB, not OKLab, while
+the fade runs; exact again when it ends).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import (
+    QElapsedTimer,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QCloseEvent, QColor, QFont, QImage, QKeyEvent, QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from gmm_gui.controller.snapshot import Snapshot
+from gmm_gui.ui import colors
+from gmm_gui.ui.views.items import HandleItem
+from gmm_gui.ui.views.points import PointCloudItem, PointLocator
+
+__all__ = ["COLOR_TWEEN_MAX_POINTS", "DEFAULT_ANIMATION_MS", "Params", "PlotViewBase"]
+
+#: Default duration of a transition between two snapshots.
+DEFAULT_ANIMATION_MS = 250
+#: Up to this many points the colours are re-blended every frame; above, cross-faded.
+COLOR_TWEEN_MAX_POINTS = 100_000
+_FRAME_MS = 16
+_HOVER_RADIUS_PX = 6.0
+
+TEXT_COLOR = QColor(34, 34, 34)
+AXIS_COLOR = QColor(110, 110, 110)
+
+
+@dataclass(frozen=True)
+class Params:
+    """Component parameters as drawn (possibly between two snapshots).
+
+    Attributes
+    ----------
+    weights : array of shape (n_components,)
+    means : array of shape (n_components, n_features)
+    covariances : array of shape (n_components, n_features, n_features)
+    """
+
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+
+    @classmethod
+    def of(cls, mixture: object) -> Params | None:
+        """The parameters of a :class:`~gmm_gui.model.Mixture` (``None`` for ``None``)."""
+        if mixture is None:
+            return None
+        return cls(
+            np.array(mixture.weights, dtype=np.float64),
+            np.array(mixture.means, dtype=np.float64),
+            np.array(mixture.covariances, dtype=np.float64),
+        )
+
+    @property
+    def n_components(self) -> int:
+        """Number of components."""
+        return int(self.weights.shape[0])
+
+    def same_shape(self, other: Params | None) -> bool:
+        """Whether ``other`` has as many components and features (so the two can be tweened)."""
+        return other is not None and self.means.shape == other.means.shape
+
+    def lerp(self, other: Params, s: float) -> Params:
+        """``(1 - s) * self + s * other``, element-wise."""
+        return Params(
+            self.weights + s * (other.weights - self.weights),
+            self.means + s * (other.means - self.means),
+            self.covariances + s * (other.covariances - self.covariances),
+        )
+
+    def with_component(self, k: int, mean: np.ndarray, cov: np.ndarray) -> Params:
+        """A copy with component ``k``'s mean and covariance replaced."""
+        means = self.means.copy()
+        covs = self.covariances.copy()
+        means[k] = mean
+        covs[k] = cov
+        return Params(self.weights.copy(), means, covs)
+
+    def equals(self, other: Params | None) -> bool:
+        """Exact equality of all arrays."""
+        return (
+            other is not None
+            and self.same_shape(other)
+            and np.array_equal(self.weights, other.weights)
+            and np.array_equal(self.means, other.means)
+            and np.array_equal(self.covariances, other.covariances)
+        )
+
+
+def _smoothstep(t: float) -> float:
+    t = min(max(t, 0.0), 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def style_plot(plot: pg.PlotItem) -> None:
+    """White-background look: dark-grey axes and ticks, a light grid, a frame around the plot."""
+    tick_font = QFont()
+    tick_font.setPointSizeF(9.5)
+    plot.showAxes(True, showValues=(True, False, False, True), size=False)
+    for name in ("left", "bottom", "top", "right"):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(AXIS_COLOR, width=1))
+        axis.setTextPen(pg.mkPen(TEXT_COLOR))
+        axis.setTickFont(tick_font)
+        axis.enableAutoSIPrefix(False)
+    plot.showGrid(x=True, y=True, alpha=0.12)
+    plot.setMenuEnabled(False)
+
+
+def label_style() -> dict[str, str]:
+    """Keyword style for ``PlotItem.setLabel``."""
+    return {"color": TEXT_COLOR.name(), "font-size": "11pt"}
+
+
+class PlotViewBase(pg.GraphicsLayoutWidget):
+    """Common base of :class:`PlotView1D` and :class:`PlotView2D`.
+
+    Subclasses create ``self._points`` (a :class:`PointCloudItem`) and implement
+    :meth:`_set_data`, :meth:`_show_params`, :meth:`_hover_index`, :meth:`data_to_viewport`
+    and :meth:`set_axis_labels`.
+    """
+
+    #: Left click on empty plot space: the data coordinate, array of shape (n_features,).
+    add_requested = Signal(object)
+    #: Right click on a component's mean (or Delete with it selected): the component index.
+    remove_requested = Signal(int)
+    #: A drag moved or reshaped component k: (k, mean (d,), covariance (d, d), finished).
+    component_edited = Signal(int, object, object, bool)
+    #: A click on a component's mean selects it; -1 clears the selection.
+    component_selected = Signal(int)
+    #: A transition started by ``set_snapshot(..., animate=True)`` reached its end.
+    animation_finished = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent=parent, border=None)
+        self.setBackground("w")
+        self.ci.setContentsMargins(6, 8, 14, 6)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setMinimumSize(QSize(240, 200))
+        self._snapshot: Snapshot | None = None
+        self._X: np.ndarray | None = None
+        self._names: tuple[str, ...] = ()
+        self._animation_ms = DEFAULT_ANIMATION_MS
+        self._timer = QTimer(self)
+        self._timer.setInterval(_FRAME_MS)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._on_frame)
+        self._clock = QElapsedTimer()
+        # parameters: shown now, and the two ends of a running transition
+        self._shown: Params | None = None
+        self._from: Params | None = None
+        self._to: Params | None = None
+        # colours (OKLab per point) shown now / at the ends of a running transition
+        self._lab_shown: np.ndarray | None = None
+        self._lab_from: np.ndarray | None = None
+        self._lab_to: np.ndarray | None = None
+        self._lab_delta: np.ndarray | None = None
+        self._fade_colors = False
+        self._s = 1.0
+        self._editable = True
+        self._selected = -1
+        self._dragging: dict | None = None
+        self._tip_index: int | None = None
+        self._points: PointCloudItem | None = None
+        self._locator: PointLocator | None = None
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    # ------------------------------------------------------------------ public API
+    def set_snapshot(self, snapshot: Snapshot, animate: bool = True) -> None:
+        """Draw ``snapshot``, gliding from what is on screen when ``animate`` is true.
+
+        Parameters
+        ----------
+        snapshot : Snapshot
+        animate : bool
+            Tween parameters and colours over :meth:`animation_ms` milliseconds. A new data set,
+            or a duration of 0, jumps.
+        """
+        X = np.asarray(snapshot.X)
+        new_data = self._X is None or not (
+            X is self._X or (X.shape == self._X.shape and np.array_equal(X, self._X))
+        )
+        shown_params = self._shown
+        shown_lab = self._current_lab()
+        if self._timer.isActive():
+            self._timer.stop()
+        if new_data:
+            self._X = X
+            self._tip_index = None
+            self._set_data(X)
+            shown_params, shown_lab = None, None
+            self._lab_shown = None
+        previous = self._snapshot
+        self._snapshot = snapshot
+        self._editable = bool(snapshot.editable)
+        target = Params.of(snapshot.mixture)
+        drag = self._dragging
+        if drag is not None and "mean" in drag and target is not None:
+            # A drag preview computed for an earlier mouse position must not pull the dragged
+            # component back: keep it where the mouse is.
+            if drag["k"] < target.n_components and target.means.shape[1] == len(drag["mean"]):
+                target = target.with_component(drag["k"], drag["mean"], drag["cov"])
+        if target is None or (self._selected >= target.n_components):
+            self._set_selected(-1, emit=True)
+        lab_target = self._target_lab(snapshot, previous, shown_lab)
+
+        animate = bool(animate) and self._animation_ms > 0 and not new_data
+        self._to = target
+        self._from = shown_params if (animate and target is not None) else None
+        if self._from is not None and not target.same_shape(self._from):
+            self._from = None
+        self._lab_to = lab_target
+        colors_change = shown_lab is not None and not (
+            lab_target is shown_lab or np.array_equal(lab_target, shown_lab)
+        )
+        self._lab_from = shown_lab if (animate and colors_change) else None
+        self._fade_colors = False
+        if self._lab_from is not None:
+            if len(lab_target) > COLOR_TWEEN_MAX_POINTS:
+                self._fade_colors = True
+                self._points.set_crossfade(
+                    colors.lab_to_argb32(self._lab_from), colors.lab_to_argb32(lab_target), 0.0
+                )
+                self._lab_delta = None
+            else:
+                self._lab_delta = lab_target - self._lab_from
+        else:
+            if colors_change or shown_lab is None:
+                self._points.set_colors(colors.lab_to_argb32(lab_target))
+            self._lab_shown = lab_target
+        if animate:
+            self._s = 0.0
+            self._clock.start()
+            self._timer.start()
+            self._apply_frame(0.0)
+        else:
+            self._s = 1.0
+            self._shown = target
+            self._show_params(target)
+
+    def set_animation_ms(self, ms: int) -> None:
+        """Duration of a transition in milliseconds (0: jump)."""
+        self._animation_ms = max(0, int(ms))
+
+    def animation_ms(self) -> int:
+        """Duration of a transition in milliseconds."""
+        return self._animation_ms
+
+    def is_animating(self) -> bool:
+        """Whether a transition is running."""
+        return self._timer.isActive()
+
+    def snapshot(self) -> Snapshot | None:
+        """The snapshot drawn (or being glided to)."""
+        return self._snapshot
+
+    def shown_params(self) -> Params | None:
+        """The component parameters on screen right now (between snapshots while animating)."""
+        return self._shown
+
+    def selected_component(self) -> int:
+        """Index of the selected component, -1 for none."""
+        return self._selected
+
+    def set_selected_component(self, k: int) -> None:
+        """Select component ``k`` (-1: none) without emitting ``component_selected``."""
+        self._set_selected(k, emit=False)
+
+    def point_colors(self) -> np.ndarray:
+        """Colours the points are drawn in, uint8 array of shape (n_samples, 3) (sRGB)."""
+        argb = self._points.colors
+        return np.stack([(argb >> 16) & 255, (argb >> 8) & 255, argb & 255], axis=1).astype(
+            np.uint8
+        )
+
+    def export_image(self, path: str | os.PathLike) -> None:
+        """Save the plot as PNG (twice the screen resolution) or SVG, chosen by the suffix.
+
+        The file is written under a temporary name in the same folder and then renamed, so an
+        existing file is never left half-written.
+
+        Parameters
+        ----------
+        path : str or Path
+            Ends in ``.png`` or ``.svg``.
+        """
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in (".png", ".svg"):
+            raise ValueError(f"Export as .png or .svg, not {path.suffix or 'no suffix'!r}.")
+        self.finish_animation()
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
+        os.close(fd)
+        try:
+            size = self.viewport().size()
+            if suffix == ".png":
+                scale = 2.0
+                image = QImage(
+                    int(size.width() * scale),
+                    int(size.height() * scale),
+                    QImage.Format.Format_ARGB32_Premultiplied,
+                )
+                image.setDevicePixelRatio(scale)
+                image.fill(QColor(255, 255, 255))
+                painter = QPainter(image)
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+                painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+                self.render(
+                    painter, QRectF(0, 0, size.width(), size.height()), self.viewport().rect()
+                )
+                painter.end()
+                if not image.save(tmp, "PNG"):
+                    raise OSError(f"Could not write {path}.")
+            else:
+                generator = QSvgGenerator()
+                generator.setFileName(tmp)
+                generator.setSize(size)
+                generator.setViewBox(QRect(QPoint(0, 0), size))
+                generator.setTitle("gmm-gui plot")
+                painter = QPainter(generator)
+                painter.fillRect(QRect(QPoint(0, 0), size), QColor(255, 255, 255))
+                self.render(
+                    painter, QRectF(0, 0, size.width(), size.height()), self.viewport().rect()
+                )
+                painter.end()
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def finish_animation(self) -> None:
+        """Jump to the end of a running transition (emits ``animation_finished``)."""
+        if self._timer.isActive():
+            self._timer.stop()
+            self._apply_frame(1.0)
+            self._end_transition()
+            self.animation_finished.emit()
+
+    def data_to_viewport(self, pos: object) -> QPoint:
+        """Pixel in ``viewport()`` of a data coordinate (for clicking like a person in tests)."""
+        raise NotImplementedError
+
+    def set_axis_labels(self, names: object) -> None:
+        """Label the axes with the data's column names."""
+        raise NotImplementedError
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Stop the animation timer with the widget."""
+        self._timer.stop()
+        super().closeEvent(event)
+
+    # ------------------------------------------------------------------ subclass hooks
+    def _set_data(self, X: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _show_params(self, params: Params | None) -> None:
+        raise NotImplementedError
+
+    def _hover_index(self, scene_pos: QPointF) -> int | None:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ colours
+    def _target_lab(
+        self, snapshot: Snapshot, previous: Snapshot | None, shown_lab: np.ndarray | None
+    ) -> np.ndarray:
+        n = len(snapshot.X)
+        resp = snapshot.resp
+        if (
+            previous is not None
+            and shown_lab is not None
+            and self._lab_to is not None
+            and resp is previous.resp
+            and len(self._lab_to) == n
+        ):
+            return self._lab_to  # same responsibilities object: same colours
+        if resp is None:
+            lab = colors.srgb_to_lab(np.array([colors.NEUTRAL])).astype(np.float32)
+            return np.repeat(lab, n, axis=0)
+        resp = np.asarray(resp)
+        return colors.blend_lab(resp, colors.component_colors(resp.shape[1]))
+
+    def _current_lab(self) -> np.ndarray | None:
+        if self._timer.isActive() and self._lab_from is not None:
+            if self._lab_delta is not None:
+                return self._lab_from + self._s * self._lab_delta
+            return self._lab_from + self._s * (self._lab_to - self._lab_from)
+        return self._lab_shown
+
+    # ------------------------------------------------------------------ animation
+    @Slot()
+    def _on_frame(self) -> None:
+        t = self._clock.elapsed() / max(self._animation_ms, 1)
+        if t >= 1.0:
+            self._timer.stop()
+            self._apply_frame(1.0)
+            self._end_transition()
+            self.animation_finished.emit()
+        else:
+            self._apply_frame(_smoothstep(t))
+
+    def _apply_frame(self, s: float) -> None:
+        self._s = s
+        if self._from is not None and self._to is not None:
+            params = self._to if s >= 1.0 else self._from.lerp(self._to, s)
+        else:
+            params = self._to
+        if not (params is self._shown or (params is not None and params.equals(self._shown))):
+            self._shown = params
+            self._show_params(params)
+        elif params is None and self._shown is None:
+            self._show_params(None)
+        if self._lab_from is not None:
+            if self._fade_colors:
+                self._points.set_fade(s)
+            elif s >= 1.0:
+                self._points.set_colors(colors.lab_to_argb32(self._lab_to))
+            else:
+                lab = self._lab_from + np.float32(s) * self._lab_delta
+                self._points.set_colors(colors.lab_to_argb32(lab))
+
+    def _end_transition(self) -> None:
+        if self._fade_colors:
+            self._points.set_colors(self._points.colors)
+        self._lab_shown = self._lab_to
+        self._lab_from = self._lab_delta = None
+        self._from = None
+        self._fade_colors = False
+        self._s = 1.0
+
+    # ------------------------------------------------------------------ editing
+    def _set_selected(self, k: int, emit: bool) -> None:
+        if k == self._selected:
+            return
+        self._selected = k
+        self._show_params(self._shown)
+        if emit:
+            self.component_selected.emit(k)
+
+    def _on_empty_click(self, view_pos: np.ndarray) -> None:
+        """A left click on empty plot space at data coordinate ``view_pos`` (shape (d,))."""
+        self._set_selected(-1, emit=True)
+        if self._snapshot is not None and self._editable:
+            self.add_requested.emit(np.asarray(view_pos, dtype=np.float64))
+
+    def _on_handle_click(self, handle: HandleItem, button: Qt.MouseButton) -> None:
+        if handle.role != "mean":
+            return
+        if button == Qt.MouseButton.RightButton:
+            if self._editable:
+                self.remove_requested.emit(handle.k)
+        else:
+            self._set_selected(handle.k, emit=True)
+
+    def _begin_edit(self, k: int) -> None:
+        self.finish_animation()
+        self._dragging = {"k": k}
+        QToolTip.hideText()
+        self._tip_index = None
+
+    def _edit(self, k: int, mean: np.ndarray, cov: np.ndarray, finished: bool) -> None:
+        """Show component ``k`` with a new mean and covariance at once, and report it."""
+        if self._shown is None or k >= self._shown.n_components:
+            return
+        self._shown = self._shown.with_component(k, mean, cov)
+        self._show_params(self._shown)
+        if finished:
+            self._dragging = None
+        elif self._dragging is not None:
+            self._dragging.update(mean=np.array(mean), cov=np.array(cov))
+        self.component_edited.emit(k, np.array(mean, dtype=np.float64), np.array(cov), finished)
+
+    def keyPressEvent(self, ev: QKeyEvent) -> None:
+        """Delete or Backspace removes the selected component (when editable)."""
+        if ev.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self._selected >= 0:
+            if self._editable:
+                self.remove_requested.emit(self._selected)
+            ev.accept()
+            return
+        super().keyPressEvent(ev)
+
+    # ------------------------------------------------------------------ hover
+    def tooltip_text(self, index: int) -> str:
+        """The hover text of data point ``index``: its coordinates and responsibilities."""
+        snap = self._snapshot
+        if snap is None:
+            return ""
+        x = np.asarray(snap.X[index], dtype=np.float64)
+        names = (
+            self._names
+            if len(self._names) == len(x)
+            else tuple(("x", "y")[i] if len(x) == 2 else "x" for i in range(len(x)))
+        )
+        lines = [f"<b>point {index + 1}</b>"]
+        lines += [f"{_escape(n)} = {v:.6g}" for n, v in zip(names, x, strict=True)]
+        if snap.resp is not None:
+            resp = np.asarray(snap.resp[index], dtype=np.float64)
+            lines.append("responsibility:")
+            for k, r in enumerate(resp):
+                c = colors.qcolor(k).name()
+                lines.append(
+                    f"<span style='color:{c}; font-size:large'>&#9632;</span> "
+                    f"component {k + 1}: {r:.3f}"
+                )
+        return "<br>".join(lines)
+
+    @Slot(object)
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        if self._dragging is not None or self._snapshot is None:
+            return
+        index = self._hover_index(scene_pos)
+        if index is None:
+            if self._tip_index is not None:
+                QToolTip.hideText()
+                self._tip_index = None
+            return
+        if index != self._tip_index:
+            self._tip_index = index
+            global_pos = self.viewport().mapToGlobal(self.mapFromScene(scene_pos))
+            QToolTip.showText(global_pos, self.tooltip_text(index), self.viewport())
+
+
+def _escape(text: str) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,293 @@
+"""The 2-D view: points coloured by responsibility, each Gaussian as its mean and sigma ellipses.
+
+Every component is drawn as its 1-sigma (solid) and 2-sigma (dashed) ellipse, lightly filled in
+its colour, with a disc at the mean and its weight ("π₁ = 0.36") next to it. The ellipses are the
+true contours of the Gaussian (:func:`gmm_gui.model.ellipse`, ``mean + k L [cos t, sin t]`` with
+``L = cholesky(cov)``). Two small squares sit on the 1-sigma ellipse at the ends of its principal
+axes: dragging one stretches that axis and turns the ellipse, keeping the other axis' length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, QPointF
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QWidget
+
+from gmm_gui.model import ellipse
+from gmm_gui.ui import colors
+from gmm_gui.ui.views.base import (
+    _HOVER_RADIUS_PX,
+    Params,
+    PlotViewBase,
+    label_style,
+    style_plot,
+)
+from gmm_gui.ui.views.items import EditViewBox, EllipseSetItem, EllipseShape, HandleItem
+from gmm_gui.ui.views.points import PointCloudItem, PointLocator
+
+__all__ = ["PlotView2D", "principal_axes"]
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+N_SIGMAS = (1.0, 2.0)
+
+
+def weight_label(k: int, weight: float) -> str:
+    """``"π₁ = 0.36"`` for component ``k = 0``."""
+    return f"π{str(k + 1).translate(_SUBSCRIPTS)} = {weight:.2f}"
+
+
+def principal_axes(
+    cov: np.ndarray, previous: Sequence[np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The two principal semi-axes of a 2-D Gaussian's 1-sigma ellipse.
+
+    ``mean + axes[i]`` lies on the 1-sigma ellipse (Mahalanobis distance exactly 1).
+
+    Parameters
+    ----------
+    cov : array of shape (2, 2)
+    previous : pair of arrays of shape (2,), optional
+        The axes drawn before; each new axis is matched to the previous one it is most
+        parallel to and points the same way, so handles do not jump when the lengths cross.
+
+    Returns
+    -------
+    axes : array of shape (2, 2)
+        Row ``i`` is semi-axis ``i`` (direction times length).
+    lengths : array of shape (2,)
+    """
+    evals, evecs = np.linalg.eigh(0.5 * (cov + cov.T))
+    evals = np.maximum(evals, 0.0)
+    vecs = [evecs[:, 1], evecs[:, 0]]  # major first
+    lens = [np.sqrt(evals[1]), np.sqrt(evals[0])]
+    if previous is not None:
+        p0 = previous[0] / (np.linalg.norm(previous[0]) or 1.0)
+        if abs(vecs[1] @ p0) > abs(vecs[0] @ p0):
+            vecs.reverse()
+            lens.reverse()
+        for i in range(2):
+            if vecs[i] @ previous[i] < 0:
+                vecs[i] = -vecs[i]
+    else:
+        for i in range(2):
+            v = vecs[i]
+            if v[0] < -1e-12 or (abs(v[0]) <= 1e-12 and v[1] < 0):
+                vecs[i] = -v
+    axes = np.stack([vecs[0] * lens[0], vecs[1] * lens[1]])
+    return axes, np.array(lens)
+
+
+class PlotView2D(PlotViewBase):
+    """A plot of 2-D data and a Gaussian mixture, driven by snapshots (see the UI contract).
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._vb = EditViewBox(on_click=self._empty_click)
+        self.plot = self.addPlot(viewBox=self._vb)
+        style_plot(self.plot)
+        self._fills = EllipseSetItem("fill")
+        self._fills.setZValue(-10)
+        self._outlines = EllipseSetItem("outline")
+        self._outlines.setZValue(10)
+        self._points = PointCloudItem()
+        self._points.setZValue(0)
+        self._vb.addItem(self._fills, ignoreBounds=True)
+        self._vb.addItem(self._points)
+        self._vb.addItem(self._outlines, ignoreBounds=True)
+        self._handles: list[list[HandleItem]] = []
+        self._labels: list[pg.TextItem] = []
+        self._axis_dirs: list[np.ndarray | None] = []
+        self._drag_state: dict = {}
+        self.set_axis_labels(("x", "y"))
+
+    # ------------------------------------------------------------------ public
+    def set_axis_labels(self, names: Sequence[str]) -> None:
+        """Label the axes with the two column names (x first)."""
+        names = tuple(str(n) for n in names)
+        if len(names) != 2:
+            raise ValueError(f"a 2-D view needs two axis names, got {len(names)}")
+        self._names = names
+        self.plot.setLabel("bottom", names[0], **label_style())
+        self.plot.setLabel("left", names[1], **label_style())
+
+    def data_to_viewport(self, pos: Sequence[float]) -> QPoint:
+        """Pixel in ``viewport()`` of data coordinate ``pos = (x, y)``."""
+        x, y = (float(v) for v in np.asarray(pos, dtype=np.float64).reshape(2))
+        scene = self._vb.mapViewToScene(QPointF(x, y))
+        return self.mapFromScene(scene)
+
+    @property
+    def view_box(self) -> pg.ViewBox:
+        """The ViewBox the data is drawn in (for zooming in tests and tools)."""
+        return self._vb
+
+    @property
+    def points_item(self) -> PointCloudItem:
+        """The item drawing the data points."""
+        return self._points
+
+    @property
+    def ellipse_item(self) -> EllipseSetItem:
+        """The item drawing all ellipse outlines."""
+        return self._outlines
+
+    def handles(self) -> list[list[HandleItem]]:
+        """Per component: the mean handle, then the two axis handles."""
+        return [list(h) for h in self._handles]
+
+    # ------------------------------------------------------------------ hooks
+    def _set_data(self, X: np.ndarray) -> None:
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != 2:
+            raise ValueError(f"PlotView2D draws 2-D data, got shape {X.shape}")
+        self._points.set_positions(X)
+        self._locator = PointLocator(X)
+        self._axis_dirs = []
+        if len(X):
+            lo, hi = X.min(axis=0), X.max(axis=0)
+            span = np.where(hi > lo, hi - lo, 1.0)
+            self._vb.setRange(
+                xRange=(lo[0] - 0.06 * span[0], hi[0] + 0.06 * span[0]),
+                yRange=(lo[1] - 0.06 * span[1], hi[1] + 0.06 * span[1]),
+                padding=0,
+            )
+
+    def _show_params(self, params: Params | None) -> None:
+        k_new = 0 if params is None else params.n_components
+        self._sync_items(k_new)
+        if params is None or k_new == 0:
+            self._fills.set_shapes([])
+            self._outlines.set_shapes([])
+            return
+        shapes = []
+        for k in range(k_new):
+            mean, cov = params.means[k], params.covariances[k]
+            color = colors.qcolor(k)
+            try:
+                outlines = tuple(ellipse(mean, cov, n) for n in N_SIGMAS)
+            except ValueError:  # not positive definite (cannot happen for engine output)
+                outlines = ()
+            shapes.append(EllipseShape(outlines, color, selected=(k == self._selected)))
+            previous = self._axis_dirs[k]
+            axes, _ = principal_axes(cov, previous)
+            self._axis_dirs[k] = axes
+            mean_h, ax0, ax1 = self._handles[k]
+            mean_h.setPos(float(mean[0]), float(mean[1]))
+            mean_h.set_selected(k == self._selected)
+            ax0.setPos(float(mean[0] + axes[0, 0]), float(mean[1] + axes[0, 1]))
+            ax1.setPos(float(mean[0] + axes[1, 0]), float(mean[1] + axes[1, 1]))
+            for h in (mean_h, ax0, ax1):
+                h.set_draggable(self._editable)
+            ax0.setVisible(self._editable)
+            ax1.setVisible(self._editable)
+            label = self._labels[k]
+            label.setText(weight_label(k, float(params.weights[k])))
+            label.setPos(float(mean[0]), float(mean[1]))
+        self._fills.set_shapes(shapes)
+        self._outlines.set_shapes(shapes)
+
+    def _sync_items(self, n_components: int) -> None:
+        """Create or remove handles and labels so there are ``n_components`` of each."""
+        while len(self._handles) > n_components:
+            for h in self._handles.pop():
+                self._vb.removeItem(h)
+            self._vb.removeItem(self._labels.pop())
+            self._axis_dirs.pop()
+        while len(self._axis_dirs) < len(self._handles):
+            self._axis_dirs.append(None)
+        while len(self._handles) < n_components:
+            k = len(self._handles)
+            color = colors.qcolor(k)
+            group = [
+                HandleItem(k, role, color, self._on_handle_drag, self._on_handle_click)
+                for role in ("mean", "axis0", "axis1")
+            ]
+            group[0].setToolTip(
+                f"Component {k + 1}: drag to move its mean, right-click to remove it"
+            )
+            for h in group[1:]:
+                h.setToolTip(f"Component {k + 1}: drag to stretch and turn its ellipse")
+            for h in group:
+                self._vb.addItem(h, ignoreBounds=True)
+            label = pg.TextItem(
+                "",
+                color=colors.qcolor(k).darker(135),
+                anchor=(-0.18, 1.25),
+                fill=pg.mkBrush(255, 255, 255, 170),
+            )
+            font = QFont()
+            font.setPointSizeF(10.5)
+            font.setBold(True)
+            label.setFont(font)
+            label.setZValue(20)
+            self._vb.addItem(label, ignoreBounds=True)
+            self._handles.append(group)
+            self._labels.append(label)
+            self._axis_dirs.append(None)
+
+    def _hover_index(self, scene_pos: QPointF) -> int | None:
+        if self._locator is None or not self._vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        view = self._vb.mapSceneToView(scene_pos)
+        radius = max(_HOVER_RADIUS_PX, self._points.style.radius + 2.0)
+        return self._locator.nearest((view.x(), view.y()), self._vb.viewPixelSize(), radius)
+
+    # ------------------------------------------------------------------ editing
+    def _empty_click(self, view_pos: QPointF) -> None:
+        self._on_empty_click(np.array([view_pos.x(), view_pos.y()]))
+
+    def _on_handle_drag(self, handle: HandleItem, scene_pos: QPointF, stage: str) -> None:
+        k = handle.k
+        view = self._vb.mapSceneToView(scene_pos)
+        p = np.array([view.x(), view.y()])
+        if stage == "start":
+            self._begin_edit(k)
+            params = self._shown
+            if params is None or k >= params.n_components:
+                self._drag_state = {}
+                return
+            axes, lengths = principal_axes(params.covariances[k], self._axis_dirs[k])
+            handle_pos = np.array([handle.pos().x(), handle.pos().y()])
+            self._drag_state = {
+                "offset": handle_pos - p,
+                "other_length": float(lengths[1] if handle.role == "axis0" else lengths[0]),
+                "min_length": self._min_length(),
+            }
+            return
+        if not self._drag_state or self._shown is None or k >= self._shown.n_components:
+            return
+        finished = stage == "finish"
+        target = p + self._drag_state["offset"]
+        mean = self._shown.means[k].copy()
+        cov = self._shown.covariances[k].copy()
+        if handle.role == "mean":
+            mean = target
+        else:
+            u = target - mean
+            length = float(np.hypot(*u))
+            if length < 1e-300:
+                u, length = np.array([1.0, 0.0]), 0.0
+            u = u / max(length, 1e-300)
+            length = max(length, self._drag_state["min_length"])
+            w = np.array([-u[1], u[0]])
+            other = self._drag_state["other_length"]
+            cov = length**2 * np.outer(u, u) + other**2 * np.outer(w, w)
+        self._edit(k, mean, cov, finished)
+        if finished:
+            self._drag_state = {}
+
+    def _min_length(self) -> float:
+        """Smallest semi-axis a drag may set: a thousandth of the data's spread."""
+        if self._X is None or not len(self._X):
+            return 1e-6
+        spread = float(np.max(np.ptp(self._X, axis=0)))
+        return max(spread, 1e-12) * 1e-3
