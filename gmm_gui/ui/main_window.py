@@ -104,8 +104,20 @@ class MainWindow(QMainWindow):
         self._view_layout = QVBoxLayout(self._view_box)
         self._view_layout.setContentsMargins(0, 0, 0, 0)
         self._view_layout.setSpacing(0)
+        self.warning_banner = QLabel("")
+        self.warning_banner.setObjectName("warning_banner")
+        self.warning_banner.setWordWrap(True)
+        self.warning_banner.setStyleSheet(
+            "background: #fff4ce; color: #5c3c00; border: 1px solid #e0b94f; "
+            "border-radius: 3px; padding: 4px 8px; margin: 2px 6px;"
+        )
+        self.warning_banner.setToolTip(
+            "The engine noticed something wrong with a Gaussian; the sentence says what to do."
+        )
+        self.warning_banner.setVisible(False)
         self._view_layout.addWidget(self.view_title)
         self._view_layout.addWidget(self.hint)
+        self._view_layout.addWidget(self.warning_banner)
         self._view_placeholder = QLabel("Open a data file (File > Open) or a sample.")
         self._view_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._view_layout.addWidget(self._view_placeholder, 1)
@@ -122,8 +134,8 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.side)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([780, 500])
-        self.side.setSizes([420, 280])
+        self.splitter.setSizes([800, 480])
+        self.side.setSizes([450, 250])
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -622,6 +634,15 @@ class MainWindow(QMainWindow):
         self.status_panel.set_snapshot(snap, previous)
         self.timeline.set_position(stepper.index, len(stepper.history), self._caption(snap))
         self.hint.setText(self._hint(snap))
+        self._show_warnings(snap)
+
+    def _show_warnings(self, snap: Snapshot) -> None:
+        if snap.warnings:
+            self.warning_banner.setText("⚠ " + "<br>⚠ ".join(snap.warnings))
+            self.warning_banner.setVisible(True)
+        else:
+            self.warning_banner.setText("")
+            self.warning_banner.setVisible(False)
 
     @Slot(object)
     def _on_preview(self, snap: Snapshot) -> None:

@@ -50,6 +50,17 @@ def component_rows(mixture: Mixture) -> list[dict[str, float]]:
     return rows
 
 
+def _wrap(name: str, width: int = 9) -> str:
+    """Break a long column name after a '.', '_', '-' or space near its middle (for headers)."""
+    if len(name) <= width:
+        return name
+    breaks = [i + 1 for i, ch in enumerate(name[:-1]) if ch in "._- "]
+    if not breaks:
+        return name
+    cut = min(breaks, key=lambda i: abs(i - len(name) / 2))
+    return name[:cut].rstrip() + "\n" + name[cut:].lstrip()
+
+
 def _fmt(value: float) -> str:
     return f"{value:.4g}"
 
@@ -109,8 +120,8 @@ class ComponentTable(QTableWidget):
         d = len(self._columns)
         self._fields = ["weight"] + [f"mean{j}" for j in range(d)] + [f"sd{j}" for j in range(d)]
         headers = ["Gaussian", "weight"]
-        headers += [f"mean\n{c}" for c in self._columns]
-        headers += [f"sd\n{c}" for c in self._columns]
+        headers += [f"mean\n{_wrap(c)}" for c in self._columns]
+        headers += [f"sd\n{_wrap(c)}" for c in self._columns]
         if d == 2:
             self._fields.append("corr")
             headers.append("correlation")

@@ -60,6 +60,7 @@ class LogLikelihoodPanel(pg.PlotWidget):
         item.setTitle("Log-likelihood per point (higher is better)", size="10pt")
         item.setLabel("bottom", "iteration")
         item.setLabel("left", "mean log-likelihood")
+        item.getAxis("left").enableAutoSIPrefix(False)
         item.showGrid(x=True, y=True, alpha=0.15)
         item.setMenuEnabled(False)
         item.hideButtons()
@@ -87,7 +88,12 @@ class LogLikelihoodPanel(pg.PlotWidget):
             labelOpts={"position": 0.15, "color": (0, 120, 50), "movable": False},
         )
         self._converged.setVisible(False)
-        self._start_note = pg.TextItem("", color=(90, 90, 90), anchor=(0, 1))
+        self._below = pg.ScatterPlotItem(
+            size=11, pen=None, brush=pg.mkBrush(_LINE), symbol="t"
+        )
+        self._below.setToolTip("The start's log-likelihood is far below this scale.")
+        self.addItem(self._below, ignoreBounds=True)
+        self._start_note = pg.TextItem("", color=(90, 90, 90), anchor=(-0.1, 0.5))
         self._start_note.setVisible(False)
         self.addItem(self._start_note, ignoreBounds=True)
         for it in (self._curve, self._bad_segments, self._bad_points, self._current):
@@ -145,8 +151,10 @@ class LogLikelihoodPanel(pg.PlotWidget):
         self._current_iteration = int(current_iteration)
         x = np.arange(v.size, dtype=float)
         finite = np.isfinite(v)
-        if finite.any():
-            self._curve.setData(x[finite], v[finite])
+        lo, hi = self._y_range(v) if finite.any() else (0.0, 1.0)
+        on_scale = finite & (v >= lo)
+        if on_scale.any():
+            self._curve.setData(x[on_scale], v[on_scale])
         else:
             self._curve.setData([], [])
         self._decreases = decreases(v)
@@ -171,11 +179,11 @@ class LogLikelihoodPanel(pg.PlotWidget):
             self._converged.setVisible(False)
         if finite.any():
             self.setXRange(0, max(1.0, float(v.size - 1)), padding=0.05)
-            lo, hi = self._y_range(v)
             self.setYRange(lo, hi, padding=0)
-            self._off_scale(v, lo)
+            self._off_scale(v, lo, hi)
         else:
             self._start_note.setVisible(False)
+            self._below.setData([], [])
 
     @staticmethod
     def _y_range(v: np.ndarray) -> tuple[float, float]:
@@ -192,12 +200,16 @@ class LogLikelihoodPanel(pg.PlotWidget):
             span = max(1e-3, abs(hi) * 1e-3)
         return lo - 0.08 * span, hi + 0.08 * span
 
-    def _off_scale(self, v: np.ndarray, lo: float) -> None:
+    def _off_scale(self, v: np.ndarray, lo: float, hi: float) -> None:
+        """Mark a start too low to draw with an arrow at the bottom and its value."""
         if np.isfinite(v[0]) and v[0] < lo:
-            self._start_note.setText(f"start: {v[0]:.4g} (below)")
-            self._start_note.setPos(0.0, lo)
+            y = lo + 0.04 * (hi - lo)
+            self._below.setData([0.0], [y])
+            self._start_note.setText(f"start {v[0]:.4g}, far below")
+            self._start_note.setPos(0.0, y)
             self._start_note.setVisible(True)
         else:
+            self._below.setData([], [])
             self._start_note.setVisible(False)
 
     # ---------------------------------------------------------------- mouse

@@ -54,7 +54,8 @@ class StatusPanel(QWidget):
         self.data_label.setToolTip("The data open, and rows left out because they were unusable.")
         self.warning_label = QLabel()
         self.warning_label.setObjectName("status_warnings")
-        self.warning_label.setWordWrap(True)
+        self.warning_label.setWordWrap(False)
+        self.warning_label.setMinimumWidth(40)
         self.warning_label.setStyleSheet("color: #b00020;")
         for w in (self.step_label, self.ll_label, self.converged_label, self.data_label):
             layout.addWidget(w)
@@ -93,7 +94,10 @@ class StatusPanel(QWidget):
         else:
             self.converged_label.setText("not converged yet")
         if snapshot.warnings:
-            self.warning_label.setText("⚠ " + " ".join(snapshot.warnings))
+            first = snapshot.warnings[0]
+            more = len(snapshot.warnings) - 1
+            text = f"⚠ {first}" + (f" (+{more} more)" if more else "")
+            self.warning_label.setText(html.escape(text))
             self.warning_label.setToolTip("\n".join(snapshot.warnings))
         else:
             self.warning_label.setText("")
