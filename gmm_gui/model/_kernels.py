@@ -31,6 +31,7 @@ __all__ = [
     "estimate_parameters",
     "inv_lower",
     "log_resp_inplace",
+    "sufficient_stats",
     "weighted_log_prob",
 ]
 
@@ -176,6 +177,7 @@ def weighted_log_prob(
     prec_chol: np.ndarray,
     out: np.ndarray | None = None,
     normalise: bool = False,
+    stats: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """``log(w_k) + log N(x_i | mu_k, Sigma_k)`` for all points and components.
 
@@ -193,6 +195,9 @@ def weighted_log_prob(
         Buffer for the result.
     normalise : bool
         Turn each block into responsibilities while it is in cache (the E-step).
+    stats : array of shape (n_terms, n_components), optional
+        With ``normalise`` and monomials: overwritten with ``phi @ resp``, the next M-step's
+        sufficient statistics, accumulated while each block of responsibilities is in cache.
 
     Returns
     -------
@@ -209,13 +214,43 @@ def weighted_log_prob(
     plan = _LogProbPlan(data, weights, means, prec_chol)
     log_norm = np.empty(n_samples) if normalise else None
     block = _block_size(n_components)
+    accumulate = stats is not None and normalise and data.phi is not None
+    if accumulate:
+        assert stats is not None
+        stats[:] = 0.0
     for start in range(0, n_samples, block):
         stop = min(start + block, n_samples)
         slab = out[:, start:stop]
         plan.fill(data, start, stop, slab)
         if log_norm is not None:
             log_norm[start:stop] = log_resp_inplace(slab)
+            if accumulate:
+                assert data.phi is not None and stats is not None
+                stats += data.phi[:, start:stop] @ slab.T
     return out, log_norm
+
+
+def sufficient_stats(data: PreparedData, resp: np.ndarray) -> np.ndarray:
+    """``phi @ resp`` by blocks (faster than one product: the blocks stay in cache).
+
+    Parameters
+    ----------
+    data : PreparedData
+        With monomials (``data.phi`` not None).
+    resp : array of shape (n_samples, n_components)
+
+    Returns
+    -------
+    array of shape (n_terms, n_components)
+    """
+    assert data.phi is not None
+    n_components = resp.shape[1]
+    stats = np.zeros((data.phi.shape[0], n_components))
+    block = _block_size(n_components)
+    for start in range(0, data.n_samples, block):
+        stop = min(start + block, data.n_samples)
+        stats += data.phi[:, start:stop] @ resp[start:stop]
+    return stats
 
 
 def _exact_log_prob_row(
@@ -290,7 +325,11 @@ def inv_lower(chol: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------------------------- M-step
 def estimate_parameters(
-    data: PreparedData, resp: np.ndarray, covariance_type: str, reg_covar: float
+    data: PreparedData,
+    resp: np.ndarray,
+    covariance_type: str,
+    reg_covar: float,
+    stats: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The M-step's estimates, with covariances of centred data.
 
@@ -300,6 +339,8 @@ def estimate_parameters(
     resp : array of shape (n_samples, n_components)
     covariance_type : {"full", "tied", "diag", "spherical"}
     reg_covar : float
+    stats : array of shape (n_terms, n_components), optional
+        ``phi @ resp`` if the E-step already accumulated it.
 
     Returns
     -------
@@ -312,7 +353,8 @@ def estimate_parameters(
     n_features = data.n_features
     n_components = resp.shape[1]
     if data.phi is not None:
-        stats = data.phi @ resp  # (n_terms, n_components)
+        if stats is None:
+            stats = sufficient_stats(data, resp)
         nk = stats[0] + 10 * _EPS
         sums = stats[1 : 1 + n_features]
     else:
@@ -328,25 +370,43 @@ def estimate_parameters(
         for col, (i, j) in enumerate(data.pairs, start=1 + n_features):
             raw[:, i, j] = stats[col] / nk - mu_c[:, i] * mu_c[:, j]
             raw[:, j, i] = raw[:, i, j]
-        for k in range(n_components):
-            exact[k] = not _expansion_is_accurate(raw[k], data.extent)
+        exact = ~_expansion_is_accurate(raw, data.extent)
     for k in np.flatnonzero(exact):
         raw[k] = _exact_covariance(data.xt, resp[:, k], mu_c[k], nk[k])
     return nk, means, constrain_covariances(raw, nk, covariance_type, reg_covar)
 
 
-def _expansion_is_accurate(cov: np.ndarray, extent: np.ndarray) -> bool:
-    """Whether ``E[xx] - mu mu`` kept enough digits for this covariance."""
+def _expansion_is_accurate(cov: np.ndarray, extent: np.ndarray) -> np.ndarray:
+    """Per component: did ``E[xx] - mu mu`` keep enough digits for this covariance?
+
+    Parameters
+    ----------
+    cov : array of shape (n_components, n_features, n_features)
+    extent : array of shape (n_features,)
+
+    Returns
+    -------
+    bool array of shape (n_components,)
+    """
+    n_components = cov.shape[0]
+    ok = np.ones(n_components, dtype=bool)
+    chol = np.empty_like(cov)
     try:
-        chol = np.linalg.cholesky(cov)
+        chol[:] = np.linalg.cholesky(cov)
     except np.linalg.LinAlgError:
-        return False
-    if not np.all(np.diagonal(chol) > 0):
-        return False
-    inv_l = inv_lower(chol[None])[0]
-    prec = inv_l.T @ inv_l
-    bound = float(extent @ np.abs(prec) @ extent)
-    return bound <= _FAST_M_BOUND
+        for k in range(n_components):
+            try:
+                chol[k] = np.linalg.cholesky(cov[k])
+            except np.linalg.LinAlgError:
+                ok[k] = False
+                chol[k] = np.eye(cov.shape[1])
+    diag = np.diagonal(chol, axis1=1, axis2=2)
+    ok &= np.all(diag > 0, axis=1)
+    chol[~ok] = np.eye(cov.shape[1])
+    inv_l = inv_lower(chol)
+    prec = np.swapaxes(inv_l, 1, 2) @ inv_l
+    bound = np.einsum("i,kij,j->k", extent, np.abs(prec), extent)
+    return ok & (bound <= _FAST_M_BOUND)
 
 
 def _exact_covariance(

@@ -264,6 +264,7 @@ def _weighted_log_prob(
     mixture: Mixture,
     out: np.ndarray | None = None,
     normalise: bool = False,
+    stats: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Component-major (n_components, n_samples) weighted log-densities (or resp)."""
     return _kernels.weighted_log_prob(
@@ -273,14 +274,21 @@ def _weighted_log_prob(
         mixture.precisions_cholesky,
         out=out,
         normalise=normalise,
+        stats=stats,
     )
 
 
 def _e_step(
-    data: PreparedData, mixture: Mixture, out: np.ndarray | None = None
+    data: PreparedData,
+    mixture: Mixture,
+    out: np.ndarray | None = None,
+    stats: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Component-major responsibilities (n_components, n_samples) and log p(x_i)."""
-    resp_t, log_norm = _weighted_log_prob(data, mixture, out=out, normalise=True)
+    """Component-major responsibilities (n_components, n_samples) and log p(x_i).
+
+    With ``stats`` (and monomials), the next M-step's sufficient statistics are filled in too.
+    """
+    resp_t, log_norm = _weighted_log_prob(data, mixture, out=out, normalise=True, stats=stats)
     assert log_norm is not None
     return resp_t, log_norm
 
@@ -327,8 +335,11 @@ def _m_step(
     covariance_type: str,
     reg_covar: float,
     iteration: int,
+    stats: np.ndarray | None = None,
 ) -> tuple[np.ndarray, Mixture]:
-    nk, means, covs = _kernels.estimate_parameters(data, resp, covariance_type, reg_covar)
+    nk, means, covs = _kernels.estimate_parameters(
+        data, resp, covariance_type, reg_covar, stats=stats
+    )
     bad = _non_positive_definite(covs)
     if bad:
         raise DegenerateMixtureError(
@@ -349,6 +360,15 @@ def _m_step(
 
 
 def _non_positive_definite(covs: np.ndarray) -> list[int]:
+    """Components whose covariance is not finite and positive definite."""
+    if np.isfinite(covs).all():
+        try:
+            chol = np.linalg.cholesky(covs)
+        except np.linalg.LinAlgError:
+            pass
+        else:
+            if np.all(np.diagonal(chol, axis1=1, axis2=2) > 0):
+                return []
     bad = []
     for k in range(covs.shape[0]):
         if not np.all(np.isfinite(covs[k])):
@@ -362,6 +382,13 @@ def _non_positive_definite(covs: np.ndarray) -> list[int]:
         if not np.all(np.diagonal(chol) > 0):
             bad.append(k)
     return bad
+
+
+def _close_pairs(rows: np.ndarray, rtol: float = 1e-10) -> np.ndarray:
+    """(K, K) boolean: rows i and j agree to ``rtol`` relative in every entry."""
+    diff = np.abs(rows[:, None, :] - rows[None, :, :])
+    size = np.maximum(np.abs(rows[:, None, :]), np.abs(rows[None, :, :]))
+    return np.all(diff <= rtol * size, axis=2)
 
 
 def _check_reg_covar(reg_covar: float) -> float:
@@ -466,25 +493,26 @@ def _diagnose(
                     f"{floor}; {advice}.",
                 )
             )
-    means, covs, w = mixture.means, mixture.covariances, mixture.weights
-    for k in range(mixture.n_components):
-        for j in range(k):
-            if (
-                nk[k] >= _EMPTY_NK
-                and np.allclose(means[k], means[j], rtol=1e-10, atol=0)
-                and np.allclose(covs[k], covs[j], rtol=1e-10, atol=0)
-                and math.isclose(w[k], w[j], rel_tol=1e-10)
-            ):
+    n_components = mixture.n_components
+    if n_components > 1:
+        means, covs, w = mixture.means, mixture.covariances, mixture.weights
+        same = (
+            _close_pairs(means.reshape(n_components, -1))
+            & _close_pairs(covs.reshape(n_components, -1))
+            & _close_pairs(w[:, None])
+        )
+        for k in range(1, n_components):
+            j = np.flatnonzero(same[k, :k])
+            if j.size and nk[k] >= _EMPTY_NK:
                 issues.append(
                     ComponentIssue(
                         k,
                         iteration,
                         "identical",
-                        f"component {k + 1} is identical to component {j + 1}: EM cannot "
+                        f"component {k + 1} is identical to component {j[0] + 1}: EM cannot "
                         "tell them apart and they will stay identical; move or remove one.",
                     )
                 )
-                break
     return issues
 
 
@@ -628,7 +656,8 @@ def _run_em(
     n_samples = data.n_samples
     mixture = start
     buffer = np.empty((start.n_components, n_samples))
-    resp_t, log_norm = _e_step(data, mixture, out=buffer)
+    stats = None if data.phi is None else np.empty((data.phi.shape[0], start.n_components))
+    resp_t, log_norm = _e_step(data, mixture, out=buffer, stats=stats)
     ll = float(log_norm.sum()) / n_samples
     initial_ll = ll
     lls = [ll]  # L_0, L_1, ...
@@ -650,14 +679,16 @@ def _run_em(
         prev = lls[t - 2] if t >= 2 else -math.inf
         change = lls[t - 1] - prev
         try:
-            nk, new = _m_step(data, resp_t.T, covariance_type, reg_covar, iteration=t)
+            nk, new = _m_step(
+                data, resp_t.T, covariance_type, reg_covar, iteration=t, stats=stats
+            )
         except DegenerateMixtureError as exc:
             record(list(exc.issues))
             break
         record(_diagnose(nk, data.data_var, new, reg_covar, t))
         mixture = new
         n_iter = t
-        resp_t, log_norm = _e_step(data, mixture, out=buffer)
+        resp_t, log_norm = _e_step(data, mixture, out=buffer, stats=stats)
         ll = float(log_norm.sum()) / n_samples
         lls.append(ll)
         if on_step is not None and on_step(t, mixture, ll) is False:

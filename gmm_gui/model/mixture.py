@@ -129,37 +129,43 @@ class Mixture:
                 "covariances must have shape (n_components, n_features, n_features) = "
                 f"({n_components}, {n_features}, {n_features}); got {cov.shape}."
             )
-        for k in range(n_components):
-            if not np.isfinite(w[k]):
-                raise ValueError(f"component {k + 1} has a weight that is not finite ({w[k]}).")
-            if w[k] < 0:
-                raise ValueError(f"component {k + 1} has a negative weight ({w[k]:g}).")
-            if not np.all(np.isfinite(mu[k])):
-                raise ValueError(f"component {k + 1} has a mean that is not finite.")
-            if not np.all(np.isfinite(cov[k])):
-                raise ValueError(f"component {k + 1} has a covariance that is not finite.")
+        if not (
+            np.isfinite(w).all()
+            and (w >= 0).all()
+            and np.isfinite(mu).all()
+            and np.isfinite(cov).all()
+        ):
+            _explain_non_finite(w, mu, cov)
         total = float(w.sum())
         if abs(total - 1.0) > _WEIGHT_ATOL:
             raise ValueError(f"the weights must sum to 1; they sum to {total:.10g}.")
         w /= total
 
-        for k in range(n_components):
-            cov[k] = _check_one_covariance(cov[k], k, covariance_type)
+        cov = _check_covariances(cov, covariance_type)
         if covariance_type == "tied" and n_components > 1:
             scale = np.max(np.abs(cov[0]))
-            for k in range(1, n_components):
-                if np.max(np.abs(cov[k] - cov[0])) > _STRUCTURE_RTOL * scale:
-                    raise ValueError(
-                        f"component {k + 1} has a covariance different from component 1's, "
-                        "but tied covariances must all be the same matrix."
-                    )
+            diff = np.abs(cov[1:] - cov[0]).max(axis=(1, 2))
+            bad = np.flatnonzero(diff > _STRUCTURE_RTOL * scale)
+            if bad.size:
+                raise ValueError(
+                    f"component {bad[0] + 2} has a covariance different from component 1's, "
+                    "but tied covariances must all be the same matrix."
+                )
             cov[1:] = cov[0]
+        try:
+            chol = np.linalg.cholesky(cov)
+        except np.linalg.LinAlgError:  # pragma: no cover - checked per component above
+            chol = None
+        if chol is None or not np.all(np.diagonal(chol, axis1=1, axis2=2) > 0):
+            for k in range(n_components):  # name the component
+                _check_one_covariance(cov[k], k, covariance_type)
+            raise ValueError("a covariance matrix is not positive definite.")  # pragma: no cover
 
         self._weights = _readonly(w)
         self._means = _readonly(mu)
         self._covariances = _readonly(cov)
         self._covariance_type = covariance_type
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[str, Any] = {"chol": _readonly(chol)}
 
     # ------------------------------------------------------------------ construction helpers
     @classmethod
@@ -441,6 +447,51 @@ def _reweight(weights: np.ndarray, k: int, weight: float) -> np.ndarray:
     else:
         out[np.arange(weights.shape[0]) != k] = (1.0 - weight) / max(others.shape[0], 1)
     out[k] = weight
+    return out
+
+
+def _explain_non_finite(w: np.ndarray, mu: np.ndarray, cov: np.ndarray) -> None:
+    """Raise the ValueError naming the first component with a bad weight, mean or covariance."""
+    for k in range(w.shape[0]):
+        if not np.isfinite(w[k]):
+            raise ValueError(f"component {k + 1} has a weight that is not finite ({w[k]}).")
+        if w[k] < 0:
+            raise ValueError(f"component {k + 1} has a negative weight ({w[k]:g}).")
+        if not np.all(np.isfinite(mu[k])):
+            raise ValueError(f"component {k + 1} has a mean that is not finite.")
+        if not np.all(np.isfinite(cov[k])):
+            raise ValueError(f"component {k + 1} has a covariance that is not finite.")
+
+
+def _check_covariances(cov: np.ndarray, covariance_type: str) -> np.ndarray:
+    """Check every covariance at once; explain the first bad one if any. Returns them cleaned."""
+    n_components, n_features, _ = cov.shape
+    scale = np.abs(cov).max(axis=(1, 2))
+    ok = bool(np.all(scale > 0))
+    if ok:
+        asym = np.abs(cov - np.swapaxes(cov, 1, 2)).max(axis=(1, 2))
+        ok = bool(np.all(asym <= _SYMMETRY_RTOL * scale))
+    if ok:
+        cov = 0.5 * (cov + np.swapaxes(cov, 1, 2))
+        diag = np.diagonal(cov, axis1=1, axis2=2).copy()
+        ok = bool(np.all(diag > 0))
+    if ok and covariance_type in ("diag", "spherical"):
+        idx = np.arange(n_features)
+        off = cov.copy()
+        off[:, idx, idx] = 0.0
+        ok = bool(np.all(np.abs(off).max(axis=(1, 2)) <= _STRUCTURE_RTOL * scale))
+        if ok and covariance_type == "spherical":
+            spread = diag.max(axis=1) - diag.min(axis=1)
+            ok = bool(np.all(spread <= _STRUCTURE_RTOL * scale))
+            diag = np.repeat(diag.mean(axis=1, keepdims=True), n_features, axis=1)
+        if ok:
+            cov = np.zeros_like(cov)
+            cov[:, idx, idx] = diag
+    if ok:
+        return cov
+    out = np.empty_like(cov)
+    for k in range(n_components):
+        out[k] = _check_one_covariance(cov[k], k, covariance_type)
     return out
 
 
