@@ -370,13 +370,20 @@ def estimate_parameters(
     raw = np.empty((n_components, n_features, n_features))
     exact = np.ones(n_components, dtype=bool)
     if data.phi is not None:
+        # sum_i r_i (x_i - mu)(x_i - mu)^T / nk from the moments, with m = sum r x / nk the
+        # exact centred mean, g = mu - m (the rounding of the stored mean, and scikit-learn's
+        # pull of a near-empty component towards the origin) and c = sum(r) / nk:
+        #   E[x x^T] - (2 - c) m m^T - (1 - c)(m g^T + g m^T) + c g g^T,
+        # so the rounding of mu enters only squared; c = 1 up to 1e-15 unless nk is tiny.
         first = sums.T / nk[:, None]
         gap = mu_c - first
+        own = 1.0 - 10 * _EPS / nk
         for col, (i, j) in enumerate(data.pairs, start=1 + n_features):
-            # E[(x - mu)(x - mu)^T] = E[x x^T] - m m^T + (mu - m)(mu - m)^T with m the exact
-            # centred mean: the rounding of mu (stored uncentred) enters only squared.
             raw[:, i, j] = (
-                stats[col] / nk - first[:, i] * first[:, j] + gap[:, i] * gap[:, j]
+                stats[col] / nk
+                - (2.0 - own) * first[:, i] * first[:, j]
+                - (1.0 - own) * (first[:, i] * gap[:, j] + gap[:, i] * first[:, j])
+                + own * gap[:, i] * gap[:, j]
             )
             raw[:, j, i] = raw[:, i, j]
         exact = ~_expansion_is_accurate(raw, data.extent)
