@@ -83,9 +83,15 @@ def test_basin_map_of_two_separated_clusters(two_clusters):
     assert emptied.mixture.weights.min() < 1e-10
     assert emptied.mean_log_likelihood == pytest.approx(_single_gaussian_ll(X), abs=1e-8)
 
-    # A mirrored cell is the same run with the components swapped.
+    # A mirrored cell is the same run with the components swapped, and what fit() gives.
     assert bmap.mean_log_likelihood[4, 2] == bmap.mean_log_likelihood[2, 4]
     assert bmap.n_iter[4, 2] == bmap.n_iter[2, 4]
+    for i, j in [(4, 2), (2, 4), (1, 0), (3, 3)]:
+        result = fit(X, bmap.start_at(i, j), tol=1e-6, max_iter=500)
+        assert bmap.n_iter[i, j] == result.n_iter
+        assert bmap.mean_log_likelihood[i, j] == pytest.approx(
+            result.mean_log_likelihood, rel=1e-9
+        )
 
 
 def test_asymmetric_start_fits_every_cell(two_clusters):
@@ -161,8 +167,11 @@ def test_fit_batch_matches_engine_fit_in_2d(faithful, covariance_type):
                                    atol=1e-12)
 
 
-def test_fit_batch_matches_engine_with_three_components(datasets_dir):
-    X = _load(datasets_dir, "galaxies", ["x"])
+@pytest.mark.parametrize(
+    ("name", "columns"), [("galaxies", ["x"]), ("iris", ["Petal.Length", "Petal.Width"])]
+)
+def test_fit_batch_matches_engine_with_three_components(datasets_dir, name, columns):
+    X = _load(datasets_dir, name, columns)
     starts = [init_mixture(X, 3, "kmeans++", seed=s) for s in range(3)]
     batch = fit_batch(
         X,
