@@ -10,7 +10,9 @@ A 60 x 60 map is 3600 EM runs, so the runs are batched: :func:`fit_batch` advanc
 together in vectorised numpy (arrays of shape ``(n_starts, n_components, n_samples)``), a start
 leaves the pool as soon as it has converged and a waiting start takes its place, and the pool
 size bounds the memory. Each start follows exactly the iteration of
-:func:`gmm_gui.model.em.fit` (same E-step, M-step, ``reg_covar`` and stopping rule).
+:func:`gmm_gui.model.em.fit` (same E-step, M-step, ``reg_covar`` and stopping rule). The maps run
+EM to ``tol=1e-6`` by default, tighter than a single fit, so that starts reaching the same maximum
+end close enough together to be recognised as such (:func:`gmm_gui.model.restarts.identify_maxima`).
 """
 
 from __future__ import annotations
@@ -54,9 +56,9 @@ FAILED = -2
 DEFAULT_CHUNK_ELEMENTS = 1 << 17
 
 _EPS10 = 10 * np.finfo(float).eps
-_EXP_FLOOR = 600.0
+_EXP_FLOOR = 600.0  # responsibilities below exp(-600) are rounded up to it
 _MAX_THREADS = 4
-_POLL_SECONDS = 0.05  # responsibilities below exp(-600) are rounded up to it
+_POLL_SECONDS = 0.05  # how often the calling thread looks at progress and cancel
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
