@@ -15,18 +15,21 @@ the fade runs; exact again when it ends).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.exporters import SVGExporter
 from PySide6.QtCore import (
     QElapsedTimer,
     QPoint,
     QPointF,
-    QRect,
     QRectF,
     QSize,
     Qt,
@@ -35,7 +38,6 @@ from PySide6.QtCore import (
     Slot,
 )
 from PySide6.QtGui import QCloseEvent, QColor, QFont, QImage, QKeyEvent, QPainter
-from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from gmm_gui.controller.snapshot import Snapshot
@@ -134,6 +136,7 @@ def style_plot(plot: pg.PlotItem) -> None:
         axis.setTextPen(pg.mkPen(TEXT_COLOR))
         axis.setTickFont(tick_font)
         axis.enableAutoSIPrefix(False)
+        axis.setZValue(-1)  # grid lines behind the data (pyqtgraph puts axes above the plot)
     plot.showGrid(x=True, y=True, alpha=0.12)
     plot.setMenuEnabled(False)
 
@@ -343,17 +346,12 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
                 if not image.save(tmp, "PNG"):
                     raise OSError(f"Could not write {path}.")
             else:
-                generator = QSvgGenerator()
-                generator.setFileName(tmp)
-                generator.setSize(size)
-                generator.setViewBox(QRect(QPoint(0, 0), size))
-                generator.setTitle("gmm-gui plot")
-                painter = QPainter(generator)
-                painter.fillRect(QRect(QPoint(0, 0), size), QColor(255, 255, 255))
-                self.render(
-                    painter, QRectF(0, 0, size.width(), size.height()), self.viewport().rect()
-                )
-                painter.end()
+                # pyqtgraph's exporter clips each ViewBox's children itself (Qt's SVG
+                # generator does not) and writes curves and text as vectors.
+                exporter = SVGExporter(self.ci)
+                exporter.parameters()["background"] = QColor(255, 255, 255)
+                with _svg_closed_paths_fix():
+                    exporter.export(fileName=tmp)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -548,6 +546,35 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             self._tip_index = index
             global_pos = self.viewport().mapToGlobal(self.mapFromScene(scene_pos))
             QToolTip.showText(global_pos, self.tooltip_text(index), self.viewport())
+
+
+@contextlib.contextmanager
+def _svg_closed_paths_fix() -> Iterator[None]:
+    """Let pyqtgraph's SVG exporter read the paths Qt 6 writes, for the duration of one export.
+
+    pyqtgraph 0.14 re-parses every ``<path d="...">`` Qt's SVG generator writes as a list of
+    ``x,y`` pairs; Qt 6 ends closed paths (the clip rectangle of every ViewBox) with ``Z``, on
+    which the parser fails. Each path's ``Z`` is dropped before the parse: every such path Qt
+    writes returns to its first point explicitly, so nothing visible changes.
+    """
+    module = sys.modules.get(SVGExporter.__module__)
+    original = getattr(module, "correctCoordinates", None)
+    if original is None:  # another pyqtgraph version: nothing to fix
+        yield
+        return
+
+    def correct(node, defs, item, options):  # noqa: ANN001, ANN202
+        for path in node.getElementsByTagName("path"):
+            d = path.getAttribute("d")
+            if "Z" in d or "z" in d:
+                path.setAttribute("d", " ".join(d.replace("Z", " ").replace("z", " ").split()))
+        return original(node, defs, item, options)
+
+    module.correctCoordinates = correct
+    try:
+        yield
+    finally:
+        module.correctCoordinates = original
 
 
 def _escape(text: str) -> str:

@@ -6,8 +6,11 @@ view gave it, the ViewBox reports clicks on empty space the same way.
 
 from __future__ import annotations
 
+import functools
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pyqtgraph as pg
@@ -15,7 +18,27 @@ from pyqtgraph.GraphicsScene.mouseEvents import HoverEvent, MouseClickEvent, Mou
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF
 
-__all__ = ["EditViewBox", "EllipseSetItem", "EllipseShape", "HandleItem"]
+__all__ = ["EditViewBox", "EllipseSetItem", "EllipseShape", "HandleItem", "report_exceptions"]
+
+_F = TypeVar("_F", bound=Callable[..., object])
+
+
+def report_exceptions(method: _F) -> _F:
+    """Hand an exception raised in a Qt virtual (``paint``) to ``sys.excepthook``.
+
+    An exception escaping ``paint`` can take the process down inside Qt; reported this way it
+    is printed (and fails the test under pytest-qt) while the application keeps running.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except Exception:
+            sys.excepthook(*sys.exc_info())
+            return None
+
+    return wrapper  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -40,9 +63,8 @@ class EllipseShape:
 def _path(outline: np.ndarray) -> QPainterPath:
     poly = QPolygonF([QPointF(float(x), float(y)) for x, y in outline])
     path = QPainterPath()
-    path.addPolygon(poly)
-    path.closeSubpath()
-    return path
+    path.addPolygon(poly)  # the outline repeats its first vertex last, so it is closed;
+    return path  # no closeSubpath(): pyqtgraph's SVG exporter cannot parse the "Z" it writes
 
 
 class EllipseSetItem(pg.GraphicsObject):
@@ -98,6 +120,7 @@ class EllipseSetItem(pg.GraphicsObject):
         self.prepareGeometryChange()
         super().viewTransformChanged()
 
+    @report_exceptions
     def paint(self, p: QPainter, *args) -> None:
         """Fill or outline every component's ellipses."""
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -218,6 +241,7 @@ class HandleItem(pg.GraphicsObject):
         path.addEllipse(QPointF(0, 0), r, r)
         return path
 
+    @report_exceptions
     def paint(self, p: QPainter, *args) -> None:
         """A disc with a white ring (mean) or a white square with a coloured rim."""
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -286,6 +310,9 @@ class EditViewBox(pg.ViewBox):
         super().__init__(**kwargs)
         self._on_empty_click = on_click
         self.setMenuEnabled(False)
+        # No border path: there is nothing to draw (the frame is the axes), and pyqtgraph's
+        # SVG exporter cannot parse the closing "Z" Qt writes for it.
+        self.border = None
 
     def mouseClickEvent(self, ev: MouseClickEvent) -> None:
         """Left single click: report it; anything else: the ViewBox's default."""

@@ -78,7 +78,7 @@ class PlotView1D(PlotViewBase):
         style_plot(self.plot)
         style_plot(self.strip)
         self.plot.getAxis("bottom").setStyle(showValues=True)
-        self.strip.showGrid(x=True, y=False, alpha=0.12)
+        self.strip.showGrid(x=False, y=False)
         self.strip.setXLink(self.plot)
         self.strip.setMouseEnabled(x=True, y=False)
         self._strip_vb.setYRange(0.0, 1.0, padding=0)

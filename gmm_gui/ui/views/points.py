@@ -30,6 +30,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPaintEngine, QPainter, QPen, QTransform
 from scipy.spatial import cKDTree
 
+from gmm_gui.ui.views.items import report_exceptions
+
 __all__ = [
     "LARGE_DATA_THRESHOLD",
     "SVG_VECTOR_MAX_POINTS",
@@ -293,6 +295,7 @@ class PointCloudItem(pg.GraphicsObject):
         super().viewTransformChanged()
 
     # ------------------------------------------------------------------ painting
+    @report_exceptions
     def paint(self, p: QPainter, *args) -> None:
         """Draw the cached raster of the points (re-rasterised when anything changed)."""
         if not len(self._xy):
@@ -461,8 +464,9 @@ class PointCloudItem(pg.GraphicsObject):
         argb: np.ndarray,
         by_phase: list[tuple[np.ndarray, ...]],
     ) -> None:
-        qx = np.minimum((frac_x * _PHASES).astype(np.intp), _PHASES - 1)
-        qy = np.minimum((frac_y * _PHASES).astype(np.intp), _PHASES - 1)
+        # (points sent to the trash pixel have meaningless fractions: clip them too)
+        qx = np.clip((frac_x * _PHASES).astype(np.intp), 0, _PHASES - 1)
+        qy = np.clip((frac_y * _PHASES).astype(np.intp), 0, _PHASES - 1)
         phase = qy * _PHASES + qx
         order = np.argsort(phase, kind="stable")
         counts = np.bincount(phase, minlength=_PHASES * _PHASES)

@@ -1,0 +1,505 @@
+"""The 2-D and 1-D plot views, driven by snapshots and used with the mouse like a person."""
+
+from __future__ import annotations
+
+import xml.dom.minidom
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QImage, QMouseEvent
+from PySide6.QtWidgets import QApplication, QToolTip
+from scipy.stats import norm
+
+from gmm_gui.controller.snapshot import Snapshot
+from gmm_gui.io import load_dataset
+from gmm_gui.model import Mixture, e_step, ellipse, init_mixture, m_step
+from gmm_gui.ui.colors import NEUTRAL, blend, component_colors
+from gmm_gui.ui.views import PlotView1D, PlotView2D
+
+LEFT = Qt.MouseButton.LeftButton
+RIGHT = Qt.MouseButton.RightButton
+NO_BUTTON = Qt.MouseButton.NoButton
+
+
+# ------------------------------------------------------------------------------ helpers
+def send_mouse(widget, kind, pos, button, buttons) -> None:
+    local = QPointF(pos)
+    event = QMouseEvent(
+        kind, local, widget.mapToGlobal(local), button, buttons, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def click(view, pos: QPoint, button=LEFT) -> None:
+    """Move there, press and release, as a mouse would (QTest warns that pyqtgraph's scene
+    leaves the press unaccepted: it handles clicks on release)."""
+    vp = view.viewport()
+    send_mouse(vp, QMouseEvent.Type.MouseMove, pos, NO_BUTTON, NO_BUTTON)
+    send_mouse(vp, QMouseEvent.Type.MouseButtonPress, pos, button, button)
+    send_mouse(vp, QMouseEvent.Type.MouseButtonRelease, pos, button, NO_BUTTON)
+
+
+def drag(view, start: QPoint, end: QPoint, steps: int = 6) -> None:
+    """Press at ``start``, move in steps to ``end`` and release, as a mouse would."""
+    vp = view.viewport()
+    send_mouse(vp, QMouseEvent.Type.MouseMove, start, NO_BUTTON, NO_BUTTON)
+    send_mouse(vp, QMouseEvent.Type.MouseButtonPress, start, LEFT, LEFT)
+    for t in np.linspace(0, 1, steps + 1)[1:]:
+        p = QPointF(start) + (QPointF(end) - QPointF(start)) * float(t)
+        send_mouse(vp, QMouseEvent.Type.MouseMove, p.toPoint(), NO_BUTTON, LEFT)
+    send_mouse(vp, QMouseEvent.Type.MouseButtonRelease, end, LEFT, NO_BUTTON)
+
+
+def pixel_size(view_box) -> np.ndarray:
+    return np.abs(np.asarray(view_box.viewPixelSize()))
+
+
+def viewport_image(view) -> QImage:
+    return view.viewport().grab().toImage()
+
+
+def rgb_at(image: QImage, p: QPoint) -> tuple[int, int, int]:
+    c = image.pixelColor(p)
+    return (c.red(), c.green(), c.blue())
+
+
+def mahalanobis(points, mean, cov) -> np.ndarray:
+    d = np.atleast_2d(points) - mean
+    return np.sqrt(np.einsum("ij,jk,ik->i", d, np.linalg.inv(cov), d))
+
+
+def snapshot(X, mixture, resp="e", editable=True, phase="E") -> Snapshot:
+    if isinstance(resp, str):
+        resp = None if mixture is None else e_step(X, mixture)[0]
+    return Snapshot(X=X, mixture=mixture, resp=resp, phase=phase, editable=editable)
+
+
+# ------------------------------------------------------------------------------ fixtures
+@pytest.fixture(autouse=True)
+def _every_mouse_move_counts(monkeypatch):
+    # pyqtgraph drops mouse moves closer than 10 ms apart; synthetic moves come faster.
+    monkeypatch.setitem(pg.CONFIG_OPTIONS, "mouseRateLimit", 0)
+
+
+@pytest.fixture
+def faithful(datasets_dir):
+    return load_dataset(datasets_dir / "faithful.csv", ["eruptions", "waiting"]).values
+
+
+@pytest.fixture
+def heights(datasets_dir):
+    return load_dataset(datasets_dir / "Davis.csv", ["height"]).values
+
+
+@pytest.fixture
+def view2d(qtbot):
+    view = PlotView2D()
+    qtbot.addWidget(view)
+    view.set_animation_ms(0)
+    view.resize(720, 540)
+    view.show()
+    qtbot.waitExposed(view)
+    yield view
+    view.close()
+
+
+@pytest.fixture
+def view1d(qtbot):
+    view = PlotView1D()
+    qtbot.addWidget(view)
+    view.set_animation_ms(0)
+    view.resize(720, 540)
+    view.show()
+    qtbot.waitExposed(view)
+    yield view
+    view.close()
+
+
+@pytest.fixture
+def mixture2(faithful):
+    return init_mixture(faithful, 2, "kmeans", seed=0)
+
+
+# ------------------------------------------------------------------------------ 2-D drawing
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_ellipses_are_the_one_and_two_sigma_contours(view2d, faithful, k):
+    mix = init_mixture(faithful, k, "kmeans", seed=1)
+    view2d.set_snapshot(snapshot(faithful, mix))
+    shapes = view2d.ellipse_item.shapes
+    assert len(shapes) == k
+    for j, shape in enumerate(shapes):
+        assert len(shape.outlines) == 2
+        for n_sigma, outline in zip((1.0, 2.0), shape.outlines, strict=True):
+            dist = mahalanobis(outline, mix.means[j], mix.covariances[j])
+            np.testing.assert_allclose(dist, n_sigma, rtol=1e-9)
+            np.testing.assert_allclose(
+                outline, ellipse(mix.means[j], mix.covariances[j], n_sigma), rtol=1e-12
+            )
+    handles = view2d.handles()
+    assert len(handles) == k
+    for j, (mean_h, ax0, ax1) in enumerate(handles):
+        assert (mean_h.pos().x(), mean_h.pos().y()) == pytest.approx(tuple(mix.means[j]))
+        axis_points = np.array([[h.pos().x(), h.pos().y()] for h in (ax0, ax1)])
+        # each shape handle sits on the 1-sigma ellipse, at the end of a principal axis
+        np.testing.assert_allclose(
+            mahalanobis(axis_points, mix.means[j], mix.covariances[j]), 1.0, rtol=1e-9
+        )
+        a0, a1 = axis_points - mix.means[j]
+        assert abs(a0 @ a1) < 1e-9 * np.linalg.norm(a0) * np.linalg.norm(a1) + 1e-12
+
+
+def test_points_get_the_colours_blend_says_on_screen(view2d, faithful, mixture2):
+    snap = snapshot(faithful, mixture2)
+    view2d.set_snapshot(snap)
+    expected = blend(snap.resp, component_colors(2))
+    np.testing.assert_array_equal(view2d.point_colors(), expected)
+
+    image = viewport_image(view2d)
+    px = np.array(
+        [[view2d.data_to_viewport(x).x(), view2d.data_to_viewport(x).y()] for x in faithful],
+        dtype=float,
+    )
+    dist = np.linalg.norm(px[:, None] - px[None], axis=2)
+    np.fill_diagonal(dist, np.inf)
+    maha = np.stack(
+        [
+            mahalanobis(faithful, m, c)
+            for m, c in zip(mixture2.means, mixture2.covariances, strict=True)
+        ]
+    )
+    mean_px = np.array(
+        [[view2d.data_to_viewport(m).x(), view2d.data_to_viewport(m).y()] for m in mixture2.means],
+        dtype=float,
+    )
+    away_from_means = np.min(np.linalg.norm(px[:, None] - mean_px[None], axis=2), axis=1) > 90
+    clear = (
+        (dist.min(axis=1) > 12)
+        & np.all(np.abs(maha - 1) > 0.25, axis=0)
+        & np.all(np.abs(maha - 2) > 0.25, axis=0)
+        & away_from_means
+    )
+    assert clear.sum() >= 10
+    for i in np.flatnonzero(clear):
+        assert rgb_at(image, view2d.data_to_viewport(faithful[i])) == tuple(expected[i]), i
+
+
+def test_points_are_neutral_without_responsibilities(view2d, faithful):
+    view2d.set_snapshot(snapshot(faithful, None))
+    assert view2d.ellipse_item.shapes == []
+    assert view2d.handles() == []
+    np.testing.assert_array_equal(view2d.point_colors(), np.tile(NEUTRAL, (len(faithful), 1)))
+
+
+def test_axis_labels_show_the_column_names(view2d):
+    view2d.set_axis_labels(["eruptions", "waiting"])
+    assert view2d.plot.getAxis("bottom").labelText == "eruptions"
+    assert view2d.plot.getAxis("left").labelText == "waiting"
+    with pytest.raises(ValueError):
+        view2d.set_axis_labels(["only one"])
+
+
+# ------------------------------------------------------------------------------ 2-D mouse
+def test_click_on_empty_space_asks_to_add_there(qtbot, view2d, faithful, mixture2):
+    view2d.set_snapshot(snapshot(faithful, mixture2))
+    target = np.array([3.0, 66.0])
+    with qtbot.waitSignal(view2d.add_requested) as blocker:
+        click(view2d, button=LEFT, pos=view2d.data_to_viewport(target))
+    (got,) = blocker.args
+    assert got.shape == (2,)
+    np.testing.assert_allclose(got, target, atol=1.01 * pixel_size(view2d.view_box).max() + 1e-9)
+    np.testing.assert_allclose(np.abs(got - target) / pixel_size(view2d.view_box), 0, atol=1.01)
+
+
+def test_no_add_when_not_editable(qtbot, view2d, faithful, mixture2):
+    view2d.set_snapshot(snapshot(faithful, mixture2, editable=False))
+    with qtbot.assertNotEmitted(view2d.add_requested, wait=50):
+        click(view2d, button=LEFT, pos=view2d.data_to_viewport((3.0, 66.0)))
+    # the shape handles are gone and the means cannot be dragged
+    assert all(not h.isVisible() for _, *axes in view2d.handles() for h in axes)
+    edits = []
+    view2d.component_edited.connect(lambda *a: edits.append(a))
+    drag(view2d, view2d.data_to_viewport(mixture2.means[0]), view2d.data_to_viewport((3, 70)))
+    assert edits == []
+
+
+def test_dragging_a_mean_moves_it_and_finishes(qtbot, view2d, faithful, mixture2):
+    view2d.set_snapshot(snapshot(faithful, mixture2))
+    before = view2d.view_box.viewRange()
+    edits = []
+    view2d.component_edited.connect(lambda *a: edits.append(a))
+    start = view2d.data_to_viewport(mixture2.means[0])
+    end_data = np.array([3.1, 70.0])
+    drag(view2d, start, view2d.data_to_viewport(end_data))
+    assert len(edits) >= 3
+    assert [e[3] for e in edits[:-1]] == [False] * (len(edits) - 1)
+    k, mean, cov, finished = edits[-1]
+    assert k == 0 and finished is True
+    np.testing.assert_allclose(mean, end_data, atol=2 * pixel_size(view2d.view_box).max())
+    np.testing.assert_array_equal(cov, mixture2.covariances[0])  # moving keeps the shape
+    # the ellipse followed the mouse at once, and the view did not pan
+    shown = view2d.shown_params()
+    np.testing.assert_allclose(shown.means[0], mean)
+    np.testing.assert_allclose(view2d.view_box.viewRange(), before)
+
+
+def test_dragging_an_axis_handle_stretches_and_turns(qtbot, view2d, faithful, mixture2):
+    view2d.set_snapshot(snapshot(faithful, mixture2))
+    mean_h, ax0, ax1 = view2d.handles()[1]
+    mean = mixture2.means[1]
+    cov0 = mixture2.covariances[1]
+    other_length = np.linalg.norm(np.array([ax1.pos().x(), ax1.pos().y()]) - mean)
+    edits = []
+    view2d.component_edited.connect(lambda *a: edits.append(a))
+    start = view2d.data_to_viewport((ax0.pos().x(), ax0.pos().y()))
+    target = mean + np.array([0.9, 9.0])
+    drag(view2d, start, view2d.data_to_viewport(target))
+    k, new_mean, cov, finished = edits[-1]
+    assert k == 1 and finished
+    np.testing.assert_array_equal(new_mean, mean)
+    tol = 3 * pixel_size(view2d.view_box)
+    # the dragged handle ends where the mouse let go, on the new 1-sigma ellipse ...
+    handle = np.array([ax0.pos().x(), ax0.pos().y()])
+    np.testing.assert_allclose(handle, target, atol=tol.max())
+    assert mahalanobis(handle, mean, cov)[0] == pytest.approx(1.0, rel=1e-9)
+    # ... the ellipse turned towards it, and the other axis kept its length
+    evals, evecs = np.linalg.eigh(cov)
+    lengths = np.sqrt(evals)
+    assert sorted([other_length, np.linalg.norm(handle - mean)]) == pytest.approx(
+        sorted(lengths), rel=1e-6
+    )
+    assert not np.allclose(cov, cov0)
+    assert np.all(np.linalg.eigvalsh(cov) > 0)
+
+
+def test_right_click_on_a_mean_asks_to_remove_and_click_selects(qtbot, view2d, faithful, mixture2):
+    view2d.set_snapshot(snapshot(faithful, mixture2))
+    at = view2d.data_to_viewport(mixture2.means[1])
+    with qtbot.waitSignal(view2d.remove_requested) as blocker:
+        click(view2d, button=RIGHT, pos=at)
+    assert blocker.args == [1]
+    with qtbot.waitSignal(view2d.component_selected) as blocker:
+        click(view2d, button=LEFT, pos=at)
+    assert blocker.args == [1] and view2d.selected_component() == 1
+    with qtbot.waitSignal(view2d.remove_requested) as blocker:
+        qtbot.keyClick(view2d, Qt.Key.Key_Delete)
+    assert blocker.args == [1]
+    # a click on empty space clears the selection (and asks to add there)
+    with qtbot.waitSignals([view2d.component_selected, view2d.add_requested]):
+        click(view2d, button=LEFT, pos=view2d.data_to_viewport((3.0, 66.0)))
+    assert view2d.selected_component() == -1
+
+
+@pytest.mark.qt_log_ignore("does not support raise")  # the offscreen plugin, showing a tooltip
+def test_hovering_a_point_shows_its_responsibilities(qtbot, view2d, faithful, mixture2):
+    view2d.set_axis_labels(["eruptions", "waiting"])
+    snap = snapshot(faithful, mixture2)
+    view2d.set_snapshot(snap)
+    i = int(np.argmax(np.abs(snap.resp[:, 0] - 0.5) < 0.45))  # a point both components share
+    text = view2d.tooltip_text(i)
+    assert f"eruptions = {faithful[i, 0]:.6g}" in text
+    assert f"waiting = {faithful[i, 1]:.6g}" in text
+    assert f"component 1: {snap.resp[i, 0]:.3f}" in text
+    assert f"component 2: {snap.resp[i, 1]:.3f}" in text
+    qtbot.mouseMove(view2d.viewport(), view2d.data_to_viewport(faithful[i]))
+    qtbot.waitUntil(lambda: "responsibility" in QToolTip.text())
+    assert f"eruptions = {faithful[i, 0]:.6g}" in QToolTip.text()
+
+
+# ------------------------------------------------------------------------------ animation
+def test_animation_glides_and_ends_at_the_target(qtbot, view2d, faithful, mixture2):
+    start = snapshot(faithful, mixture2)
+    resp, _ = e_step(faithful, mixture2)
+    target_mix = m_step(faithful, resp)
+    target = snapshot(faithful, target_mix, phase="M")
+    view2d.set_snapshot(start, animate=False)
+    view2d.set_animation_ms(200)
+    finished = []
+    view2d.animation_finished.connect(lambda: finished.append(True))
+    view2d.set_snapshot(target, animate=True)
+    assert view2d.is_animating()
+    # on the way the means are strictly between the two snapshots' (a glide, not a jump)
+    a, b = mixture2.means, target_mix.means
+
+    def between():
+        m = view2d.shown_params().means
+        s = (m - a) / (b - a)
+        return bool(np.all((s > 0.05) & (s < 0.95)) and np.allclose(s, s.flat[0]))
+
+    qtbot.waitUntil(between, timeout=5000)
+    qtbot.waitUntil(lambda: bool(finished), timeout=5000)
+    assert finished == [True]
+    assert not view2d.is_animating()
+    shown = view2d.shown_params()
+    np.testing.assert_array_equal(shown.means, target_mix.means)
+    np.testing.assert_array_equal(shown.covariances, target_mix.covariances)
+    for j, shape in enumerate(view2d.ellipse_item.shapes):
+        np.testing.assert_allclose(
+            shape.outlines[0], ellipse(target_mix.means[j], target_mix.covariances[j], 1.0)
+        )
+    np.testing.assert_array_equal(view2d.point_colors(), blend(target.resp, component_colors(2)))
+
+
+def test_a_new_snapshot_mid_animation_starts_from_the_screen(qtbot, view2d, faithful):
+    m0 = Mixture([0.5, 0.5], [[2.0, 55.0], [4.5, 80.0]], [np.diag([0.1, 30.0])] * 2)
+    m1 = Mixture([0.5, 0.5], [[2.0, 75.0], [4.5, 60.0]], [np.diag([0.3, 10.0])] * 2)
+    m2 = Mixture([0.3, 0.7], [[3.0, 65.0], [4.0, 65.0]], [np.diag([0.2, 20.0])] * 2)
+    view2d.set_snapshot(snapshot(faithful, m0), animate=False)
+    view2d.set_animation_ms(400)
+    finished = []
+    view2d.animation_finished.connect(lambda: finished.append(True))
+    view2d.set_snapshot(snapshot(faithful, m1), animate=True)
+
+    def partway():
+        y = view2d.shown_params().means[0, 1]
+        return 58.0 < y < 72.0
+
+    qtbot.waitUntil(partway, timeout=5000)
+    on_screen = view2d.shown_params()
+    view2d.set_snapshot(snapshot(faithful, m2), animate=True)
+    # the glide to m2 starts where the glide to m1 was interrupted, not at m0 or m1
+    np.testing.assert_allclose(view2d.shown_params().means, on_screen.means)
+    np.testing.assert_allclose(view2d.shown_params().covariances, on_screen.covariances)
+    qtbot.waitUntil(lambda: bool(finished), timeout=5000)
+    assert finished == [True]  # the interrupted glide never finished; the second did
+    np.testing.assert_array_equal(view2d.shown_params().means, m2.means)
+    # every covariance shown on the way was positive definite (linear interpolation)
+    assert np.all(np.linalg.eigvalsh(view2d.shown_params().covariances) > 0)
+
+
+def test_colours_fade_between_snapshots(qtbot, view2d, faithful, mixture2):
+    view2d.set_snapshot(snapshot(faithful, mixture2, resp=None), animate=False)
+    neutral = view2d.point_colors().copy()
+    view2d.set_animation_ms(300)
+    finished = []
+    view2d.animation_finished.connect(lambda: finished.append(True))
+    target = snapshot(faithful, mixture2)
+    view2d.set_snapshot(target, animate=True)
+    final = blend(target.resp, component_colors(2))
+    qtbot.waitUntil(
+        lambda: (
+            not np.array_equal(view2d.point_colors(), neutral)
+            and not np.array_equal(view2d.point_colors(), final)
+        ),
+        timeout=5000,
+    )
+    qtbot.waitUntil(lambda: bool(finished), timeout=5000)
+    np.testing.assert_array_equal(view2d.point_colors(), final)
+
+
+def test_closing_stops_the_animation_timer(qtbot, view2d, faithful, mixture2):
+    view2d.set_snapshot(snapshot(faithful, None), animate=False)
+    view2d.set_animation_ms(5000)
+    view2d.set_snapshot(snapshot(faithful, mixture2), animate=True)
+    assert view2d.is_animating()
+    view2d.close()
+    assert not view2d.is_animating()
+
+
+# ------------------------------------------------------------------------------ export
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_export_writes_png_and_svg(tmp_path, view2d, faithful, mixture2, suffix):
+    view2d.set_axis_labels(["eruptions", "waiting"])
+    view2d.set_snapshot(snapshot(faithful, mixture2))
+    path = tmp_path / f"plot{suffix}"
+    view2d.export_image(path)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
+    if suffix == ".png":
+        image = QImage(str(path))
+        assert image.width() == 2 * view2d.viewport().width()
+        assert image.height() == 2 * view2d.viewport().height()
+    else:
+        doc = xml.dom.minidom.parse(str(path))
+        assert doc.documentElement.tagName == "svg"
+        text = Path(path).read_text(encoding="utf-8")
+        assert "eruptions" in text and "waiting" in text
+        # the points are vector circles, one per point, plus the two mean handles
+        circles = doc.getElementsByTagName("circle") + doc.getElementsByTagName("ellipse")
+        assert len(circles) >= len(faithful)
+    with pytest.raises(ValueError, match="png or .svg"):
+        view2d.export_image(tmp_path / "plot.gif")
+
+
+# ------------------------------------------------------------------------------ 1-D
+def test_1d_curves_are_weighted_densities_adding_up(view1d, heights):
+    mix = Mixture([0.3, 0.7], [[160.0], [176.0]], [[[30.0]], [[50.0]]])
+    view1d.set_axis_labels(["height"])
+    view1d.set_snapshot(snapshot(heights, mix))
+    curves = view1d.curve_items()
+    assert len(curves) == 2
+    total = None
+    for k, curve in enumerate(curves):
+        x, y = curve.getData()
+        expected = mix.weights[k] * norm.pdf(x, mix.means[k, 0], np.sqrt(mix.covariances[k, 0, 0]))
+        np.testing.assert_allclose(y, expected, rtol=1e-10, atol=1e-300)
+        total = y if total is None else total + y
+    xm, ym = view1d.mixture_item.getData()
+    np.testing.assert_allclose(ym, total)
+    # the x grid covers the whole view and passes through each mean (the peaks)
+    x0, x1 = view1d.view_box.viewRange()[0]
+    assert xm[0] == pytest.approx(x0) and xm[-1] == pytest.approx(x1)
+    assert set(mix.means[:, 0]) <= set(xm)
+    assert view1d.strip.getAxis("bottom").labelText == "height"
+    np.testing.assert_array_equal(
+        view1d.point_colors(), blend(e_step(heights, mix)[0], component_colors(2))
+    )
+
+
+def test_1d_curves_follow_zoom(view1d, heights):
+    mix = Mixture([0.5, 0.5], [[160.0], [176.0]], [[[30.0]], [[50.0]]])
+    view1d.set_snapshot(snapshot(heights, mix))
+    view1d.view_box.setXRange(150, 170, padding=0)
+    x, y = view1d.curve_items()[0].getData()
+    assert x[0] == pytest.approx(150) and x[-1] == pytest.approx(170)
+    np.testing.assert_allclose(y, 0.5 * norm.pdf(x, 160, np.sqrt(30)))
+
+
+def test_1d_click_on_the_strip_adds_and_width_handle_widens(qtbot, view1d, heights):
+    mix = Mixture([0.5, 0.5], [[160.0], [178.0]], [[[40.0]], [[40.0]]])
+    view1d.set_snapshot(snapshot(heights, mix))
+    with qtbot.waitSignal(view1d.add_requested) as blocker:
+        click(view1d, button=LEFT, pos=view1d.data_to_viewport(120.0))
+    (got,) = blocker.args
+    assert got.shape == (1,)
+    assert got[0] == pytest.approx(120.0, abs=1.01 * pixel_size(view1d.view_box)[0])
+
+    edits = []
+    view1d.component_edited.connect(lambda *a: edits.append(a))
+    _, lo, hi = view1d.handles()[1]
+    sd = np.sqrt(40.0)
+    assert hi.pos().x() == pytest.approx(178 + sd) and lo.pos().x() == pytest.approx(178 - sd)
+    start = view1d.data_to_viewport((hi.pos().x(), hi.pos().y()))
+    end = view1d.data_to_viewport((178 + 12.0, hi.pos().y()))
+    drag(view1d, start, end)
+    k, mean, cov, finished = edits[-1]
+    assert k == 1 and finished and mean.shape == (1,) and cov.shape == (1, 1)
+    assert mean[0] == 178.0
+    assert np.sqrt(cov[0, 0]) == pytest.approx(12.0, abs=2 * pixel_size(view1d.view_box)[0])
+
+    # the mean handle sits on the peak of its weighted density and moves sideways
+    mean_h = view1d.handles()[0][0]
+    assert mean_h.pos().y() == pytest.approx(0.5 * norm.pdf(0, scale=np.sqrt(40.0)))
+    edits.clear()
+    drag(
+        view1d,
+        view1d.data_to_viewport((160.0, mean_h.pos().y())),
+        view1d.data_to_viewport((150.0, mean_h.pos().y())),
+    )
+    k, mean, cov, finished = edits[-1]
+    assert k == 0 and finished
+    assert mean[0] == pytest.approx(150.0, abs=2 * pixel_size(view1d.view_box)[0])
+    np.testing.assert_array_equal(cov, [[40.0]])
+
+
+@pytest.mark.qt_log_ignore("does not support raise")
+def test_1d_outlier_is_in_view_and_hover_works(qtbot, view1d, heights):
+    view1d.set_snapshot(snapshot(heights, Mixture([1.0], [[170.0]], [[[80.0]]])))
+    x0, x1 = view1d.view_box.viewRange()[0]
+    assert x0 < heights.min() <= 60 and x1 > heights.max()
+    i = int(np.argmin(heights[:, 0]))
+    x, jitter = view1d.points_item.positions[i]
+    scene = view1d.strip_view_box.mapViewToScene(QPointF(x, jitter))
+    qtbot.mouseMove(view1d.viewport(), view1d.mapFromScene(scene))
+    qtbot.waitUntil(lambda: f"x = {heights[i, 0]:.6g}" in QToolTip.text())
