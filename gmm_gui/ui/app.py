@@ -106,6 +106,11 @@ def build_window(args: argparse.Namespace | None = None) -> MainWindow:
     if args is None:
         args = build_parser().parse_args([])
     window = MainWindow()
+    if args.k is not None and args.k > window.k_spin.maximum():
+        window.close()
+        raise UsageError(
+            f"-k {args.k}: the window shows at most {window.k_spin.maximum()} Gaussians"
+        )
     window.seed_spin.setValue(args.seed)
     window.method_combo.setCurrentIndex(window.method_combo.findData(args.start_method))
     try:
@@ -123,7 +128,8 @@ def build_window(args: argparse.Namespace | None = None) -> MainWindow:
                 args.data,
                 args.columns,
                 n_components=args.k,
-                interactive=args.screenshot is None,
+                interactive=False,
+                ask_columns=args.screenshot is None,
             )
             if window.dataset is None:
                 raise UsageError(f"{args.data}: no columns chosen")

@@ -318,6 +318,7 @@ class MainWindow(QMainWindow):
         n_components: int | None = None,
         title: str | None = None,
         interactive: bool = True,
+        ask_columns: bool | None = None,
     ) -> bool:
         """Load a data file and show it with a new start; on failure keep the data open.
 
@@ -333,6 +334,9 @@ class MainWindow(QMainWindow):
             Shown above the plot instead of the file name.
         interactive : bool
             Problems are shown in a message box (else raised as ``DataError``).
+        ask_columns : bool, optional
+            Show the column picker for a file with more than two numeric columns (default:
+            ``interactive``).
 
         Returns
         -------
@@ -343,7 +347,7 @@ class MainWindow(QMainWindow):
             try:
                 dataset = load_dataset(path, columns)
             except ColumnChoiceRequired as exc:
-                if not interactive:
+                if not (interactive if ask_columns is None else ask_columns):
                     raise
                 chosen = ColumnPickerDialog.choose(exc.numeric_columns, Path(path).name, self)
                 if not chosen:
@@ -778,9 +782,8 @@ class MainWindow(QMainWindow):
         """Stop the timer, the worker thread and the animations before closing."""
         self.session.shutdown()
         self._message_timer.stop()
-        if self.view is not None:
+        if self.view is not None and self.view.isVisible():
             self.view.close()
-        self.loglik_panel.close()
         super().closeEvent(event)
 
     def menu_for(self, title: str) -> QMenu | None:
