@@ -29,7 +29,7 @@ from gmm_gui.model import Mixture
 __all__ = ["Session", "DEFAULT_OFFLOAD_THRESHOLD"]
 
 #: Data sets with at least this many points are computed off the UI thread.
-DEFAULT_OFFLOAD_THRESHOLD = 50_000
+DEFAULT_OFFLOAD_THRESHOLD = 200_000
 
 #: Default play speed, in half-steps per second.
 DEFAULT_SPEED = 2.0

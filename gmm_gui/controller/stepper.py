@@ -22,7 +22,16 @@ import numpy as np
 
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.io.mixture_file import FitInfo
-from gmm_gui.model import Mixture, aic, bic, diagnose, e_step, init_mixture, m_step
+from gmm_gui.model import (
+    Mixture,
+    aic,
+    bic,
+    diagnose,
+    e_step,
+    init_mixture,
+    m_step,
+    prepare_data,
+)
 
 __all__ = [
     "START_METHODS",
@@ -121,6 +130,9 @@ class Stepper:
             raise ValueError("X holds missing or infinite values")
         X.setflags(write=False)
         self._X = X
+        # Centred, transposed and with its monomials once, so that no step re-checks or
+        # re-arranges the data (a fifth of a half-step's time at a million points).
+        self._data = prepare_data(X)
         self._cache: tuple[Mixture, np.ndarray, float] | None = None
         self.covariance_type = covariance_type
         self.reg_covar = float(reg_covar)
@@ -305,7 +317,7 @@ class Stepper:
         cached = self._cache
         if cached is not None and cached[0] is mixture:
             return cached[1], cached[2]
-        resp, log_likelihood = e_step(self._X, mixture)
+        resp, log_likelihood = e_step(self._data, mixture)
         mean_ll = float(log_likelihood) / self.n_samples
         resp.setflags(write=False)
         # One slot: the E-step of the newest mixture, computed with its log-likelihood after an
@@ -314,7 +326,7 @@ class Stepper:
         return resp, mean_ll
 
     def _warnings(self, resp: np.ndarray, mixture: Mixture, iteration: int) -> tuple[str, ...]:
-        issues = diagnose(self._X, resp, mixture, self.reg_covar, iteration)
+        issues = diagnose(self._data, resp, mixture, self.reg_covar, iteration)
         return tuple(str(issue.message) for issue in issues)
 
     def _start_snapshot(self, mixture: Mixture | None) -> Snapshot:
@@ -353,7 +365,7 @@ class Stepper:
                 editable=False,
             )
         assert snap.resp is not None
-        mixture = m_step(self._X, snap.resp, self.covariance_type, self.reg_covar)
+        mixture = m_step(self._data, snap.resp, self.covariance_type, self.reg_covar)
         _, mean_ll = self._mean_e_step(mixture)
         iteration = snap.iteration + 1
         # The engine's (scikit-learn's) test: iteration t is the last one when
@@ -564,7 +576,7 @@ class Stepper:
         """
         mixture = self.visible(
             init_mixture(
-                self._X,
+                self._data,
                 int(n_components),
                 method,
                 seed=seed,

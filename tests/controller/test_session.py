@@ -6,7 +6,7 @@ import threading
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QThread
+from PySide6.QtCore import QThread, QTimer
 
 from gmm_gui.controller.session import Session
 from gmm_gui.controller.stepper import Stepper
@@ -212,3 +212,32 @@ def test_run_to_convergence_can_be_cancelled(make_session, qtbot):
     snap = session.snapshot
     assert not snap.converged
     assert 3 <= len(session.stepper.history) - 1 < 2 * 100_000
+
+
+def test_a_million_point_step_leaves_the_ui_thread_free(qtbot):
+    rng = np.random.default_rng(5)
+    n = 1_000_000
+    X = rng.normal(size=(n, 2)) + rng.integers(0, 4, size=(n, 1)) * [3.0, 1.0]
+    session = Session()
+    assert n >= session.offload_threshold
+    try:
+        session.set_data(X)
+        session.new_start(4, "kmeans++", 0)
+        session.step()  # E: the start's responsibilities are already known
+        assert session.wait_idle(60_000)
+        ticks = []
+        timer = QTimer()
+        timer.setInterval(5)
+        timer.timeout.connect(lambda: ticks.append(session.busy))
+        timer.start()
+        clicked = []
+        session.step()  # M on a million points, in the worker
+        assert session.busy
+        QTimer.singleShot(0, lambda: clicked.append(session.busy))  # a "click" meanwhile
+        qtbot.waitUntil(lambda: not session.busy, timeout=60_000)
+        timer.stop()
+        assert clicked == [True]  # handled while the step was still running
+        assert sum(ticks) >= 2  # the UI-thread timer kept firing during the step
+        assert session.snapshot.phase == "M" and session.snapshot.iteration == 1
+    finally:
+        session.shutdown()
