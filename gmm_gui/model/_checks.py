@@ -80,7 +80,7 @@ def check_fittable(X: np.ndarray, n_components: int) -> None:
             f"cannot fit {n_components} components to {n_samples} points: there must be at "
             "least as many points as components."
         )
-    spread = X.max(axis=0) - X.min(axis=0)
+    spread = np.array([np.ptp(X[:, j]) for j in range(X.shape[1])])
     const = np.flatnonzero(spread == 0)
     if const.size:
         j = int(const[0])

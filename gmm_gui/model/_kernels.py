@@ -86,7 +86,8 @@ class PreparedData:
         X = X.view()
         X.flags.writeable = False
         self.X = X
-        self.offset = X.mean(axis=0)
+        # column by column: numpy's mean(axis=0) of a tall, thin array is ten times slower
+        self.offset = np.array([X[:, j].sum() for j in range(n_features)]) / n_samples
         pairs = [(i, j) for i in range(n_features) for j in range(i, n_features)]
         self.pairs = pairs
         n_terms = 1 + n_features + len(pairs)
