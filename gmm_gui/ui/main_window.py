@@ -156,14 +156,14 @@ class MainWindow(QMainWindow):
         for name in ("step_e", "step_m", "next_iteration", "play", "run", "reset"):
             bar.addAction(a[name])
         bar.addSeparator()
-        bar.addWidget(QLabel(" K "))
+        bar.addWidget(self._label(" K ", "Number of Gaussians (K) in a new random start."))
         self.k_spin = QSpinBox()
         self.k_spin.setObjectName("k_spin")
         self.k_spin.setRange(1, 10)
         self.k_spin.setValue(2)
         self.k_spin.setToolTip("Number of Gaussians (K) in a new random start.")
         bar.addWidget(self.k_spin)
-        bar.addWidget(QLabel(" Start "))
+        bar.addWidget(self._label(" Start ", "How a new start is drawn."))
         self.method_combo = QComboBox()
         self.method_combo.setObjectName("method_combo")
         for method, label in START_METHODS:
@@ -174,7 +174,7 @@ class MainWindow(QMainWindow):
             "(means spread over the data), From data (means at random data points)."
         )
         bar.addWidget(self.method_combo)
-        bar.addWidget(QLabel(" Seed "))
+        bar.addWidget(self._label(" Seed ", "Seed of the random start."))
         self.seed_spin = QSpinBox()
         self.seed_spin.setObjectName("seed_spin")
         self.seed_spin.setRange(0, 2_147_483_647)
@@ -198,7 +198,7 @@ class MainWindow(QMainWindow):
         )
         bar.addWidget(self.replay_button)
         bar.addSeparator()
-        bar.addWidget(QLabel(" Speed "))
+        bar.addWidget(self._label(" Speed ", "Play speed: half-steps per second."))
         self.speed_slider = QSlider(Qt.Orientation.Horizontal)
         self.speed_slider.setObjectName("speed_slider")
         self.speed_slider.setRange(1, 40)  # quarter half-steps per second
@@ -210,6 +210,12 @@ class MainWindow(QMainWindow):
         self.speed_label.setToolTip("Play speed in half-steps per second.")
         bar.addWidget(self.speed_label)
         self.addToolBar(bar)
+
+    @staticmethod
+    def _label(text: str, tip: str) -> QLabel:
+        label = QLabel(text)
+        label.setToolTip(tip)
+        return label
 
     def _build_menus(self) -> None:
         a = self.actions_by_name
