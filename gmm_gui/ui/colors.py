@@ -5,7 +5,9 @@ point half blue and half orange is drawn halfway between them. The mix is taken 
 (Ottosson 2020), a perceptual space where the midpoint of two colours reads as "between them";
 averaging gamma-encoded sRGB instead gives muddy, too-dark mixes. Converting back to sRGB uses a
 65,536-entry table for the transfer curve, so blending a million points costs tens of
-milliseconds rather than a per-point ``pow``.
+milliseconds rather than a per-point ``pow``. Per-point colours are kept planar (3, n) in
+OKLab's cube-root LMS space, an affine image of OKLab where mixing costs one small matrix
+product; interpolating there between two frames is interpolating in OKLab.
 
 The palette is qualitative and was chosen (greedily, in this order) to keep every pair as far
 apart as possible in OKLab under normal vision and simulated protanopia, deuteranopia and
@@ -22,13 +24,15 @@ __all__ = [
     "NEUTRAL",
     "PALETTE",
     "blend",
-    "blend_lab",
+    "blend_argb32",
+    "blend_mix",
     "component_colors",
-    "lab_to_argb32",
     "lab_to_srgb",
+    "mix_to_argb32",
     "pack_argb32",
     "qcolor",
     "srgb_to_lab",
+    "unpack_argb32",
 ]
 
 #: Ten component colours (sRGB, 0-255), in the order components get them.
@@ -81,9 +85,7 @@ _LMS_TO_RGB = np.array(
         [-0.0041960863, -0.7034186147, 1.7076147010],
     ]
 )
-# Transposed float32 copies for row-vector products on (n, 3) arrays.
-_LAB_TO_LMS_T = np.ascontiguousarray(_LAB_TO_LMS.T, dtype=np.float32)
-_LMS_TO_RGB_T = np.ascontiguousarray(_LMS_TO_RGB.T, dtype=np.float32)
+_LMS_TO_RGB32 = _LMS_TO_RGB.astype(np.float32)
 
 _LUT_SIZE = 65536
 # Linear light in [0, 1], quantised to 16 bits -> sRGB-encoded 0..255.
@@ -132,31 +134,21 @@ def lab_to_srgb(lab: np.ndarray) -> np.ndarray:
     rgb : uint8 array of shape (n_colors, 3)
         sRGB colours, 0-255.
     """
-    return np.take(_LINEAR_TO_SRGB8, _lab_to_linear_index(lab))
+    mix = np.asarray(lab, dtype=np.float64) @ _LAB_TO_LMS.T  # OKLab -> LMS' (cube-root LMS)
+    return unpack_argb32(mix_to_argb32(np.ascontiguousarray(mix.T, dtype=np.float32)))
 
 
-def _lab_to_linear_index(lab: np.ndarray) -> np.ndarray:
-    """OKLab (n, 3) -> linear-light RGB quantised to 16 bits, uint16 (n, 3), gamut-clipped."""
-    lab = np.asarray(lab, dtype=np.float32)
-    lms = lab @ _LAB_TO_LMS_T
-    lms *= lms * lms  # cube in place: LMS' -> LMS
-    lin = lms @ _LMS_TO_RGB_T
-    np.clip(lin, 0.0, 1.0, out=lin)
-    lin *= _LUT_SIZE - 1
-    lin += 0.5
-    return lin.astype(np.uint16)
+def mix_to_argb32(mix: np.ndarray, alpha: int = 255) -> np.ndarray:
+    """Convert colours in the mixing space to packed ``0xAARRGGBB`` words (gamut-clipped).
 
-
-def lab_to_argb32(lab: np.ndarray, alpha: int = 255) -> np.ndarray:
-    """Convert OKLab colours straight to packed ``0xAARRGGBB`` words (gamut-clipped).
-
-    Same colours as ``pack_argb32(lab_to_srgb(lab))``, with fewer passes over the data; this is
-    what the point renderer uses every animation frame.
+    The mixing space is OKLab's cube-root LMS (``LMS'``), an affine image of OKLab: a weighted
+    mean there is the same weighted mean in OKLab. Colours are stored planar, one row per
+    channel, so that every pass over a million points reads contiguous memory.
 
     Parameters
     ----------
-    lab : array of shape (n_colors, 3)
-        OKLab colours.
+    mix : float32 array of shape (3, n_colors)
+        ``LMS'`` colours, e.g. from :func:`blend_mix`.
     alpha : int
         Opacity 0-255 for every colour.
 
@@ -164,12 +156,37 @@ def lab_to_argb32(lab: np.ndarray, alpha: int = 255) -> np.ndarray:
     -------
     argb : uint32 array of shape (n_colors,)
     """
-    idx = _lab_to_linear_index(lab)
-    out = np.take(_LINEAR_TO_R32, idx[:, 0])
-    out |= np.take(_LINEAR_TO_G32, idx[:, 1])
-    out |= np.take(_LINEAR_TO_B32, idx[:, 2])
+    lms = np.array(mix, dtype=np.float32)  # a copy: cubed in place below
+    lms *= lms * lms  # LMS' -> LMS
+    lin = _LMS_TO_RGB32 @ lms  # linear-light sRGB, (3, n)
+    np.clip(lin, 0.0, 1.0, out=lin)
+    lin *= _LUT_SIZE - 1
+    lin += 0.5
+    idx = lin.astype(np.uint16)
+    out = np.take(_LINEAR_TO_R32, idx[0])
+    out |= np.take(_LINEAR_TO_G32, idx[1])
+    out |= np.take(_LINEAR_TO_B32, idx[2])
     if alpha:
         out |= np.uint32(alpha) << np.uint32(24)
+    return out
+
+
+def unpack_argb32(argb: np.ndarray) -> np.ndarray:
+    """The sRGB channels of packed ``0xAARRGGBB`` words.
+
+    Parameters
+    ----------
+    argb : uint32 array of shape (n_colors,)
+
+    Returns
+    -------
+    rgb : uint8 array of shape (n_colors, 3)
+    """
+    argb = np.asarray(argb, dtype=np.uint32)
+    out = np.empty((len(argb), 3), dtype=np.uint8)
+    out[:, 0] = argb >> 16
+    out[:, 1] = argb >> 8
+    out[:, 2] = argb
     return out
 
 
@@ -191,11 +208,21 @@ def component_colors(n_components: int) -> np.ndarray:
     return PALETTE[np.arange(n_components) % len(PALETTE)].copy()
 
 
-def blend_lab(resp: np.ndarray, colors: np.ndarray) -> np.ndarray:
-    """Each point's responsibility-weighted mix of component colours, in OKLab.
+def _check_resp(resp: np.ndarray, colors: np.ndarray) -> np.ndarray:
+    resp = np.asarray(resp)
+    if resp.ndim != 2 or resp.shape[1] != len(colors):
+        raise ValueError(
+            f"resp has shape {resp.shape}; expected (n_samples, {len(colors)}) for "
+            f"{len(colors)} colours"
+        )
+    return resp
 
-    Mixing is linear in OKLab, so interpolating these values between two frames is the same as
-    interpolating the responsibilities and blending again.
+
+def blend_mix(resp: np.ndarray, colors: np.ndarray) -> np.ndarray:
+    """Each point's responsibility-weighted mix of component colours, in the mixing space.
+
+    Mixing is linear there (and so in OKLab), so interpolating these values between two frames
+    is the same as interpolating the responsibilities and blending again.
 
     Parameters
     ----------
@@ -206,21 +233,36 @@ def blend_lab(resp: np.ndarray, colors: np.ndarray) -> np.ndarray:
 
     Returns
     -------
-    lab : float32 array of shape (n_samples, 3)
-        OKLab colour of each point.
+    mix : float32 array of shape (3, n_samples)
+        ``LMS'`` colour of each point, one row per channel (see :func:`mix_to_argb32`).
     """
-    resp = np.asarray(resp)
-    if resp.ndim != 2 or resp.shape[1] != len(colors):
-        raise ValueError(
-            f"resp has shape {resp.shape}; expected (n_samples, {len(colors)}) for "
-            f"{len(colors)} colours"
-        )
-    lab = srgb_to_lab(colors).astype(np.float32)
-    return resp.astype(np.float32, copy=False) @ lab
+    resp = _check_resp(resp, colors)
+    palette = np.cbrt(_srgb8_to_linear(colors) @ _RGB_TO_LMS.T)  # (K, 3) in LMS'
+    if resp.dtype == np.float32:
+        return palette.T.astype(np.float32) @ resp.T
+    return (palette.T @ np.asarray(resp, dtype=np.float64).T).astype(np.float32)
+
+
+def blend_argb32(resp: np.ndarray, colors: np.ndarray) -> np.ndarray:
+    """:func:`blend`, packed as ``0xFFRRGGBB`` words (what the point renderer draws).
+
+    Parameters
+    ----------
+    resp : array of shape (n_samples, n_components)
+    colors : array of shape (n_components, 3)
+
+    Returns
+    -------
+    argb : uint32 array of shape (n_samples,)
+    """
+    return mix_to_argb32(blend_mix(resp, colors))
 
 
 def blend(resp: np.ndarray, colors: np.ndarray) -> np.ndarray:
     """Each point's responsibility-weighted mix of component colours.
+
+    The mix is taken in OKLab (a point half blue, half orange is drawn halfway between them)
+    and clipped to the sRGB gamut.
 
     Parameters
     ----------
@@ -234,7 +276,7 @@ def blend(resp: np.ndarray, colors: np.ndarray) -> np.ndarray:
     rgb : uint8 array of shape (n_samples, 3)
         sRGB colour of each point; a point owned by one component gets exactly its colour.
     """
-    return lab_to_srgb(blend_lab(resp, colors))
+    return unpack_argb32(blend_argb32(resp, colors))
 
 
 def pack_argb32(rgb: np.ndarray, alpha: int = 255) -> np.ndarray:

@@ -13,13 +13,15 @@ from gmm_gui.ui.colors import (
     NEUTRAL,
     PALETTE,
     blend,
-    blend_lab,
+    blend_argb32,
+    blend_mix,
     component_colors,
-    lab_to_argb32,
     lab_to_srgb,
+    mix_to_argb32,
     pack_argb32,
     qcolor,
     srgb_to_lab,
+    unpack_argb32,
 )
 
 # Colour-vision-deficiency simulation, Machado, Oliveira & Fernandes (2009), severity 1.0,
@@ -145,13 +147,40 @@ def test_argb_packing_matches_the_blend():
     rng = np.random.default_rng(0)
     resp = rng.dirichlet(np.ones(4), size=500)
     colors = component_colors(4)
-    argb = lab_to_argb32(blend_lab(resp, colors))
+    rgb = blend(resp, colors)
+    argb = blend_argb32(resp, colors)
     assert argb.dtype == np.uint32 and argb.shape == (500,)
-    np.testing.assert_array_equal(argb, pack_argb32(blend(resp, colors)))
-    rgb = blend(resp, colors).astype(np.uint32)
+    np.testing.assert_array_equal(argb, pack_argb32(rgb))
+    np.testing.assert_array_equal(unpack_argb32(argb), rgb)
     np.testing.assert_array_equal(argb >> 24, 255)
-    np.testing.assert_array_equal((argb >> 16) & 255, rgb[:, 0])
-    np.testing.assert_array_equal(argb & 255, rgb[:, 2])
+    # float32 responsibilities give the same colours, and the mix is planar (3, n)
+    mix = blend_mix(resp.astype(np.float32), colors)
+    assert mix.shape == (3, 500) and mix.dtype == np.float32
+    assert np.mean(mix_to_argb32(mix) == argb) > 0.99
+
+
+def test_blend_agrees_with_an_independent_oklab_mix():
+    # Oracle: average the OKLab coordinates, convert back with the published formulas.
+    rng = np.random.default_rng(1)
+    colors = component_colors(6)
+    resp = rng.dirichlet(np.ones(6) * 0.5, size=300)
+    lab = resp @ srgb_to_lab(colors)
+    l_ = lab[:, 0] + 0.3963377774 * lab[:, 1] + 0.2158037573 * lab[:, 2]
+    m_ = lab[:, 0] - 0.1055613458 * lab[:, 1] - 0.0638541728 * lab[:, 2]
+    s_ = lab[:, 0] - 0.0894841775 * lab[:, 1] - 1.2914855480 * lab[:, 2]
+    lms = np.stack([l_, m_, s_], axis=1) ** 3
+    lin = (
+        lms
+        @ np.array(
+            [
+                [4.0767416621, -3.3077115913, 0.2309699292],
+                [-1.2684380046, 2.6097574011, -0.3413193965],
+                [-0.0041960863, -0.7034186147, 1.7076147010],
+            ]
+        ).T
+    )
+    expected = np.round(to_srgb8(lin))
+    assert np.max(np.abs(blend(resp, colors) - expected)) <= 1
 
 
 def test_blend_rejects_mismatched_shapes():

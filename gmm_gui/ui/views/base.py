@@ -38,7 +38,7 @@ from PySide6.QtCore import (
     Slot,
 )
 from PySide6.QtGui import QCloseEvent, QColor, QFont, QImage, QKeyEvent, QPainter
-from PySide6.QtWidgets import QToolTip, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QToolTip, QWidget
 
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.ui import colors
@@ -138,6 +138,12 @@ def style_plot(plot: pg.PlotItem) -> None:
         axis.enableAutoSIPrefix(False)
         axis.setZValue(-1)  # grid lines behind the data (pyqtgraph puts axes above the plot)
     plot.showGrid(x=True, y=True, alpha=0.12)
+    for name in ("top", "right"):  # the frame's other two sides: no second copy of the grid
+        plot.getAxis(name).setGrid(False)
+    for name in ("left", "bottom", "top", "right"):
+        # Drawing an axis with its grid costs several milliseconds; it changes only when the
+        # view range does, so keep it as a pixmap between frames.
+        plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     plot.setMenuEnabled(False)
 
 
@@ -185,10 +191,10 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         self._from: Params | None = None
         self._to: Params | None = None
         # colours (OKLab per point) shown now / at the ends of a running transition
-        self._lab_shown: np.ndarray | None = None
-        self._lab_from: np.ndarray | None = None
-        self._lab_to: np.ndarray | None = None
-        self._lab_delta: np.ndarray | None = None
+        self._mix_shown: np.ndarray | None = None
+        self._mix_from: np.ndarray | None = None
+        self._mix_to: np.ndarray | None = None
+        self._mix_delta: np.ndarray | None = None
         self._fade_colors = False
         self._s = 1.0
         self._editable = True
@@ -215,15 +221,15 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             X is self._X or (X.shape == self._X.shape and np.array_equal(X, self._X))
         )
         shown_params = self._shown
-        shown_lab = self._current_lab()
+        shown_mix = self._current_mix()
         if self._timer.isActive():
             self._timer.stop()
         if new_data:
             self._X = X
             self._tip_index = None
             self._set_data(X)
-            shown_params, shown_lab = None, None
-            self._lab_shown = None
+            shown_params, shown_mix = None, None
+            self._mix_shown = None
         previous = self._snapshot
         self._snapshot = snapshot
         self._editable = bool(snapshot.editable)
@@ -236,32 +242,32 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
                 target = target.with_component(drag["k"], drag["mean"], drag["cov"])
         if target is None or (self._selected >= target.n_components):
             self._set_selected(-1, emit=True)
-        lab_target = self._target_lab(snapshot, previous, shown_lab)
+        mix_target = self._target_mix(snapshot, previous, shown_mix)
 
         animate = bool(animate) and self._animation_ms > 0 and not new_data
         self._to = target
         self._from = shown_params if (animate and target is not None) else None
         if self._from is not None and not target.same_shape(self._from):
             self._from = None
-        self._lab_to = lab_target
-        colors_change = shown_lab is not None and not (
-            lab_target is shown_lab or np.array_equal(lab_target, shown_lab)
+        self._mix_to = mix_target
+        colors_change = shown_mix is not None and not (
+            mix_target is shown_mix or np.array_equal(mix_target, shown_mix)
         )
-        self._lab_from = shown_lab if (animate and colors_change) else None
+        self._mix_from = shown_mix if (animate and colors_change) else None
         self._fade_colors = False
-        if self._lab_from is not None:
-            if len(lab_target) > COLOR_TWEEN_MAX_POINTS:
+        if self._mix_from is not None:
+            if mix_target.shape[1] > COLOR_TWEEN_MAX_POINTS:
                 self._fade_colors = True
                 self._points.set_crossfade(
-                    colors.lab_to_argb32(self._lab_from), colors.lab_to_argb32(lab_target), 0.0
+                    colors.mix_to_argb32(self._mix_from), colors.mix_to_argb32(mix_target), 0.0
                 )
-                self._lab_delta = None
+                self._mix_delta = None
             else:
-                self._lab_delta = lab_target - self._lab_from
+                self._mix_delta = mix_target - self._mix_from
         else:
-            if colors_change or shown_lab is None:
-                self._points.set_colors(colors.lab_to_argb32(lab_target))
-            self._lab_shown = lab_target
+            if colors_change or shown_mix is None:
+                self._points.set_colors(colors.mix_to_argb32(mix_target))
+            self._mix_shown = mix_target
         if animate:
             self._s = 0.0
             self._clock.start()
@@ -389,31 +395,31 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         raise NotImplementedError
 
     # ------------------------------------------------------------------ colours
-    def _target_lab(
-        self, snapshot: Snapshot, previous: Snapshot | None, shown_lab: np.ndarray | None
+    def _target_mix(
+        self, snapshot: Snapshot, previous: Snapshot | None, shown_mix: np.ndarray | None
     ) -> np.ndarray:
         n = len(snapshot.X)
         resp = snapshot.resp
         if (
             previous is not None
-            and shown_lab is not None
-            and self._lab_to is not None
+            and shown_mix is not None
+            and self._mix_to is not None
             and resp is previous.resp
-            and len(self._lab_to) == n
+            and self._mix_to.shape[1] == n
         ):
-            return self._lab_to  # same responsibilities object: same colours
+            return self._mix_to  # same responsibilities object: same colours
         if resp is None:
-            lab = colors.srgb_to_lab(np.array([colors.NEUTRAL])).astype(np.float32)
-            return np.repeat(lab, n, axis=0)
+            neutral = colors.blend_mix(np.ones((1, 1)), np.array([colors.NEUTRAL]))
+            return np.repeat(neutral, n, axis=1)
         resp = np.asarray(resp)
-        return colors.blend_lab(resp, colors.component_colors(resp.shape[1]))
+        return colors.blend_mix(resp, colors.component_colors(resp.shape[1]))
 
-    def _current_lab(self) -> np.ndarray | None:
-        if self._timer.isActive() and self._lab_from is not None:
-            if self._lab_delta is not None:
-                return self._lab_from + self._s * self._lab_delta
-            return self._lab_from + self._s * (self._lab_to - self._lab_from)
-        return self._lab_shown
+    def _current_mix(self) -> np.ndarray | None:
+        if self._timer.isActive() and self._mix_from is not None:
+            if self._mix_delta is not None:
+                return self._mix_from + self._s * self._mix_delta
+            return self._mix_from + self._s * (self._mix_to - self._mix_from)
+        return self._mix_shown
 
     # ------------------------------------------------------------------ animation
     @Slot()
@@ -438,20 +444,20 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             self._show_params(params)
         elif params is None and self._shown is None:
             self._show_params(None)
-        if self._lab_from is not None:
+        if self._mix_from is not None:
             if self._fade_colors:
                 self._points.set_fade(s)
             elif s >= 1.0:
-                self._points.set_colors(colors.lab_to_argb32(self._lab_to))
+                self._points.set_colors(colors.mix_to_argb32(self._mix_to))
             else:
-                lab = self._lab_from + np.float32(s) * self._lab_delta
-                self._points.set_colors(colors.lab_to_argb32(lab))
+                mix = self._mix_from + np.float32(s) * self._mix_delta
+                self._points.set_colors(colors.mix_to_argb32(mix))
 
     def _end_transition(self) -> None:
         if self._fade_colors:
             self._points.set_colors(self._points.colors)
-        self._lab_shown = self._lab_to
-        self._lab_from = self._lab_delta = None
+        self._mix_shown = self._mix_to
+        self._mix_from = self._mix_delta = None
         self._from = None
         self._fade_colors = False
         self._s = 1.0

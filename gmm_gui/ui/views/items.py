@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.GraphicsScene.mouseEvents import HoverEvent, MouseClickEvent, MouseDragEvent
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
 
 __all__ = ["EditViewBox", "EllipseSetItem", "EllipseShape", "HandleItem", "report_exceptions"]
 
@@ -61,10 +61,10 @@ class EllipseShape:
 
 
 def _path(outline: np.ndarray) -> QPainterPath:
-    poly = QPolygonF([QPointF(float(x), float(y)) for x, y in outline])
-    path = QPainterPath()
-    path.addPolygon(poly)  # the outline repeats its first vertex last, so it is closed;
-    return path  # no closeSubpath(): pyqtgraph's SVG exporter cannot parse the "Z" it writes
+    # The outline repeats its first vertex last, so the path is closed without closeSubpath()
+    # (whose "Z" pyqtgraph's SVG exporter cannot parse).
+    outline = np.asarray(outline, dtype=np.float64)
+    return pg.arrayToQPath(outline[:, 0], outline[:, 1], connect="all")
 
 
 class EllipseSetItem(pg.GraphicsObject):
@@ -126,6 +126,9 @@ class EllipseSetItem(pg.GraphicsObject):
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for shape, paths in zip(self._shapes, self._paths, strict=True):
             if self._mode == "fill":
+                # No antialiasing for the fills: the outlines drawn over them hide the edge,
+                # and filling large translucent areas is several times faster without it.
+                p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
                 p.setPen(Qt.PenStyle.NoPen)
                 for i, path in enumerate(paths):
                     c = QColor(shape.color)
@@ -203,8 +206,9 @@ class HandleItem(pg.GraphicsObject):
 
     def set_draggable(self, draggable: bool) -> None:
         """Allow or forbid dragging (a mean stays clickable to select its component)."""
-        self._draggable = bool(draggable)
-        self._update_cursor()
+        if bool(draggable) != self._draggable:
+            self._draggable = bool(draggable)
+            self._update_cursor()
 
     def set_selected(self, selected: bool) -> None:
         """Draw the handle highlighted."""

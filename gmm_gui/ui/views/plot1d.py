@@ -250,7 +250,9 @@ class PlotView1D(PlotViewBase):
             lo_h.setVisible(self._editable)
             hi_h.setVisible(self._editable)
             label = self._labels[k]
-            label.setText(weight_label(k, float(params.weights[k])))
+            text = weight_label(k, float(params.weights[k]))
+            if label.toPlainText() != text:
+                label.setText(text)
             label.setPos(mu, peak)
             pen = pg.mkPen(colors.qcolor(k), width=3.4 if k == self._selected else 2.2)
             self._curves[k].setPen(pen)

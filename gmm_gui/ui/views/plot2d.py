@@ -190,7 +190,9 @@ class PlotView2D(PlotViewBase):
             ax0.setVisible(self._editable)
             ax1.setVisible(self._editable)
             label = self._labels[k]
-            label.setText(weight_label(k, float(params.weights[k])))
+            text = weight_label(k, float(params.weights[k]))
+            if label.toPlainText() != text:
+                label.setText(text)
             label.setPos(float(mean[0]), float(mean[1]))
         self._fills.set_shapes(shapes)
         self._outlines.set_shapes(shapes)

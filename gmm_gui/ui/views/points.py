@@ -3,7 +3,7 @@
 Why not ``pg.ScatterPlotItem``: recolouring it with a per-point brush list took about 400 ms at
 10,000 points (and crashed in its symbol cache at 100,000 distinct colours); even a 256-colour
 palette took 31 ms at 10,000 points, twice a frame. Here the colours are one ``uint32`` array
-(``0xAARRGGBB``, exact, from :func:`gmm_gui.ui.colors.lab_to_argb32`) and the points are
+(``0xAARRGGBB``, exact, from :func:`gmm_gui.ui.colors.blend_argb32`) and the points are
 splatted into a numpy image the size of the plot, in device pixels, whenever the colours, the
 data, the view range or the widget size change; a plain repaint just draws the cached image.
 
@@ -195,7 +195,7 @@ class PointCloudItem(pg.GraphicsObject):
         Parameters
         ----------
         argb : uint32 array of shape (n_samples,)
-            ``0xAARRGGBB`` words (see :func:`gmm_gui.ui.colors.lab_to_argb32`).
+            ``0xAARRGGBB`` words (see :func:`gmm_gui.ui.colors.blend_argb32`).
         """
         self._set_argb(argb)
         self._fade_from = None
