@@ -7,6 +7,9 @@ from numpy.typing import ArrayLike
 
 __all__ = ["check_data", "check_fittable", "check_resp"]
 
+# Data beyond this magnitude would overflow when squared (and variances with it).
+_LARGEST = 1e150
+
 
 def check_data(
     X: ArrayLike,
@@ -47,12 +50,19 @@ def check_data(
             f"{name} has {arr.shape[0]} point{'s' if arr.shape[0] != 1 else ''}; at least "
             f"{min_samples} are needed."
         )
-    if not np.isfinite(arr).all():
+    hi, lo = (float(arr.max()), float(arr.min())) if arr.size else (0.0, 0.0)
+    largest = max(abs(hi), abs(lo))  # max and min are NaN when any value is
+    if not (np.isfinite(hi) and np.isfinite(lo)):
         bad = np.flatnonzero(~np.isfinite(arr).all(axis=1))
         raise ValueError(
             f"{name} contains NaN or infinite values ({bad.size} row"
             f"{'s' if bad.size != 1 else ''}, the first is row {bad[0] + 1}); remove or "
             "impute them first."
+        )
+    if largest > _LARGEST:
+        raise ValueError(
+            f"{name} holds values as large as {largest:.3g}, too large to square in double "
+            "precision; rescale the data (for example, change its units)."
         )
     return np.ascontiguousarray(arr)
 

@@ -202,6 +202,7 @@ def test_random_from_data_picks_distinct_points_among_many_duplicates():
         (np.c_[np.arange(5.0), np.full(5, 2.5)], "column 2 of the data is constant"),
         (np.full((5, 1), 3.0), "all 5 points are the same value"),
         (np.zeros((3, 2, 2)), "shape"),
+        (np.array([[1e200, 0.0], [2.0, 3.0], [0.0, 1.0]]), "too large to square"),
         (np.array([["a", "b"], ["c", "d"]]), "numbers"),
     ],
 )
