@@ -418,11 +418,8 @@ class MainWindow(QMainWindow):
             self._view_placeholder = None
         view = cls()
         view.setObjectName("plot_view")
-        view.setToolTip(
-            "Before a run: click on empty space to add a Gaussian, drag a centre to move it, "
-            "drag a handle to reshape it, right-click a centre to remove it.\nHover a point "
-            "to see its responsibilities."
-        )
+        # No widget tooltip here: it would cover the view's own tooltips (a point's
+        # responsibilities, the handles); the hint line above the plot says what to do.
         view.set_animation_ms(self._animation_ms)
         view.add_requested.connect(self.session.add_component)
         view.remove_requested.connect(self.session.remove_component)
@@ -673,8 +670,9 @@ class MainWindow(QMainWindow):
             return "Click on the plot to place a Gaussian, or press New start."
         if snap.editable:
             return (
-                "Start: click empty space to add a Gaussian, drag a centre to move it, drag a "
-                "handle to reshape it, right-click to remove. Then press E (or Space to play)."
+                "Start: click empty space to add a Gaussian, drag a centre to move it (the "
+                "points show which Gaussian would claim them), drag a square handle to reshape "
+                "it, right-click a centre to remove it. Then press E, or Space to play."
             )
         if snap.converged:
             return (

@@ -97,9 +97,10 @@ def test_default_layout_and_tooltips(window):
         window.timeline.slider,
         window.loglik_panel,
         window.component_table,
-        window.view,
+        window.hint,
     ):
         assert widget.toolTip(), widget.objectName()
+    assert "click empty space" in window.hint.text()
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
     assert titles == ["File", "Edit", "Run"]
     samples = [a.text() for a in window.samples_menu.actions()]
