@@ -62,6 +62,13 @@ def _wrap(name: str, width: int = 9) -> str:
 
 
 def _fmt(value: float) -> str:
+    """About four significant digits, in plain notation where that stays short."""
+    magnitude = abs(value)
+    if magnitude == 0 or not np.isfinite(value):
+        return f"{value:g}"
+    if 1e-3 <= magnitude < 1e7:
+        decimals = max(0, 3 - int(np.floor(np.log10(magnitude))))
+        return f"{value:.{decimals}f}"
     return f"{value:.4g}"
 
 
