@@ -51,6 +51,14 @@ ANIMATION_MS = 250
 
 
 def _settings() -> QSettings:
+    """The app's settings; ``$GMM_GUI_SETTINGS_DIR/gmm-gui.ini`` when that variable is set.
+
+    Qt reads ``XDG_CONFIG_HOME`` only once per process, so tests (and users who want portable
+    settings) name the folder with ``GMM_GUI_SETTINGS_DIR`` instead.
+    """
+    folder = os.environ.get("GMM_GUI_SETTINGS_DIR")
+    if folder:
+        return QSettings(str(Path(folder) / "gmm-gui.ini"), QSettings.Format.IniFormat)
     return QSettings("gmm-gui", "gmm-gui")
 
 
@@ -600,7 +608,12 @@ class MainWindow(QMainWindow):
         columns = _settings().value(f"columns/{path}", None)
         if isinstance(columns, str):
             columns = [columns]
-        self.open_file(path, list(columns) if columns else None)
+        if not self.open_file(path, list(columns) if columns else None) and not Path(path).exists():
+            settings = _settings()
+            settings.setValue("recent_files", [p for p in self.recent_files() if p != path])
+            settings.remove(f"columns/{path}")
+            settings.sync()
+            self._rebuild_recent_menu()
 
     # ================================================================== drag and drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override

@@ -360,6 +360,18 @@ def test_file_open_dialog_and_recent_files(window, tmp_path, monkeypatch):
     other.close()
 
 
+def test_a_recent_file_that_is_gone_leaves_the_list(window, tmp_path, no_message_boxes):
+    data = tmp_path / "gone.csv"
+    data.write_text("a\n1\n2\n3\n5\n8\n")
+    assert window.open_file(data)
+    assert window.recent_files() == [str(data.resolve())]
+    data.unlink()
+    window.recent_menu.actions()[0].trigger()
+    assert no_message_boxes and "gone.csv" in no_message_boxes[0][1]
+    assert window.recent_files() == []
+    assert not window.recent_menu.isEnabled()
+
+
 def test_column_picker_for_more_than_two_columns(window, monkeypatch, datasets_dir):
     iris = datasets_dir / "iris.csv"
     monkeypatch.setattr(ColumnPickerDialog, "choose", staticmethod(lambda *a, **k: None))
