@@ -429,8 +429,15 @@ def _expansion_is_accurate(cov: np.ndarray, extent: np.ndarray) -> np.ndarray:
 def _exact_covariance(
     xt: np.ndarray, resp_k: np.ndarray, mu_c: np.ndarray, nk: float
 ) -> np.ndarray:
+    """``sum_i r_i (x_i - mu)(x_i - mu)^T / nk`` from differences (no cancellation)."""
     n_features = xt.shape[0]
     r = np.ascontiguousarray(resp_k)
+    owned = np.flatnonzero(r)
+    if owned.size < r.size // 2:
+        # A collapsed, empty or start-of-fit component owns few points (the other
+        # responsibilities are exactly 0): sum over those only.
+        r = r[owned]
+        xt = xt[:, owned]
     diff = [xt[i] - mu_c[i] for i in range(n_features)]
     cov = np.empty((n_features, n_features))
     for i in range(n_features):

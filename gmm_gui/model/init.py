@@ -61,9 +61,16 @@ class KMeansResult:
     n_iter: int
 
 
-def _sq_dist_to(X: np.ndarray, c: np.ndarray) -> np.ndarray:
-    diff = X - c
-    return np.einsum("ij,ij->i", diff, diff)
+def _sq_dist_to(Xt: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Squared distances of the points (columns of ``Xt``, shape (n_features, n)) to ``c``."""
+    out = np.subtract(Xt[0], c[0])
+    out *= out
+    tmp = np.empty_like(out)
+    for j in range(1, Xt.shape[0]):
+        np.subtract(Xt[j], c[j], out=tmp)
+        tmp *= tmp
+        out += tmp
+    return out
 
 
 def _distinct_error(n_distinct: int, n_clusters: int) -> ValueError:
@@ -107,7 +114,8 @@ def kmeans_plusplus(
     n_local_trials = 2 + int(math.log(n_clusters))
     indices = np.empty(n_clusters, dtype=np.intp)
     indices[0] = rng.integers(n_samples)
-    closest = _sq_dist_to(Xa, Xa[indices[0]])
+    Xt = np.ascontiguousarray(Xa.T)
+    closest = _sq_dist_to(Xt, Xa[indices[0]])
     pot = float(closest.sum())
     for c in range(1, n_clusters):
         if not pot > 0.0:
@@ -120,7 +128,8 @@ def kmeans_plusplus(
         best_dist = closest
         best_id = int(cand[0])
         for cid in cand:
-            dist = np.minimum(closest, _sq_dist_to(Xa, Xa[cid]))
+            dist = _sq_dist_to(Xt, Xa[cid])
+            np.minimum(closest, dist, out=dist)
             p = float(dist.sum())
             if p < best_pot:
                 best_pot, best_dist, best_id = p, dist, int(cid)
