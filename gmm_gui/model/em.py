@@ -21,7 +21,12 @@ is ``L_{T-1}``, the likelihood of the mixture *before* its last M-step. Here:
 
 Convergence follows scikit-learn exactly: iteration ``t`` is the last one when
 ``|L_{t-1} - L_{t-2}| < tol`` (with ``L_{-1} = -inf``), so the number of iterations and the
-returned mixture are scikit-learn's.
+returned mixture are scikit-learn's. (The test looks one iteration behind the newest likelihood
+``L_t``, which is already known; that is scikit-learn's rule and kept for agreement.) With
+``n_init > 1`` the run with the highest ``L_T`` wins, where scikit-learn compares ``L_{T-1}``.
+
+Speed: see :mod:`gmm_gui.model._kernels`; pass :func:`prepare_data` ``(X)`` instead of ``X`` to
+the step functions when calling them many times on the same data.
 """
 
 from __future__ import annotations
@@ -138,8 +143,7 @@ class FitResult:
     history : tuple of float
         ``(L_1, ..., L_T)``: mean log-likelihood per point after every iteration of the best run.
     mean_log_likelihood : float
-        ``L_T``, mean log-likelihood per point of ``mixture`` (``nan``-free; ``L_0`` when
-        ``max_iter`` is 0).
+        ``L_T``, mean log-likelihood per point of ``mixture`` (``L_0`` when no iteration ran).
     log_likelihood : float
         Total log-likelihood, ``mean_log_likelihood * n_samples``.
     converged : bool
