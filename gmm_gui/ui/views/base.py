@@ -135,6 +135,7 @@ def style_plot(plot: pg.PlotItem) -> None:
         axis.setPen(pg.mkPen(AXIS_COLOR, width=1))
         axis.setTextPen(pg.mkPen(TEXT_COLOR))
         axis.setTickFont(tick_font)
+        axis.setStyle(maxTickLevel=1)  # major and minor ticks only: a calmer grid, drawn faster
         axis.enableAutoSIPrefix(False)
         axis.setZValue(-1)  # grid lines behind the data (pyqtgraph puts axes above the plot)
     plot.showGrid(x=True, y=True, alpha=0.12)
