@@ -503,3 +503,33 @@ def test_1d_outlier_is_in_view_and_hover_works(qtbot, view1d, heights):
     scene = view1d.strip_view_box.mapViewToScene(QPointF(x, jitter))
     qtbot.mouseMove(view1d.viewport(), view1d.mapFromScene(scene))
     qtbot.waitUntil(lambda: f"x = {heights[i, 0]:.6g}" in QToolTip.text())
+
+
+def test_overlay_points_are_shown_and_removed(view2d, view1d, faithful, heights, mixture2):
+    view2d.set_snapshot(snapshot(faithful, mixture2))
+    samples = faithful[:25] + 0.1
+    view2d.set_overlay_points(samples)
+    x, y = view2d._overlay.getData()
+    np.testing.assert_array_equal(np.column_stack([x, y]), samples)
+    view2d.set_overlay_points(None)
+    assert len(view2d._overlay.getData()[0]) == 0
+    view1d.set_snapshot(snapshot(heights, None))
+    view1d.set_overlay_points(heights[:10, 0])
+    np.testing.assert_array_equal(view1d._overlay.getData()[0], heights[:10, 0])
+
+
+def test_point_locator_finds_the_nearest_point_in_pixels():
+    from gmm_gui.ui.views.points import PointLocator
+
+    rng = np.random.default_rng(5)
+    xy = rng.normal(size=(3000, 2)) * [1.0, 50.0]
+    locator = PointLocator(xy)
+    pixel = (0.004, 0.5)  # very different x and y scales, as in faithful's view
+    for q in rng.normal(size=(200, 2)) * [1.0, 50.0]:
+        d_px = np.hypot((xy[:, 0] - q[0]) / pixel[0], (xy[:, 1] - q[1]) / pixel[1])
+        best = int(np.argmin(d_px))
+        got = locator.nearest(tuple(q), pixel, 6.0)
+        if d_px[best] <= 6.0:
+            assert got == best
+        else:
+            assert got is None

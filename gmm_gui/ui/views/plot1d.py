@@ -123,6 +123,11 @@ class PlotView1D(PlotViewBase):
         self._strip_vb.addItem(self._points, ignoreBounds=True)
         self._hist_top = 1.0
         self._drag_state: dict = {}
+        self._overlay = pg.ScatterPlotItem(
+            size=8, symbol="x", pen=pg.mkPen(25, 25, 25, 200, width=1.4), brush=None
+        )
+        self._overlay.setZValue(15)
+        self._strip_vb.addItem(self._overlay, ignoreBounds=True)
         self._vb.sigXRangeChanged.connect(self._update_curves)
         self.set_axis_labels(("x",))
 
@@ -136,6 +141,20 @@ class PlotView1D(PlotViewBase):
             raise ValueError(f"a 1-D view needs one axis name, got {len(names)}")
         self._names = names
         self.strip.setLabel("bottom", names[0], **label_style())
+
+    def set_overlay_points(self, points: np.ndarray | None) -> None:
+        """Show extra values (e.g. samples drawn from the mixture) as dark crosses in the strip.
+
+        Parameters
+        ----------
+        points : array of shape (n_points,) or (n_points, 1), or None to remove them
+        """
+        if points is None or len(points) == 0:
+            self._overlay.setData([], [])
+            return
+        x = np.asarray(points, dtype=np.float64).reshape(-1)
+        y = np.random.default_rng(1).uniform(_STRIP_BAND[0], _STRIP_BAND[1], size=len(x))
+        self._overlay.setData(x, y)
 
     def data_to_viewport(self, pos: float | Sequence[float]) -> QPoint:
         """Pixel in ``viewport()`` of a data coordinate.

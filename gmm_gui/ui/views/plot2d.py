@@ -107,6 +107,11 @@ class PlotView2D(PlotViewBase):
         self._labels: list[pg.TextItem] = []
         self._axis_dirs: list[np.ndarray | None] = []
         self._drag_state: dict = {}
+        self._overlay = pg.ScatterPlotItem(
+            size=7, symbol="x", pen=pg.mkPen(25, 25, 25, 200, width=1.4), brush=None
+        )
+        self._overlay.setZValue(15)
+        self._vb.addItem(self._overlay, ignoreBounds=True)
         self.set_axis_labels(("x", "y"))
 
     # ------------------------------------------------------------------ public
@@ -118,6 +123,19 @@ class PlotView2D(PlotViewBase):
         self._names = names
         self.plot.setLabel("bottom", names[0], **label_style())
         self.plot.setLabel("left", names[1], **label_style())
+
+    def set_overlay_points(self, points: np.ndarray | None) -> None:
+        """Show extra points (e.g. samples drawn from the mixture) as dark crosses.
+
+        Parameters
+        ----------
+        points : array of shape (n_points, 2), or None to remove them
+        """
+        if points is None or len(points) == 0:
+            self._overlay.setData([], [])
+            return
+        points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        self._overlay.setData(points[:, 0], points[:, 1])
 
     def data_to_viewport(self, pos: Sequence[float]) -> QPoint:
         """Pixel in ``viewport()`` of data coordinate ``pos = (x, y)``."""
