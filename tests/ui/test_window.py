@@ -452,3 +452,23 @@ def test_closing_leaves_no_running_timer_or_thread(qtbot):
     assert not session.playing and not session.thread_running
     assert [t for t in w.findChildren(QTimer) if t.isActive()] == []
     assert [t for t in w.findChildren(QThread) if t.isRunning()] == []
+
+
+def test_background_run_shows_progress_and_can_be_cancelled(qtbot):
+    session = Session(offload_threshold=0)
+    w = MainWindow(session)
+    qtbot.addWidget(w)
+    w.show()
+    assert w.open_sample("faithful")
+    w.set_animation_ms(0)
+    w.actions_by_name["run"].trigger()
+    assert session.busy
+    assert w.progress_bar.isVisibleTo(w) and w.cancel_button.isVisibleTo(w)
+    assert w.actions_by_name["cancel"].isEnabled()
+    assert not w.actions_by_name["run"].isEnabled()  # never two runs at once
+    qtbot.waitUntil(lambda: not session.busy, timeout=20_000)
+    assert not w.progress_bar.isVisibleTo(w) and not w.cancel_button.isVisibleTo(w)
+    assert session.snapshot.converged
+    assert w.view.snapshot() is session.snapshot
+    w.close()
+    assert not session.thread_running
