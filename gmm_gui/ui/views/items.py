@@ -124,6 +124,10 @@ class EllipseSetItem(pg.GraphicsObject):
     def paint(self, p: QPainter, *args) -> None:
         """Fill or outline every component's ellipses."""
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        # cosmetic widths are device pixels: keep the lines as bold on HiDPI screens and in
+        # the 2x PNG export
+        device = p.device()
+        dpr = float(device.devicePixelRatioF()) if device is not None else 1.0
         for shape, paths in zip(self._shapes, self._paths, strict=True):
             if self._mode == "fill":
                 # No antialiasing for the fills: the outlines drawn over them hide the edge,
@@ -141,9 +145,9 @@ class EllipseSetItem(pg.GraphicsObject):
                     pen = QPen(shape.color)
                     pen.setCosmetic(True)
                     if i == 0:
-                        pen.setWidthF(3.2 if shape.selected else 2.0)
+                        pen.setWidthF(dpr * (3.2 if shape.selected else 2.0))
                     else:
-                        pen.setWidthF(1.6 if shape.selected else 1.3)
+                        pen.setWidthF(dpr * (1.6 if shape.selected else 1.3))
                         pen.setStyle(Qt.PenStyle.DashLine)
                     p.setPen(pen)
                     p.drawPath(path)
