@@ -272,7 +272,9 @@ class Session(QObject):
                 self._guard(stepper.step)
             self._announce()
             return
-        snap = stepper.snapshot
+        # Work goes on from the newest state (a run asked for while looking back in the
+        # history continues the history; it never forks it).
+        snap = stepper.last
         if kind == "step":
             self._start_job("step", lambda: [stepper.compute_next(snap)])
         elif kind == "iteration":
@@ -505,6 +507,8 @@ class Session(QObject):
         if job.kind == "preview":
             if self._stepper.editable:
                 self.preview_changed.emit(result)
+        elif result and not self._stepper.continues(result[0]):
+            pass  # computed from a state that is no longer the newest: drop it
         else:
             self._stepper.push_many(result)
             self._announce()

@@ -451,6 +451,17 @@ class Stepper:
         )
 
     # -------------------------------------------------------------- advancing
+    def continues(self, snap: Snapshot) -> bool:
+        """Whether ``snap`` is the half-step right after the newest state of the history."""
+        last = self.last
+        if last.mixture is None:
+            return False
+        if last.phase == "E":
+            return snap.phase == "M" and snap.iteration == last.iteration + 1
+        return snap.phase == "E" and snap.iteration == last.iteration and (
+            snap.mixture is last.mixture
+        )
+
     def push(self, snap: Snapshot) -> Snapshot:
         """Append a computed state after the newest one and show it."""
         return self.push_many([snap])

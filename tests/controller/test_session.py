@@ -241,3 +241,21 @@ def test_a_million_point_step_leaves_the_ui_thread_free(qtbot):
         assert session.snapshot.phase == "M" and session.snapshot.iteration == 1
     finally:
         session.shutdown()
+
+
+def test_a_background_run_from_a_past_state_continues_the_history(make_session, qtbot):
+    session = make_session(offload_threshold=0)
+    for _ in range(4):
+        session.step()
+        assert session.wait_idle()
+    stepper = session.stepper
+    session.go_to(1)  # looking back at the first E-step
+    session.run_to_convergence()
+    assert session.wait_idle()
+    history = stepper.history
+    assert history[-1].converged
+    for before, after in zip(history[:-1], history[1:], strict=True):
+        assert after.phase != before.phase  # start, E, M, E, M, ... never forked
+    assert [s.iteration for s in history if s.phase == "M"] == list(
+        range(1, history[-1].iteration + 1)
+    )
