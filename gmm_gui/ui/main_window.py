@@ -466,11 +466,16 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot import parameters", "Open a data file first.", interactive)
             return False
         try:
-            mixture, _info = read_mixture(path, n_features=stepper.n_features)
+            mixture, info = read_mixture(path, n_features=stepper.n_features)
         except ValueError as exc:
             self.show_error("Cannot import parameters", str(exc), interactive)
             return False
         self.session.set_start(mixture, StartInfo("imported", mixture.n_components))
+        if self.dataset is not None and tuple(info.columns) != tuple(self.dataset.columns):
+            self.show_problem(
+                f"Note: the parameters were saved for columns {', '.join(info.columns)}; "
+                f"the data open has {', '.join(self.dataset.columns)}."
+            )
         return True
 
     def export_parameters_dialog(self) -> None:

@@ -289,6 +289,11 @@ def test_export_then_import_gives_the_same_parameters(window, tmp_path):
     assert window.import_parameters(path)
     assert session.stepper.start == exported
     assert session.stepper.start_info.method == "imported"
+    assert window.message_label.text() == ""
+    document["columns"] = ["duration", "gap"]
+    path.write_text(json.dumps(document))
+    assert window.import_parameters(path)
+    assert "duration, gap" in window.message_label.text()
 
 
 def test_import_parameters_by_the_menu(window, tmp_path, monkeypatch, no_message_boxes):
