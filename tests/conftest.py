@@ -21,6 +21,38 @@ def datasets_dir() -> Path:
     return REPO / "gmm_gui" / "resources" / "samples"
 
 
+class UnexpectedDialog(AssertionError):
+    """A test opened a modal dialog it did not stub: it would block the run forever."""
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_modal_dialogs(monkeypatch):
+    """Fail, instead of hanging, when code under test opens a modal dialog nobody stubbed.
+
+    A test that expects a dialog monkeypatches it itself (after this fixture, so its patch wins).
+    """
+    try:
+        from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
+    except ImportError:  # pragma: no cover - Qt is a dependency; the engine tests need none
+        yield
+        return
+
+    def refuse(name):
+        def modal(*args, **kwargs):
+            raise UnexpectedDialog(f"unexpected modal dialog: {name} (stub it in the test)")
+
+        return modal
+
+    for name in ("warning", "critical", "information", "question", "about"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(refuse(f"QMessageBox.{name}")))
+    for name in ("getOpenFileName", "getSaveFileName", "getExistingDirectory"):
+        monkeypatch.setattr(QFileDialog, name, staticmethod(refuse(f"QFileDialog.{name}")))
+    for name in ("getInt", "getDouble", "getItem", "getText"):
+        monkeypatch.setattr(QInputDialog, name, staticmethod(refuse(f"QInputDialog.{name}")))
+    monkeypatch.setattr(QDialog, "exec", refuse("QDialog.exec"))
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path_factory, monkeypatch):
     """Point QSettings (if Qt is used) at a temporary folder so tests never touch the user's."""

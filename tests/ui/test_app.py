@@ -15,8 +15,6 @@ from gmm_gui.model import Mixture, fit
 from gmm_gui.ui.app import build_parser, build_window, main, run_iterations
 from gmm_gui.ui.views import PlotView1D
 
-pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
-
 
 def test_screenshot_after_steps_writes_a_png(qapp, tmp_path):
     out = tmp_path / "window.png"

@@ -292,7 +292,7 @@ def test_right_click_on_a_mean_asks_to_remove_and_click_selects(qtbot, view2d, f
     assert view2d.selected_component() == -1
 
 
-@pytest.mark.qt_log_ignore("does not support raise")  # the offscreen plugin, showing a tooltip
+
 def test_hovering_a_point_shows_its_responsibilities(qtbot, view2d, faithful, mixture2):
     view2d.set_axis_labels(["eruptions", "waiting"])
     snap = snapshot(faithful, mixture2)
@@ -493,7 +493,7 @@ def test_1d_click_on_the_strip_adds_and_width_handle_widens(qtbot, view1d, heigh
     np.testing.assert_array_equal(cov, [[40.0]])
 
 
-@pytest.mark.qt_log_ignore("does not support raise")
+
 def test_1d_outlier_is_in_view_and_hover_works(qtbot, view1d, heights):
     view1d.set_snapshot(snapshot(heights, Mixture([1.0], [[170.0]], [[[80.0]]])))
     x0, x1 = view1d.view_box.viewRange()[0]

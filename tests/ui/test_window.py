@@ -21,7 +21,6 @@ from gmm_gui.ui.main_window import MainWindow
 from gmm_gui.ui.views import PlotView1D, PlotView2D
 
 # The offscreen platform plugin says this whenever a main window lays itself out; not our bug.
-pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 
 @pytest.fixture
