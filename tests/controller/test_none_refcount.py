@@ -1,34 +1,35 @@
-"""The PySide6 6.12 reference-count bug must not be able to abort the app (see _none_refcount)."""
+"""The installed PySide6 must not leak references to None/True/False.
+
+PySide6-Essentials 6.12.0 drops one reference to ``None`` on every Qt call that returns nothing
+(and to ``True``/``False`` on bool signals); before Python 3.12 that aborts the interpreter with
+"deallocating None" after a few minutes of use. pyproject.toml keeps such a version out; this
+test fails if one is installed anyway.
+"""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import QLabel
 
-def test_many_void_calls_and_bool_signals_do_not_abort():
-    code = (
-        "import gmm_gui.controller\n"
-        "from PySide6.QtCore import QObject, Signal, Slot\n"
-        "from PySide6.QtWidgets import QApplication, QLabel\n"
-        "app = QApplication([])\n"
-        "label = QLabel()\n"
-        "class A(QObject):\n"
-        "    b = Signal(bool)\n"
-        "    @Slot(bool)\n"
-        "    def on_b(self, v): pass\n"
-        "a = A(); a.b.connect(a.on_b)\n"
-        "for i in range(200_000):\n"
-        "    label.setText('x')\n"
-        "    a.b.emit(i % 2 == 0)\n"
-        "print('ok')\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"},
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip() == "ok"
+
+class _Emitter(QObject):
+    flag = Signal(bool)
+
+    @Slot(bool)
+    def on_flag(self, value: bool) -> None:
+        self.last = value
+
+
+def test_void_calls_and_bool_signals_keep_singleton_references(qapp):
+    label = QLabel()
+    emitter = _Emitter()
+    emitter.flag.connect(emitter.on_flag)
+    before = (sys.getrefcount(None), sys.getrefcount(True), sys.getrefcount(False))
+    for i in range(5_000):
+        label.setText("x")
+        emitter.flag.emit(i % 2 == 0)
+    after = (sys.getrefcount(None), sys.getrefcount(True), sys.getrefcount(False))
+    lost = [b - a for b, a in zip(before, after, strict=True)]
+    assert max(lost) < 100, f"references lost to None/True/False over 5,000 calls: {lost}"
