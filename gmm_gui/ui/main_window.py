@@ -38,6 +38,7 @@ from gmm_gui.io.mixture_file import read_mixture, write_mixture
 from gmm_gui.io.responsibilities import write_responsibilities
 from gmm_gui.resources import SAMPLES, Sample, get_sample
 from gmm_gui.ui.actions import make_actions
+from gmm_gui.ui.analysis import install_analysis
 from gmm_gui.ui.dialogs.columns import ColumnPickerDialog
 from gmm_gui.ui.panels import ComponentTable, LogLikelihoodPanel, StatusPanel, Timeline
 from gmm_gui.ui.views import PlotView1D, PlotView2D
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status()
         self._wire()
+        install_analysis(self)
         self._update_actions()
 
     # ================================================================== building
@@ -254,7 +256,8 @@ class MainWindow(QMainWindow):
         run_menu = menu.addMenu("&Run")
         for name in ("step_e", "step_m", "next_iteration", "play", "run", "reset", "cancel"):
             run_menu.addAction(a[name])
-        for m in (file_menu, edit_menu, run_menu):
+        self.analysis_menu = menu.addMenu("&Analyse")
+        for m in (file_menu, edit_menu, run_menu, self.analysis_menu):
             m.setToolTipsVisible(True)
 
     def _build_status(self) -> None:
