@@ -3,6 +3,15 @@
 Pure numpy/scipy, no Qt: usable from a notebook, the CLI or a worker process.
 """
 
+# The analysis of local maxima and of K (issue 5) builds on the names above.
+from gmm_gui.model.basins import (
+    BasinMap,
+    BasinSolution,
+    BatchFit,
+    basin_map_1d,
+    basin_map_2d,
+    fit_batch,
+)
 from gmm_gui.model.criteria import aic, bic, n_parameters
 from gmm_gui.model.em import (
     ComponentIssue,
@@ -20,10 +29,51 @@ from gmm_gui.model.em import (
 )
 from gmm_gui.model.geometry import ellipse, ellipses
 from gmm_gui.model.init import INIT_METHODS, KMeansResult, init_mixture, kmeans, kmeans_plusplus
+from gmm_gui.model.metrics import (
+    adjusted_rand_index,
+    align_labels,
+    density_1d,
+    density_grid,
+    hard_labels,
+    label_agreement,
+    uncertainty,
+)
 from gmm_gui.model.mixture import COVARIANCE_TYPES, Mixture
+from gmm_gui.model.restarts import (
+    MaximumGroup,
+    RestartRun,
+    RestartsResult,
+    best_run,
+    group_maxima,
+    run_restarts,
+)
 from gmm_gui.model.sampling import sample
+from gmm_gui.model.selection import KCandidate, KSelection, choose_k, holdout_split
 
 __all__ = [
+    "BasinMap",
+    "BasinSolution",
+    "BatchFit",
+    "KCandidate",
+    "KSelection",
+    "MaximumGroup",
+    "RestartRun",
+    "RestartsResult",
+    "adjusted_rand_index",
+    "align_labels",
+    "basin_map_1d",
+    "basin_map_2d",
+    "best_run",
+    "choose_k",
+    "density_1d",
+    "density_grid",
+    "fit_batch",
+    "group_maxima",
+    "hard_labels",
+    "holdout_split",
+    "label_agreement",
+    "run_restarts",
+    "uncertainty",
     "COVARIANCE_TYPES",
     "INIT_METHODS",
     "ComponentIssue",

@@ -139,7 +139,10 @@ class Mixture:
         total = float(w.sum())
         if abs(total - 1.0) > _WEIGHT_ATOL:
             raise ValueError(f"the weights must sum to 1; they sum to {total:.10g}.")
-        w /= total
+        # Renormalise only drift beyond the rounding of the sum itself, so that weights read back
+        # from a file (or passed through a Mixture twice) keep every bit.
+        if abs(total - 1.0) > 4.0 * np.finfo(np.float64).eps * n_components:
+            w /= total
 
         cov = _check_covariances(cov, covariance_type)
         if covariance_type == "tied" and n_components > 1:

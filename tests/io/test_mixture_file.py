@@ -62,9 +62,7 @@ def test_round_trip_gives_identical_arrays(tmp_path_factory, seed, k, d, covaria
     columns = [f"c{j}" for j in range(d)]
     write_mixture(path, mixture, columns)
     back, info = read_mixture(path, n_features=d, n_components=k)
-    # Mixture() divides the weights by their sum, which can move them by an ulp; the file
-    # itself holds the exact values (see test_file_holds_exact_weights).
-    np.testing.assert_array_max_ulp(back.weights, mixture.weights, maxulp=2)
+    np.testing.assert_array_equal(back.weights, mixture.weights)
     np.testing.assert_array_equal(back.means, mixture.means)
     np.testing.assert_array_equal(back.covariances, mixture.covariances)
     assert back.covariance_type == covariance_type == info.covariance_type
