@@ -3,7 +3,6 @@
 Pure numpy/scipy, no Qt: usable from a notebook, the CLI or a worker process.
 """
 
-# The analysis of local maxima and of K (issue 5) builds on the names above.
 from gmm_gui.model.basins import (
     BasinMap,
     BasinSolution,
