@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench screenshots clean
 
 $(VENV)/.installed-run: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ test: lint
 
 bench: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/run_all.py
+
+# The README's pictures, made by the app itself from the bundled samples.
+SAMPLES_DIR = gmm_gui/resources/samples
+screenshots: $(VENV)/.installed-run
+	QT_QPA_PLATFORM=offscreen $(PY) -m gmm_gui --steps 3 --screenshot docs/screenshot-faithful.png
+	QT_QPA_PLATFORM=offscreen $(PY) -m gmm_gui $(SAMPLES_DIR)/Davis.csv --columns height \
+		--steps 20 --screenshot docs/screenshot-davis.png
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
