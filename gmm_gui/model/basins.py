@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gmm_gui.model._progress import never_cancel, no_progress
 from gmm_gui.model.mixture import Mixture
 from gmm_gui.model.restarts import DEFAULT_LL_TOL, DEFAULT_MEAN_TOL, data_scale, identify_maxima
 
@@ -60,14 +61,6 @@ _EXP_FLOOR = 600.0  # responsibilities below exp(-600) are rounded up to it
 _MAX_THREADS = 4
 _POLL_SECONDS = 0.05  # how often the calling thread looks at progress and cancel
 _LOG_2PI = math.log(2.0 * math.pi)
-
-
-def _no_progress(done: int, total: int) -> None:
-    return None
-
-
-def _never_cancel() -> bool:
-    return False
 
 
 # ----------------------------------------------------------------------------------------------
@@ -323,8 +316,8 @@ def fit_batch(
         n_features,
     ):
         raise ValueError("weights, means and covariances of the starts do not fit together")
-    progress = progress or _no_progress
-    should_cancel = should_cancel or _never_cancel
+    progress = progress or no_progress
+    should_cancel = should_cancel or never_cancel
     if n_threads is None:
         n_threads = min(_MAX_THREADS, os.cpu_count() or 1)
     n_threads = max(1, min(int(n_threads), n_starts))

@@ -24,6 +24,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 
+from gmm_gui.model._progress import never_cancel, no_progress
 from gmm_gui.model.em import fit
 from gmm_gui.model.init import init_mixture
 from gmm_gui.model.mixture import Mixture
@@ -57,14 +58,6 @@ _EMPTY_POINTS = 1e-3
 #: Up to this many orderings of the components are tried outright; beyond, Hungarian matching.
 _MAX_PERMUTATIONS = 720
 _NO_PAIR = 1e300
-
-
-def _no_progress(done: int, total: int) -> None:
-    return None
-
-
-def _never_cancel() -> bool:
-    return False
 
 
 @dataclass(frozen=True)
@@ -586,8 +579,8 @@ def run_restarts(
             f"cannot fit {n_components} components to {X.shape[0]} points: "
             "each component needs at least one point"
         )
-    progress = progress or _no_progress
-    should_cancel = should_cancel or _never_cancel
+    progress = progress or no_progress
+    should_cancel = should_cancel or never_cancel
     seeds = run_seeds(seed, n_starts)
     runs: list[RestartRun] = []
     cancelled = False

@@ -14,6 +14,7 @@ from typing import Literal
 
 import numpy as np
 
+from gmm_gui.model._progress import never_cancel, no_progress
 from gmm_gui.model.criteria import aic, bic, n_parameters
 from gmm_gui.model.em import fit, score_samples
 from gmm_gui.model.mixture import Mixture
@@ -34,14 +35,6 @@ Criterion = Literal["bic", "aic", "heldout"]
 #: log-likelihood per point (higher is better).
 CRITERIA: tuple[str, ...] = ("bic", "aic", "heldout")
 _LOWER_IS_BETTER = {"bic": True, "aic": True, "heldout": False}
-
-
-def _no_progress(done: int, total: int) -> None:
-    return None
-
-
-def _never_cancel() -> bool:
-    return False
 
 
 @dataclass(frozen=True)
@@ -255,8 +248,8 @@ def choose_k(
         raise ValueError(f"X must have shape (n_samples, n_features), got {X.shape}")
     if k_max < 1:
         raise ValueError("k_max must be at least 1")
-    progress = progress or _no_progress
-    should_cancel = should_cancel or _never_cancel
+    progress = progress or no_progress
+    should_cancel = should_cancel or never_cancel
     types = tuple(covariance_types)
     n_samples, n_features = X.shape
     train_index, test_index = holdout_split(n_samples, holdout_fraction, seed)
