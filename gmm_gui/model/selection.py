@@ -74,6 +74,24 @@ class KCandidate:
     converged: bool = True
     skipped: str | None = None
 
+    @classmethod
+    def not_fitted(
+        cls, covariance_type: str, n_components: int, n_parameters: int, reason: str
+    ) -> KCandidate:
+        """A candidate that was skipped or failed to fit, with the reason in words."""
+        return cls(
+            covariance_type=covariance_type,
+            n_components=n_components,
+            mixture=None,
+            mean_log_likelihood=np.nan,
+            bic=np.nan,
+            aic=np.nan,
+            heldout_log_likelihood=np.nan,
+            n_parameters=n_parameters,
+            converged=False,
+            skipped=reason,
+        )
+
     def value(self, criterion: str) -> float:
         """The value of ``criterion`` ("bic", "aic" or "heldout") for this candidate."""
         if criterion == "bic":
@@ -290,18 +308,7 @@ def choose_k(
             reason = _skip_reason(X, k)
             if reason is not None:
                 candidates.append(
-                    KCandidate(
-                        covariance_type=cov_type,
-                        n_components=k,
-                        mixture=None,
-                        mean_log_likelihood=np.nan,
-                        bic=np.nan,
-                        aic=np.nan,
-                        heldout_log_likelihood=np.nan,
-                        n_parameters=n_params,
-                        converged=False,
-                        skipped=reason,
-                    )
+                    KCandidate.not_fitted(cov_type, k, n_params, reason)
                 )
             else:
                 try:
@@ -324,18 +331,7 @@ def choose_k(
                         heldout = float(np.mean(score_samples(X_test, train_result.mixture)))
                 if result is None:
                     candidates.append(
-                        KCandidate(
-                            covariance_type=cov_type,
-                            n_components=k,
-                            mixture=None,
-                            mean_log_likelihood=np.nan,
-                            bic=np.nan,
-                            aic=np.nan,
-                            heldout_log_likelihood=np.nan,
-                            n_parameters=n_params,
-                            converged=False,
-                            skipped=reason,
-                        )
+                        KCandidate.not_fitted(cov_type, k, n_params, reason)
                     )
                 else:
                     candidates.append(
