@@ -3,26 +3,38 @@
 A :class:`Stepper` holds the data, the starting mixture and the list of every state reached so far
 (``start -> E -> M -> E -> M ...``), each an immutable
 :class:`~gmm_gui.controller.snapshot.Snapshot`.
-Going back and forth through the history never recomputes anything. Before a run the start can be
-edited (add, remove, move, reshape a Gaussian, set a value in the table, pick a new random start,
+Going back and forth through the history never recomputes a half-step. Before a run the start can
+be edited (add, remove, move, reshape a Gaussian, set a value in the table, pick a new random start,
 import one); every finished edit can be undone and redone.
+
+Memory stays bounded however long the history: every state keeps its mixture (a few hundred bytes),
+but the responsibilities (``n_samples * n_components`` floats, 4 MB at 100,000 points and K = 5)
+are kept only for the states seen most recently, within ``resp_cache_bytes`` (256 MB by default,
+least recently shown first out; the state shown and the newest state always keep theirs). A state
+whose responsibilities were let go shows them again by one E-step of its stored mixture: the same
+function on the same numbers, so the identical array, in milliseconds.
 
 The computing parts (:meth:`Stepper.compute_next`, :meth:`Stepper.compute_preview`,
 :meth:`Stepper.compute_run`) read only immutable state and return new snapshots without changing
 the stepper, so a worker thread may run them while the UI thread keeps drawing; the UI thread then
-hands the result back with :meth:`Stepper.push` or :meth:`Stepper.push_many`.
+hands the result back with :meth:`Stepper.push` or :meth:`Stepper.push_many`. Edits of the start
+split the same way: :meth:`Stepper.plan` (pure: draws a new start, computes the new start's
+log-likelihood) and :meth:`Stepper.apply` (cheap, on the UI thread).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.io.mixture_file import FitInfo
 from gmm_gui.model import (
+    DegenerateMixtureError,
     Mixture,
     aic,
     bic,
@@ -34,8 +46,10 @@ from gmm_gui.model import (
 )
 
 __all__ = [
+    "DEFAULT_RESP_CACHE_BYTES",
     "START_METHODS",
     "EditRecord",
+    "PlannedEdit",
     "StartInfo",
     "Stepper",
     "TABLE_FIELDS",
@@ -53,6 +67,18 @@ TABLE_FIELDS: tuple[str, ...] = ("weight", "mean0", "mean1", "sd0", "sd1", "corr
 
 #: A new Gaussian placed by a click starts with this fraction of the data's standard deviation.
 DEFAULT_SPREAD_FRACTION = 0.25
+
+#: Responsibilities of past states are kept within this many bytes (least recently shown out).
+DEFAULT_RESP_CACHE_BYTES = 256 * 2**20
+
+_EDITS = (
+    "set_start",
+    "new_start",
+    "add_component",
+    "remove_component",
+    "edit_component",
+    "set_table_value",
+)
 
 ProgressCallback = Callable[[int, Snapshot], None]
 CancelCallback = Callable[[], bool]
@@ -84,6 +110,28 @@ class EditRecord:
     mixture: Mixture | None
     info: StartInfo
     description: str
+    snapshot: Snapshot | None = None  # the start state of ``mixture``, so undo recomputes nothing
+
+
+@dataclass(frozen=True)
+class PlannedEdit:
+    """An edit of the start computed by :meth:`Stepper.plan`, waiting for :meth:`Stepper.apply`.
+
+    Attributes
+    ----------
+    base : Snapshot
+        The start it was computed from; :meth:`Stepper.apply` refuses it if the start changed.
+    start : Snapshot
+        The new start state (its log-likelihood computed).
+    info : StartInfo
+    description : str
+        What :meth:`Stepper.undo` would undo ("move Gaussian 2").
+    """
+
+    base: Snapshot
+    start: Snapshot
+    info: StartInfo
+    description: str
 
 
 class Stepper:
@@ -108,6 +156,9 @@ class Stepper:
         ``fit``).
     start_info : StartInfo, optional
         Where ``start`` came from.
+    resp_cache_bytes : int
+        Responsibilities of past states are kept within this budget (see the module's notes);
+        the state shown and the newest are always kept.
     """
 
     def __init__(
@@ -120,6 +171,7 @@ class Stepper:
         tol: float = 1e-3,
         max_iter: int = 100,
         start_info: StartInfo | None = None,
+        resp_cache_bytes: int = DEFAULT_RESP_CACHE_BYTES,
     ) -> None:
         X = np.array(X, dtype=float, copy=True)
         if X.ndim == 1:
@@ -149,6 +201,11 @@ class Stepper:
         self._check_mixture(start)
         self._history: list[Snapshot] = [self._start_snapshot(start)]
         self._index = 0
+        self.resp_cache_bytes = int(resp_cache_bytes)
+        # History index of each E-step whose responsibilities are held -> their bytes, least
+        # recently shown first. The M-step after an E-step shares its array.
+        self._resp_held: OrderedDict[int, int] = OrderedDict()
+        self._resp_bytes = 0
 
     @classmethod
     def from_method(
@@ -168,7 +225,7 @@ class Stepper:
         method : {"random", "kmeans++", "random_from_data", "kmeans"}
         seed : int or None
         **options
-            ``covariance_type``, ``reg_covar``, ``tol``, ``max_iter``.
+            ``covariance_type``, ``reg_covar``, ``tol``, ``max_iter``, ``resp_cache_bytes``.
         """
         stepper = cls(X, None, **options)  # type: ignore[arg-type]
         stepper.new_start(n_components, method, seed)
@@ -203,8 +260,8 @@ class Stepper:
 
     @property
     def snapshot(self) -> Snapshot:
-        """The state shown now."""
-        return self._history[self._index]
+        """The state shown now (its responsibilities brought back if they were let go)."""
+        return self._materialised(self._index)
 
     @property
     def index(self) -> int:
@@ -213,13 +270,22 @@ class Stepper:
 
     @property
     def history(self) -> tuple[Snapshot, ...]:
-        """Every state computed so far, the start first."""
+        """Every state computed so far, the start first.
+
+        Past states whose responsibilities were let go (see the module's notes) have
+        ``resp=None`` here; :meth:`go_to` brings them back.
+        """
         return tuple(self._history)
+
+    @property
+    def resp_bytes(self) -> int:
+        """Bytes of responsibilities held by the history."""
+        return self._resp_bytes
 
     @property
     def last(self) -> Snapshot:
         """The newest state computed."""
-        return self._history[-1]
+        return self._materialised(len(self._history) - 1)
 
     @property
     def editable(self) -> bool:
@@ -364,8 +430,17 @@ class Stepper:
                 mean_log_likelihood=mean_ll,
                 editable=False,
             )
-        assert snap.resp is not None
-        mixture = m_step(self._data, snap.resp, self.covariance_type, self.reg_covar)
+        resp = snap.resp
+        if resp is None:  # a past state whose responsibilities were let go
+            resp = self._mean_e_step(snap.mixture)[0]
+        try:
+            mixture = m_step(self._data, resp, self.covariance_type, self.reg_covar)
+        except (DegenerateMixtureError, ValueError, np.linalg.LinAlgError) as exc:
+            # Only possible with reg_covar = 0 (or data so large that it is lost in round-off).
+            detail = str(exc).strip() or "a covariance is no longer positive definite"
+            raise ValueError(
+                f"The M-step of iteration {snap.iteration + 1} cannot go on: {detail}"
+            ) from exc
         _, mean_ll = self._mean_e_step(mixture)
         iteration = snap.iteration + 1
         # The engine's (scikit-learn's) test: iteration t is the last one when
@@ -382,7 +457,7 @@ class Stepper:
             mean_log_likelihood=mean_ll,
             history=(*snap.history, mean_ll),
             converged=converged,
-            warnings=self._warnings(snap.resp, mixture, iteration),
+            warnings=self._warnings(resp, mixture, iteration),
             editable=False,
         )
 
@@ -469,9 +544,72 @@ class Stepper:
     def push_many(self, snaps: Sequence[Snapshot]) -> Snapshot:
         """Append computed states (from :meth:`compute_run`) and show the newest."""
         if snaps:
+            first = len(self._history)
             self._history.extend(snaps)
             self._index = len(self._history) - 1
+            for i in range(first, len(self._history)):
+                if self._history[i].phase == "E" and self._history[i].resp is not None:
+                    self._hold(i)
+            self._evict()
         return self.snapshot
+
+    # ------------------------------------------------- responsibilities' budget
+    def _e_index(self, index: int) -> int | None:
+        """History index of the E-step whose responsibilities state ``index`` shows."""
+        phase = self._history[index].phase
+        if phase == "E":
+            return index
+        if phase == "M" and index >= 1 and self._history[index - 1].phase == "E":
+            return index - 1
+        return None
+
+    def _hold(self, e_index: int) -> None:
+        resp = self._history[e_index].resp
+        if e_index in self._resp_held:
+            self._resp_held.move_to_end(e_index)
+        elif resp is not None:
+            self._resp_held[e_index] = int(resp.nbytes)
+            self._resp_bytes += int(resp.nbytes)
+
+    def _evict(self) -> None:
+        """Let go of the least recently shown responsibilities until within the budget."""
+        keep = {self._e_index(self._index), self._e_index(len(self._history) - 1)}
+        for e_index in list(self._resp_held):
+            if self._resp_bytes <= self.resp_cache_bytes:
+                break
+            if e_index in keep:
+                continue
+            self._resp_bytes -= self._resp_held.pop(e_index)
+            for i in (e_index, e_index + 1):
+                if i < len(self._history) and self._e_index(i) == e_index:
+                    self._history[i] = replace(self._history[i], resp=None)
+
+    def _forget_resp(self) -> None:
+        self._resp_held.clear()
+        self._resp_bytes = 0
+
+    def _materialised(self, index: int) -> Snapshot:
+        """State ``index``, its responsibilities recomputed (one E-step) if they were let go."""
+        snap = self._history[index]
+        e_index = self._e_index(index)
+        if e_index is None or snap.mixture is None:
+            return snap
+        if snap.resp is None:
+            e_snap = self._history[e_index]
+            resp = e_snap.resp
+            if resp is None:
+                assert e_snap.mixture is not None
+                resp, _ = e_step(self._data, e_snap.mixture)
+                resp.setflags(write=False)
+            for i in (e_index, e_index + 1):
+                if i < len(self._history) and self._e_index(i) == e_index:
+                    if self._history[i].resp is None:
+                        self._history[i] = replace(self._history[i], resp=resp)
+            self._hold(e_index)
+            self._evict()
+        elif e_index in self._resp_held:
+            self._resp_held.move_to_end(e_index)
+        return self._history[index]
 
     def step(self) -> Snapshot | None:
         """Do the next half-step (or move forward in the history if it is already computed).
@@ -517,6 +655,7 @@ class Stepper:
         """Back to the start, forgetting the run; the start may be edited again."""
         del self._history[1:]
         self._index = 0
+        self._forget_resp()
         return self.snapshot
 
     # --------------------------------------------------------------- editing
@@ -552,31 +691,116 @@ class Stepper:
                 f"{self.n_features}-D"
             )
 
-    def _commit(self, mixture: Mixture | None, info: StartInfo, description: str) -> Snapshot:
+    def _planned(self, mixture: Mixture | None, info: StartInfo, description: str) -> PlannedEdit:
         self._check_mixture(mixture)
-        new_start = self._start_snapshot(mixture)
-        self._undo.append(EditRecord(self.start, self._info, description))
-        self._redo.clear()
-        self._info = info
-        self._history = [new_start]
-        self._index = 0
-        return self.snapshot
+        return PlannedEdit(self._history[0], self._start_snapshot(mixture), info, description)
 
-    def _edited_info(self, n_components: int) -> StartInfo:
-        method = "placed" if self._info.method == "placed" else "edited"
-        return StartInfo(method, n_components, None)
+    def plan(self, edit: str, *args: Any, **kwargs: Any) -> PlannedEdit:
+        """Compute an edit of the start without making it (pure; a worker thread may call it).
+
+        Parameters
+        ----------
+        edit : {"set_start", "new_start", "add_component", "remove_component", \
+"edit_component", "set_table_value"}
+            The edit method of the same name; ``args`` and ``kwargs`` are its arguments.
+
+        Returns
+        -------
+        PlannedEdit
+            To hand to :meth:`apply` on the thread that owns the stepper.
+
+        Raises
+        ------
+        ValueError
+            If the edit is not possible; the message says why.
+        """
+        if edit not in _EDITS:
+            raise ValueError(f"unknown edit {edit!r}")
+        base = self._history[0]
+        planned: PlannedEdit = getattr(self, f"_plan_{edit}")(*args, **kwargs)
+        if planned.base is not base:
+            raise ValueError("the start changed while the edit was being computed")
+        return planned
+
+    def apply(self, planned: PlannedEdit) -> Snapshot:
+        """Make an edit computed by :meth:`plan`: the start it was computed from must still be
+        the start (else ``ValueError``). Cheap: nothing is computed. Undoable."""
+        if planned.base is not self._history[0]:
+            raise ValueError("the start changed while the edit was being computed")
+        old = self._history[0]
+        self._undo.append(EditRecord(old.mixture, self._info, planned.description, old))
+        self._redo.clear()
+        self._info = planned.info
+        self._history = [planned.start]
+        self._index = 0
+        self._forget_resp()
+        return self.snapshot
 
     def set_start(
         self, mixture: Mixture | None, info: StartInfo | None = None, description: str = "new start"
     ) -> Snapshot:
         """Replace the start (a random start, an imported file); undoable."""
-        if info is None:
-            info = StartInfo("imported", 0 if mixture is None else mixture.n_components)
-        return self._commit(mixture, info, description)
+        return self.apply(self._plan_set_start(mixture, info, description))
 
     def new_start(
         self, n_components: int, method: str = "kmeans++", seed: int | None = 0
     ) -> Snapshot:
+        """A start drawn by the engine's initialiser (made :meth:`visible`); undoable.
+
+        Parameters
+        ----------
+        n_components : int
+        method : {"random", "kmeans++", "random_from_data", "kmeans"}
+        seed : int or None
+        """
+        return self.apply(self._plan_new_start(n_components, method, seed))
+
+    def add_component(self, mean: np.ndarray, covariance: np.ndarray | None = None) -> Snapshot:
+        """Place a Gaussian at ``mean`` (array of shape (n_features,)); undoable.
+
+        Its weight is ``1 / (K + 1)``; the others shrink in proportion so the weights still sum
+        to one. Its covariance is :meth:`default_covariance` unless given.
+        """
+        return self.apply(self._plan_add_component(mean, covariance))
+
+    def remove_component(self, k: int) -> Snapshot:
+        """Remove Gaussian ``k`` (0-based) from the start; the others' weights are rescaled."""
+        return self.apply(self._plan_remove_component(k))
+
+    def edit_component(
+        self,
+        k: int,
+        mean: np.ndarray | None = None,
+        covariance: np.ndarray | None = None,
+        description: str | None = None,
+    ) -> Snapshot:
+        """Move and/or reshape Gaussian ``k`` of the start; undoable (one entry per call)."""
+        return self.apply(self._plan_edit_component(k, mean, covariance, description))
+
+    def set_table_value(self, k: int, field: str, value: float) -> Snapshot:
+        """Set one value of the component table for Gaussian ``k`` (0-based); undoable.
+
+        ``field`` is one of :data:`TABLE_FIELDS`: ``weight`` (the other weights are rescaled so
+        all sum to one), ``meanJ`` (coordinate ``J`` of the mean), ``sdJ`` (standard deviation
+        along feature ``J``, the correlation kept) or ``corr`` (2-D, strictly between -1 and 1).
+        """
+        return self.apply(self._plan_set_table_value(k, field, value))
+
+    def _edited_info(self, n_components: int) -> StartInfo:
+        method = "placed" if self._info.method == "placed" else "edited"
+        return StartInfo(method, n_components, None)
+
+    def _plan_set_start(
+        self, mixture: Mixture | None, info: StartInfo | None = None, description: str = "new start"
+    ) -> PlannedEdit:
+        """Replace the start (a random start, an imported file); undoable."""
+        if info is None:
+            info = StartInfo("imported", 0 if mixture is None else mixture.n_components)
+        return self._planned(mixture, info, description)
+
+    def _plan_new_start(
+        self, n_components: int, method: str = "kmeans++", seed: int | None = 0
+    ) -> PlannedEdit:
         """A start drawn by the engine's initialiser (made :meth:`visible`); undoable.
 
         Parameters
@@ -596,7 +820,7 @@ class Stepper:
             )
         )
         info = StartInfo(method, int(n_components), seed)
-        return self._commit(mixture, info, f"{method} start (K={n_components})")
+        return self._planned(mixture, info, f"{method} start (K={n_components})")
 
     def visible(self, mixture: Mixture) -> Mixture:
         """``mixture`` with every Gaussian that sits on a single point given a visible spread.
@@ -625,9 +849,9 @@ class Stepper:
         """
         return np.diag((fraction * self._scale) ** 2)
 
-    def add_component(
+    def _plan_add_component(
         self, mean: np.ndarray, covariance: np.ndarray | None = None
-    ) -> Snapshot:
+    ) -> PlannedEdit:
         """Place a Gaussian at ``mean`` (array of shape (n_features,)); undoable.
 
         Its weight is ``1 / (K + 1)``; the others shrink in proportion so the weights still sum
@@ -642,15 +866,15 @@ class Stepper:
         else:
             mixture = old.with_added(mean, cov)
         n = mixture.n_components
-        return self._commit(mixture, self._edited_info(n), f"add Gaussian {n}")
+        return self._planned(mixture, self._edited_info(n), f"add Gaussian {n}")
 
-    def remove_component(self, k: int) -> Snapshot:
+    def _plan_remove_component(self, k: int) -> PlannedEdit:
         """Remove Gaussian ``k`` (0-based) from the start; the others' weights are rescaled."""
         old = self._require_start()
         self._check_index(old, k)
         mixture = None if old.n_components == 1 else old.without_component(k)
         n = 0 if mixture is None else mixture.n_components
-        return self._commit(mixture, self._edited_info(n), f"remove Gaussian {k + 1}")
+        return self._planned(mixture, self._edited_info(n), f"remove Gaussian {k + 1}")
 
     @staticmethod
     def _check_index(mixture: Mixture, k: int) -> None:
@@ -663,13 +887,13 @@ class Stepper:
         self._check_index(old, k)
         return old.with_component(k, mean=mean, cov=covariance)
 
-    def edit_component(
+    def _plan_edit_component(
         self,
         k: int,
         mean: np.ndarray | None = None,
         covariance: np.ndarray | None = None,
         description: str | None = None,
-    ) -> Snapshot:
+    ) -> PlannedEdit:
         """Move and/or reshape Gaussian ``k`` of the start; undoable (one entry per call)."""
         old = self._require_start()
         mixture = self._edited(old, k, mean, covariance)
@@ -680,9 +904,9 @@ class Stepper:
             if moved and reshaped:
                 verb = "move and reshape"
             description = f"{verb} Gaussian {k + 1}"
-        return self._commit(mixture, self._edited_info(mixture.n_components), description)
+        return self._planned(mixture, self._edited_info(mixture.n_components), description)
 
-    def set_table_value(self, k: int, field: str, value: float) -> Snapshot:
+    def _plan_set_table_value(self, k: int, field: str, value: float) -> PlannedEdit:
         """Set one value of the component table for Gaussian ``k``; undoable.
 
         Parameters
@@ -735,7 +959,7 @@ class Stepper:
             if d == 2:
                 new_cov[0, 1] = new_cov[1, 0] = corr * sd[0] * sd[1]
             mixture = old.with_component(k, cov=new_cov)
-        return self._commit(
+        return self._planned(
             mixture, self._edited_info(mixture.n_components), f"set {field} of Gaussian {k + 1}"
         )
 
@@ -744,10 +968,11 @@ class Stepper:
         if not self._undo:
             return None
         record = self._undo.pop()
-        self._redo.append(EditRecord(self.start, self._info, record.description))
+        self._redo.append(EditRecord(self.start, self._info, record.description, self._history[0]))
         self._info = record.info
-        self._history = [self._start_snapshot(record.mixture)]
+        self._history = [record.snapshot or self._start_snapshot(record.mixture)]
         self._index = 0
+        self._forget_resp()
         return self.snapshot
 
     def redo(self) -> Snapshot | None:
@@ -755,8 +980,9 @@ class Stepper:
         if not self._redo:
             return None
         record = self._redo.pop()
-        self._undo.append(EditRecord(self.start, self._info, record.description))
+        self._undo.append(EditRecord(self.start, self._info, record.description, self._history[0]))
         self._info = record.info
-        self._history = [self._start_snapshot(record.mixture)]
+        self._history = [record.snapshot or self._start_snapshot(record.mixture)]
         self._index = 0
+        self._forget_resp()
         return self.snapshot
