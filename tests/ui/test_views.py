@@ -175,7 +175,16 @@ def test_points_get_the_colours_blend_says_on_screen(view2d, faithful, mixture2)
         dtype=float,
     )
     away_from_means = np.min(np.linalg.norm(px[:, None] - mean_px[None], axis=2), axis=1) > 90
+    label_rects = [
+        view2d.mapFromScene(label.sceneBoundingRect()).boundingRect().adjusted(-8, -8, 8, 8)
+        for label in view2d.weight_labels()
+    ]
+    under_label = np.array(
+        [any(r.contains(QPoint(int(x), int(y))) for r in label_rects) for x, y in px]
+    )
     clear = (
+        ~under_label
+        &
         (dist.min(axis=1) > 12)
         & np.all(np.abs(maha - 1) > 0.25, axis=0)
         & np.all(np.abs(maha - 2) > 0.25, axis=0)

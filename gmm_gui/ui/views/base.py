@@ -43,7 +43,7 @@ from PySide6.QtWidgets import QGraphicsItem, QToolTip, QWidget
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.ui import colors
 from gmm_gui.ui.views.items import HandleItem
-from gmm_gui.ui.views.points import PointCloudItem, PointLocator
+from gmm_gui.ui.views.points import SYMBOLS, PointCloudItem, PointLocator
 
 __all__ = ["COLOR_TWEEN_MAX_POINTS", "DEFAULT_ANIMATION_MS", "Params", "PlotViewBase"]
 
@@ -204,6 +204,8 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         self._tip_index: int | None = None
         self._points: PointCloudItem | None = None
         self._locator: PointLocator | None = None
+        self._color_override: np.ndarray | None = None
+        self._symbol_legend: pg.LegendItem | None = None
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     # ------------------------------------------------------------------ public API
@@ -228,7 +230,9 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         if new_data:
             self._X = X
             self._tip_index = None
+            self._color_override = None
             self._set_data(X)
+            self.set_point_symbols(None)
             shown_params, shown_mix = None, None
             self._mix_shown = None
         previous = self._snapshot
@@ -256,7 +260,11 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         )
         self._mix_from = shown_mix if (animate and colors_change) else None
         self._fade_colors = False
-        if self._mix_from is not None:
+        if self._color_override is not None:
+            # the points keep the colours they were given; the blend is kept for later
+            self._mix_from = None
+            self._mix_shown = mix_target
+        elif self._mix_from is not None:
             if mix_target.shape[1] > COLOR_TWEEN_MAX_POINTS:
                 self._fade_colors = True
                 self._points.set_crossfade(
@@ -313,6 +321,98 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         return np.stack([(argb >> 16) & 255, (argb >> 8) & 255, argb & 255], axis=1).astype(
             np.uint8
         )
+
+    def set_color_override(self, argb: np.ndarray | None) -> None:
+        """Colour the points with given colours instead of their responsibilities' blend.
+
+        Used by the analysis tools (k-means' hard assignment, uncertainty). The override stays
+        through new snapshots of the same data (the tool updates it) and is dropped with new data.
+
+        Parameters
+        ----------
+        argb : uint32 array of shape (n_samples,), or None
+            ``0xAARRGGBB`` per point (see :func:`gmm_gui.ui.colors.pack_argb32`); ``None``
+            returns to the blend of the responsibilities.
+        """
+        if self._timer.isActive() and self._mix_from is not None:
+            # stop the colour part of a running transition at its end
+            self._points.set_colors(self._points.colors)
+            self._mix_from = self._mix_delta = None
+            self._fade_colors = False
+            self._mix_shown = self._mix_to
+        if argb is None:
+            if self._color_override is not None and self._mix_shown is not None:
+                self._points.set_colors(colors.mix_to_argb32(self._mix_shown))
+            self._color_override = None
+            return
+        argb = np.asarray(argb, dtype=np.uint32).reshape(-1)
+        n = 0 if self._X is None else len(self._X)
+        if argb.shape != (n,):
+            raise ValueError(f"colours must have shape ({n},), got {argb.shape}")
+        self._color_override = argb
+        self._points.set_colors(argb)
+
+    def color_override(self) -> np.ndarray | None:
+        """The colours set by :meth:`set_color_override`, or None."""
+        return self._color_override
+
+    def set_point_symbols(
+        self, codes: np.ndarray | None, names: object = None, title: str = ""
+    ) -> None:
+        """Draw the points as marker shapes by an integer code, e.g. a known label column.
+
+        The colours stay those of the fit; a legend lists the shapes.
+
+        Parameters
+        ----------
+        codes : int array of shape (n_samples,), or None for plain discs
+            Code ``i`` is shape ``SYMBOLS[i % 6]`` (disc, square, triangle, diamond, ...).
+        names : sequence of str, optional
+            The legend's text for code 0, 1, ...
+        title : str
+            The legend's heading (e.g. the column name).
+        """
+        old = self._symbol_legend
+        if old is not None:
+            if old.scene() is not None:
+                old.scene().removeItem(old)
+            self._symbol_legend = None
+        if self._points is None:
+            return
+        self._points.set_symbols(codes)
+        if codes is None or names is None:
+            return
+        legend = pg.LegendItem(
+            offset=self._symbol_legend_offset(),
+            labelTextColor=TEXT_COLOR,
+            brush=pg.mkBrush(255, 255, 255, 215),
+            pen=pg.mkPen(200, 200, 200),
+            verSpacing=-4,
+        )
+        legend.setParentItem(self._symbol_legend_parent())
+        legend.setZValue(40)
+        if title:
+            heading = pg.LabelItem(_escape(title), color=TEXT_COLOR, size="9pt", bold=True)
+            legend.layout.addItem(heading, 0, 0, 1, 2)
+        for i, name in enumerate(names):
+            sample = pg.ScatterPlotItem(
+                symbol=SYMBOLS[i % len(SYMBOLS)],
+                size=11,
+                pen=pg.mkPen(48, 48, 48, width=1.2),
+                brush=pg.mkBrush(175, 175, 175),
+            )
+            legend.addItem(sample, _escape(str(name)))
+        self._symbol_legend = legend
+
+    def symbol_legend(self) -> pg.LegendItem | None:
+        """The legend of :meth:`set_point_symbols`, or None."""
+        return self._symbol_legend
+
+    def _symbol_legend_parent(self) -> pg.ViewBox:
+        return self._points.getViewBox()
+
+    def _symbol_legend_offset(self) -> tuple[int, int]:
+        return (-8, 8)
 
     def export_image(self, path: str | os.PathLike) -> None:
         """Save the plot as PNG (twice the screen resolution) or SVG, chosen by the suffix.

@@ -205,6 +205,12 @@ class PlotView1D(PlotViewBase):
         return [list(h) for h in self._handles]
 
     # ------------------------------------------------------------------ hooks
+    def _symbol_legend_parent(self) -> pg.ViewBox:
+        return self._vb  # the strip is too low for a legend; the density plot's left corner
+
+    def _symbol_legend_offset(self) -> tuple[int, int]:
+        return (8, 8)
+
     def _set_data(self, X: np.ndarray) -> None:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != 1:

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QPoint, QPointF, QRectF
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QWidget
 
 from gmm_gui.model import ellipse
@@ -29,10 +29,53 @@ from gmm_gui.ui.views.base import (
 from gmm_gui.ui.views.items import EditViewBox, EllipseSetItem, EllipseShape, HandleItem
 from gmm_gui.ui.views.points import PointCloudItem, PointLocator
 
-__all__ = ["PlotView2D", "principal_axes"]
+__all__ = ["DENSITY_LEVEL_FRACTIONS", "PlotView2D", "density_contours", "principal_axes"]
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 N_SIGMAS = (1.0, 2.0)
+#: Contour levels of the density heat map, as fractions of its highest value.
+DENSITY_LEVEL_FRACTIONS = (0.02, 0.05, 0.1, 0.2, 0.35, 0.55, 0.8)
+#: The heat map's colours, from zero density (white) to the highest (a dusky purple).
+_DENSITY_STOPS = np.array([[255, 255, 255], [226, 222, 240], [176, 166, 214], [118, 104, 176]])
+_CONTOUR_PEN = QColor(70, 60, 110, 170)
+
+
+def density_contours(
+    xs: np.ndarray, ys: np.ndarray, density: np.ndarray, levels: Sequence[float]
+) -> np.ndarray:
+    """Contour lines of a density on a grid, as one NaN-separated polyline.
+
+    Parameters
+    ----------
+    xs : array of shape (n_x,)
+        Evenly spaced grid positions along x (columns of ``density``).
+    ys : array of shape (n_y,)
+        Evenly spaced grid positions along y (rows of ``density``).
+    density : array of shape (n_y, n_x)
+    levels : sequence of float
+
+    Returns
+    -------
+    array of shape (n_vertices, 2)
+        Every contour line of every level in data coordinates, separated by rows of NaN.
+    """
+    xs = np.asarray(xs, dtype=np.float64)
+    ys = np.asarray(ys, dtype=np.float64)
+    dx = (xs[-1] - xs[0]) / max(len(xs) - 1, 1)
+    dy = (ys[-1] - ys[0]) / max(len(ys) - 1, 1)
+    pieces = []
+    for level in levels:
+        for line in pg.functions.isocurve(density, float(level), connected=True):
+            rc = np.asarray(line, dtype=np.float64)
+            if len(rc) < 2:
+                continue
+            # isocurve puts sample (i, j) at (i + 0.5, j + 0.5)
+            xy = np.column_stack([xs[0] + (rc[:, 1] - 0.5) * dx, ys[0] + (rc[:, 0] - 0.5) * dy])
+            pieces.append(xy)
+            pieces.append(np.full((1, 2), np.nan))
+    if not pieces:
+        return np.empty((0, 2))
+    return np.concatenate(pieces[:-1])
 
 
 def weight_label(k: int, weight: float) -> str:
@@ -112,6 +155,15 @@ class PlotView2D(PlotViewBase):
         )
         self._overlay.setZValue(15)
         self._vb.addItem(self._overlay, ignoreBounds=True)
+        self._density_image = pg.ImageItem(axisOrder="row-major")
+        self._density_image.setZValue(-30)
+        self._density_image.setVisible(False)
+        self._vb.addItem(self._density_image, ignoreBounds=True)
+        self._contours = pg.PlotCurveItem(pen=pg.mkPen(_CONTOUR_PEN, width=1), connect="finite")
+        self._contours.setZValue(-5)
+        self._contours.setVisible(False)
+        self._vb.addItem(self._contours, ignoreBounds=True)
+        self._density: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.set_axis_labels(("x", "y"))
 
     # ------------------------------------------------------------------ public
@@ -137,6 +189,67 @@ class PlotView2D(PlotViewBase):
         points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
         self._overlay.setData(points[:, 0], points[:, 1])
 
+    def set_density_map(
+        self, xs: np.ndarray | None, ys: np.ndarray | None = None, density: np.ndarray | None = None
+    ) -> None:
+        """Show a density as a heat map with contour lines behind everything else.
+
+        Parameters
+        ----------
+        xs : array of shape (n_x,), or None to remove the map
+            Evenly spaced grid positions along x.
+        ys : array of shape (n_y,)
+            Evenly spaced grid positions along y.
+        density : array of shape (n_y, n_x)
+            ``density[i, j]`` at ``(xs[j], ys[i])`` (as :func:`gmm_gui.model.density_grid`).
+            Contours are drawn at :data:`DENSITY_LEVEL_FRACTIONS` of its highest value.
+        """
+        if xs is None or ys is None or density is None:
+            self._density = None
+            self._density_image.setVisible(False)
+            self._contours.setData([], [])
+            self._contours.setVisible(False)
+            return
+        xs = np.asarray(xs, dtype=np.float64)
+        ys = np.asarray(ys, dtype=np.float64)
+        density = np.asarray(density, dtype=np.float64)
+        if density.shape != (len(ys), len(xs)) or len(xs) < 2 or len(ys) < 2:
+            raise ValueError(
+                f"density must have shape (len(ys), len(xs)) = ({len(ys)}, {len(xs)}), "
+                f"got {density.shape}"
+            )
+        self._density = (xs, ys, density)
+        top = float(np.nanmax(density)) if density.size else 0.0
+        top = top if np.isfinite(top) and top > 0 else 1.0
+        t = np.linspace(0.0, 1.0, 256)
+        stops = np.linspace(0.0, 1.0, len(_DENSITY_STOPS))
+        lut = np.column_stack([np.interp(t, stops, _DENSITY_STOPS[:, c]) for c in range(3)])
+        # a square root stretch: the tails stay visible next to a sharp peak
+        self._density_image.setImage(
+            np.sqrt(np.clip(density / top, 0.0, 1.0)), levels=(0.0, 1.0), lut=lut.astype(np.uint8)
+        )
+        dx = (xs[-1] - xs[0]) / (len(xs) - 1)
+        dy = (ys[-1] - ys[0]) / (len(ys) - 1)
+        self._density_image.setRect(
+            QRectF(xs[0] - dx / 2, ys[0] - dy / 2, dx * len(xs), dy * len(ys))
+        )
+        self._density_image.setVisible(True)
+        lines = density_contours(xs, ys, density, [f * top for f in DENSITY_LEVEL_FRACTIONS])
+        if len(lines):
+            self._contours.setData(lines[:, 0], lines[:, 1])
+        else:
+            self._contours.setData([], [])
+        self._contours.setVisible(True)
+
+    def density_map(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The ``(xs, ys, density)`` of :meth:`set_density_map`, or None."""
+        return self._density
+
+    @property
+    def contour_item(self) -> pg.PlotCurveItem:
+        """The item drawing the density's contour lines."""
+        return self._contours
+
     def data_to_viewport(self, pos: Sequence[float]) -> QPoint:
         """Pixel in ``viewport()`` of data coordinate ``pos = (x, y)``."""
         x, y = (float(v) for v in np.asarray(pos, dtype=np.float64).reshape(2))
@@ -157,6 +270,10 @@ class PlotView2D(PlotViewBase):
     def ellipse_item(self) -> EllipseSetItem:
         """The item drawing all ellipse outlines."""
         return self._outlines
+
+    def weight_labels(self) -> list[pg.TextItem]:
+        """Per component: its weight label ("π₁ = 0.36")."""
+        return list(self._labels)
 
     def handles(self) -> list[list[HandleItem]]:
         """Per component: the mean handle, then the two axis handles."""
@@ -211,9 +328,35 @@ class PlotView2D(PlotViewBase):
             text = weight_label(k, float(params.weights[k]))
             if label.toPlainText() != text:
                 label.setText(text)
-            label.setPos(float(mean[0]), float(mean[1]))
+            pos, anchor = self._label_place(mean, axes[1])
+            label.setAnchor(anchor)
+            label.setPos(float(pos[0]), float(pos[1]))
         self._fills.set_shapes(shapes)
         self._outlines.set_shapes(shapes)
+
+    def _label_place(
+        self, mean: np.ndarray, minor: np.ndarray
+    ) -> tuple[np.ndarray, tuple[float, float]]:
+        """Where a weight label goes: just outside the 1-sigma ellipse, along its minor axis.
+
+        The label sits at the end of the minor semi-axis that points up on screen (so it does
+        not cover the densest points around the mean), its anchor on the side facing the mean.
+        """
+        psx, psy = (1.0, 1.0)
+        if self._vb.width() > 0 and self._vb.height() > 0:
+            size = self._vb.viewPixelSize()
+            if size[0] > 0 and size[1] > 0:
+                psx, psy = size
+        sx, sy = minor[0] / psx, -minor[1] / psy  # screen direction (y down)
+        if sy > 0 or (sy == 0 and sx < 0):
+            minor, sx, sy = -minor, -sx, -sy
+        norm = max(abs(sx), abs(sy))
+        if norm <= 0:
+            return mean, (0.5, 1.3)
+        ux, uy = sx / norm, sy / norm
+        # outward by a few pixels more than the pen and the handle
+        pos = mean + minor + np.array([ux * 6 * psx, -uy * 6 * psy])
+        return pos, (0.5 - 0.5 * ux, 0.5 - 0.5 * uy)
 
     def _sync_items(self, n_components: int) -> None:
         """Create or remove handles and labels so there are ``n_components`` of each."""
@@ -241,8 +384,8 @@ class PlotView2D(PlotViewBase):
             label = pg.TextItem(
                 "",
                 color=colors.qcolor(k).darker(135),
-                anchor=(-0.18, 1.25),
-                fill=pg.mkBrush(255, 255, 255, 170),
+                anchor=(0.5, 1.0),
+                fill=pg.mkBrush(255, 255, 255, 215),
             )
             font = QFont()
             font.setPointSizeF(10.5)

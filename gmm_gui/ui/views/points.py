@@ -35,6 +35,7 @@ from gmm_gui.ui.views.items import report_exceptions
 __all__ = [
     "LARGE_DATA_THRESHOLD",
     "SVG_VECTOR_MAX_POINTS",
+    "SYMBOLS",
     "PointCloudItem",
     "PointLocator",
     "PointStyle",
@@ -49,6 +50,30 @@ SVG_VECTOR_MAX_POINTS = 20_000
 _PHASES = 4  # sub-pixel positions per axis for the disc stamps
 _SUPERSAMPLE = 8  # samples per pixel side when computing stamp coverage
 _RIM_RGB = 0x303030  # colour of the discs' rim
+
+#: Marker shapes of :meth:`PointCloudItem.set_symbols`, in order of use (code ``i`` draws
+#: ``SYMBOLS[i % len(SYMBOLS)]``); the names are pyqtgraph's symbol names for the same shapes
+#: (for legends): disc, square, triangle up, diamond, triangle down, plus.
+SYMBOLS = ("o", "s", "t1", "d", "t", "+")
+#: How much larger than a disc a marker with a shape is drawn (a shape needs room to read).
+SYMBOL_SCALE = 1.45
+
+
+def _inside(symbol: str, sx: np.ndarray, sy: np.ndarray, r: float) -> np.ndarray:
+    """Whether sample offsets ``(sx, sy)`` (device pixels, y down) lie in a marker of size ``r``."""
+    if symbol == "o":
+        return sx * sx + sy * sy <= r * r
+    if symbol == "s":
+        return np.maximum(np.abs(sx), np.abs(sy)) <= 0.8 * r
+    if symbol == "d":
+        return np.abs(sx) + np.abs(sy) <= 1.1 * r
+    if symbol in ("t1", "t"):
+        y = sy if symbol == "t1" else -sy  # "t1" points up (y grows downwards)
+        return (y <= 0.62 * r) & (np.abs(sx) <= 0.577 * (y + 1.05 * r))
+    if symbol == "+":
+        ax, ay = np.abs(sx), np.abs(sy)
+        return ((ax <= 0.36 * r) & (ay <= r)) | ((ay <= 0.36 * r) & (ax <= r))
+    raise ValueError(f"unknown symbol {symbol!r}")
 
 
 @dataclass(frozen=True)
@@ -92,10 +117,10 @@ class _Stamps:
     ``part_rim[q]`` the same for partly covered pixels.
     """
 
-    def __init__(self, radius: float, rim: float, dpr: float) -> None:
+    def __init__(self, radius: float, rim: float, dpr: float, symbol: str = "o") -> None:
         r = radius * dpr
         r_in = max(r - rim * dpr, 0.0) if rim > 0 else None
-        self.reach = int(math.ceil(r + 1.0))
+        self.reach = int(math.ceil((r if symbol == "o" else 1.1 * r) + 1.0))
         span = np.arange(-self.reach, self.reach + 1)
         oy, ox = np.meshgrid(span, span, indexing="ij")
         sub = (np.arange(_SUPERSAMPLE) + 0.5) / _SUPERSAMPLE
@@ -108,9 +133,14 @@ class _Stamps:
             # sample positions inside each offset pixel, relative to the point centre
             sx = ox.ravel()[:, None, None] + sub[None, None, :] - cx
             sy = oy.ravel()[:, None, None] + sub[None, :, None] - cy
-            d2 = sx * sx + sy * sy
-            cover = (d2 <= r * r).mean(axis=(1, 2))
-            inner = (d2 <= r_in * r_in).mean(axis=(1, 2)) if r_in is not None else cover
+            d2 = sx * sx + sy * sy if symbol == "o" else None
+            if symbol == "o":
+                cover = (d2 <= r * r).mean(axis=(1, 2))
+                inner = (d2 <= r_in * r_in).mean(axis=(1, 2)) if r_in is not None else cover
+            else:
+                sx, sy = np.broadcast_arrays(sx, sy)
+                cover = _inside(symbol, sx, sy, r).mean(axis=(1, 2))
+                inner = _inside(symbol, sx, sy, r_in).mean(axis=(1, 2)) if r_in else cover
             rim_px = (cover - inner) > 0.5 * cover
             alpha = np.round(cover * 255).astype(np.uint32)
             self.entries.append((alpha, rim_px))
@@ -153,8 +183,9 @@ class PointCloudItem(pg.GraphicsObject):
         self._fade = 1.0
         self._style = style_for(0)
         self._style_override: PointStyle | None = None
+        self._codes: np.ndarray | None = None
         self._data_bounds: tuple[float, float, float, float] | None = None
-        self._stamps: dict[tuple[float, float, float], _Stamps] = {}
+        self._stamps: dict[tuple, _Stamps] = {}
         self._versions = [0, 0]  # colours: current, fade_from
         self._cache: dict[str, tuple[tuple, QImage, np.ndarray]] = {}
         self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption, False)
@@ -185,9 +216,36 @@ class PointCloudItem(pg.GraphicsObject):
         if len(self._argb) != len(xy):
             self._argb = np.zeros(len(xy), dtype=np.uint32)
         self._fade_from = None
+        if self._codes is not None and len(self._codes) != len(xy):
+            self._codes = None
         self._cache.clear()
         self._versions[0] += 1
         self.update()
+
+    def set_symbols(self, codes: np.ndarray | None) -> None:
+        """Draw each point as a marker shape chosen by an integer code (e.g. a known label).
+
+        Code ``i`` draws :data:`SYMBOLS` ``[i % len(SYMBOLS)]`` (disc, square, triangle,
+        diamond, ...), :data:`SYMBOL_SCALE` times the usual size; the colours are unchanged.
+        Large data drawn as squares (above :data:`LARGE_DATA_THRESHOLD` points) keeps its squares.
+
+        Parameters
+        ----------
+        codes : int array of shape (n_samples,), or None for discs again
+        """
+        if codes is not None:
+            codes = np.asarray(codes).reshape(-1).astype(np.intp) % len(SYMBOLS)
+            if codes.shape != (len(self._xy),):
+                raise ValueError(f"codes must have shape ({len(self._xy)},), got {codes.shape}")
+        self.prepareGeometryChange()
+        self._codes = codes
+        self._cache.clear()
+        self.update()
+
+    @property
+    def symbol_codes(self) -> np.ndarray | None:
+        """The marker code of each point (index into :data:`SYMBOLS`), or None."""
+        return self._codes
 
     def set_colors(self, argb: np.ndarray) -> None:
         """Set every point's colour and stop any cross-fade.
@@ -276,7 +334,8 @@ class PointCloudItem(pg.GraphicsObject):
 
     def pixelPadding(self) -> float:
         """Marks reach this many pixels beyond the points' positions."""
-        return self.style.radius + 1.0
+        scale = 1.1 * SYMBOL_SCALE if self._codes is not None else 1.0
+        return self.style.radius * scale + 1.0
 
     def boundingRect(self) -> QRectF:
         """The points' extent plus the marks' radius (converted from pixels)."""
@@ -344,6 +403,7 @@ class PointCloudItem(pg.GraphicsObject):
             frame,
             self.style,
             len(self._xy),
+            id(self._codes),
         )
         cached = self._cache.get(slot)
         if cached is not None and cached[0] == key:
@@ -407,9 +467,14 @@ class PointCloudItem(pg.GraphicsObject):
         w = max(1, int(round((x1 - x0) * dpr)))
         h = max(1, int(round((y1 - y0) * dpr)))
         style = self.style
+        codes = self._codes
         if style.square:
             side = style.square
             reach = side
+        elif codes is not None:
+            used = np.flatnonzero(np.bincount(codes, minlength=len(SYMBOLS)))
+            stamp_sets = {int(c): self._stamp_set(style, dpr, SYMBOLS[c]) for c in used}
+            reach = max((st.reach for st in stamp_sets.values()), default=1)
         else:
             stamps = self._stamp_set(style, dpr)
             reach = stamps.reach
@@ -444,15 +509,25 @@ class PointCloudItem(pg.GraphicsObject):
         else:
             fx -= ix + (1 + pad - reach)
             fy -= iy + (1 + pad - reach)
-            self._splat_discs(canvas, base, fx, fy, argb, stamps.for_width(wp))
+            if codes is None:
+                self._splat_discs(canvas, base, fx, fy, argb, stamps.for_width(wp))
+            else:
+                for c, st in stamp_sets.items():
+                    m = codes == c
+                    self._splat_discs(canvas, base[m], fx[m], fy[m], argb[m], st.for_width(wp))
         canvas = canvas.reshape(hp, wp)
         return np.ascontiguousarray(canvas[pad : pad + h, pad : pad + w])
 
-    def _stamp_set(self, style: PointStyle, dpr: float) -> _Stamps:
-        key = (style.radius, style.rim, dpr)
+    def _stamp_set(self, style: PointStyle, dpr: float, symbol: str | None = None) -> _Stamps:
+        key = (style.radius, style.rim, dpr, symbol)
         stamps = self._stamps.get(key)
         if stamps is None:
-            stamps = self._stamps[key] = _Stamps(style.radius, style.rim, dpr)
+            if symbol is None:
+                stamps = _Stamps(style.radius, style.rim, dpr)
+            else:
+                rim = max(style.rim, 0.9)  # a shape needs its outline to read
+                stamps = _Stamps(style.radius * SYMBOL_SCALE, rim, dpr, symbol)
+            self._stamps[key] = stamps
         return stamps
 
     @staticmethod
