@@ -1,9 +1,21 @@
-"""Placeholder replaced by the analysis work of issue 5."""
+"""Analyse menu tools for local maxima (issue 5): restarts, and the map of where starts lead.
+
+The tools live in :mod:`gmm_gui.ui.analysis.restarts_dock` and
+:mod:`gmm_gui.ui.analysis.basins_dock`; each is a dock made the first time its action is used.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from gmm_gui.ui.analysis.restarts_dock import RestartsDock, install_restarts
+
+if TYPE_CHECKING:
+    from gmm_gui.ui.main_window import MainWindow
+
+__all__ = ["RestartsDock", "install"]
 
 
-def install(window: Any) -> None:
-    """Add this module's tools to the window (nothing yet)."""
+def install(window: MainWindow) -> None:
+    """Add Analyse > Restarts… to ``window``."""
+    install_restarts(window)

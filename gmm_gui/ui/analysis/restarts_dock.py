@@ -1,0 +1,523 @@
+"""Analyse > Restarts: many EM runs from random starts, ranked and grouped by the maximum reached.
+
+EM climbs to a local maximum that depends on its start; the remedy is to start many times and
+keep the best. The dock runs :func:`gmm_gui.model.run_restarts` in the background and shows the
+final log-likelihoods ranked, runs that reached the same maximum grouped and counted ("×14"), as
+a table and a small chart. Clicking a group (or a dot) loads that run's start into the session
+and runs EM from it to its result; "Replay" animates the climb; "Use best" keeps the best run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtGui import QBrush, QCloseEvent, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDockWidget,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gmm_gui.controller.stepper import StartInfo
+from gmm_gui.controller.tasks import BackgroundTask
+from gmm_gui.model import RestartRun, RestartsResult, run_restarts
+
+if TYPE_CHECKING:
+    from gmm_gui.ui.main_window import MainWindow
+
+__all__ = ["GROUP_COLORS", "RestartsDock", "group_color"]
+
+#: Colours of the maxima (Paul Tol's muted palette, colour-blind safe), distinct from the
+#: components' colours so that "solution 2" is not read as "component 2".
+GROUP_COLORS: tuple[str, ...] = (
+    "#332288",
+    "#117733",
+    "#CC6677",
+    "#88CCEE",
+    "#999933",
+    "#AA4499",
+    "#44AA99",
+    "#882255",
+    "#DDCC77",
+)
+_OTHER_COLOR = "#9a9a9a"
+
+#: Start kinds offered, as (engine name, label).
+START_KINDS: tuple[tuple[str, str], ...] = (
+    ("random", "Random"),
+    ("kmeans++", "k-means++"),
+    ("random_from_data", "From data"),
+)
+
+
+def group_color(position: int) -> QColor:
+    """Colour of the maximum ranked ``position`` (0 = best); grey beyond the palette."""
+    if 0 <= position < len(GROUP_COLORS):
+        return QColor(GROUP_COLORS[position])
+    return QColor(_OTHER_COLOR)
+
+
+class RestartsDock(QDockWidget):
+    """The Restarts dock of a main window.
+
+    Parameters
+    ----------
+    window : MainWindow
+        The window whose data, K box and session the runs use.
+
+    Signals
+    -------
+    result_changed(object)
+        A new :class:`~gmm_gui.model.RestartsResult` is shown (or ``None`` when cleared).
+    """
+
+    result_changed = Signal(object)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__("Restarts: many starts, many maxima", window)
+        self.setObjectName("restarts_dock")
+        self.setToolTip(
+            "EM climbs to a local maximum that depends on where it starts. Run it from many "
+            "random starts and compare where they end."
+        )
+        self._window = window
+        self.result: RestartsResult | None = None
+        self._ranked: list[RestartRun] = []
+        self.task = BackgroundTask(self)
+        self.task.progress.connect(self._on_progress)
+        self.task.finished.connect(self._on_finished)
+        self.task.failed.connect(self._on_failed)
+        self.task.running_changed.connect(self._on_running)
+        self._build()
+        window.k_spin.valueChanged.connect(self._update_k_label)
+        window.session.data_changed.connect(self._on_data_changed)
+        window.installEventFilter(self)
+        self._update_k_label()
+        self._on_running(False)
+
+    # ------------------------------------------------------------------ building
+    def _build(self) -> None:
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(6, 4, 6, 4)
+
+        form = QFormLayout()
+        self.n_spin = QSpinBox()
+        self.n_spin.setObjectName("restarts_n")
+        self.n_spin.setRange(2, 500)
+        self.n_spin.setValue(20)
+        self.n_spin.setToolTip("How many times EM is run, each from its own random start.")
+        form.addRow(self._label("Runs", self.n_spin.toolTip()), self.n_spin)
+        self.kind_combo = QComboBox()
+        self.kind_combo.setObjectName("restarts_kind")
+        for kind, label in START_KINDS:
+            self.kind_combo.addItem(label, kind)
+        current = self.kind_combo.findData(self._window.start_method)
+        self.kind_combo.setCurrentIndex(current if current >= 0 else 1)
+        self.kind_combo.setToolTip(
+            "How each random start is drawn: Random (random responsibilities, so every mean "
+            "starts near the middle), k-means++ (means spread over the data), From data (means "
+            "at random data points)."
+        )
+        form.addRow(self._label("Starts", self.kind_combo.toolTip()), self.kind_combo)
+        self.k_label = QLabel()
+        self.k_label.setObjectName("restarts_k")
+        self.k_label.setToolTip("Number of Gaussians, taken from the K box in the toolbar.")
+        form.addRow(self._label("K", self.k_label.toolTip()), self.k_label)
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setObjectName("restarts_seed")
+        self.seed_spin.setRange(0, 2_147_483_647)
+        self.seed_spin.setValue(0)
+        self.seed_spin.setToolTip(
+            "Seed of the whole set of runs: the same seed gives the same starts again."
+        )
+        form.addRow(self._label("Seed", self.seed_spin.toolTip()), self.seed_spin)
+        layout.addLayout(form)
+
+        row = QHBoxLayout()
+        self.run_button = QPushButton("Run")
+        self.run_button.setObjectName("restarts_run")
+        self.run_button.setToolTip("Run EM from every start, in the background.")
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("restarts_cancel")
+        self.cancel_button.setToolTip("Stop; the runs finished so far are kept and shown.")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("restarts_progress")
+        self.progress_bar.setToolTip("Runs finished so far.")
+        self.progress_bar.setFormat("%v of %m runs")
+        row.addWidget(self.run_button)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.progress_bar, 1)
+        layout.addLayout(row)
+
+        self.status = QLabel("Press Run to fit the data from many random starts.")
+        self.status.setObjectName("restarts_status")
+        self.status.setWordWrap(True)
+        self.status.setToolTip("What the runs found.")
+        layout.addWidget(self.status)
+
+        self.table = QTableWidget(0, 4)
+        self.table.setObjectName("restarts_table")
+        self.table.setHorizontalHeaderLabels(["Rank", "Log-lik. / point", "Runs", "Iterations"])
+        self.table.horizontalHeaderItem(0).setToolTip("1 is the best maximum found.")
+        self.table.horizontalHeaderItem(1).setToolTip(
+            "Final mean log-likelihood per point of the group's best run (higher is better)."
+        )
+        self.table.horizontalHeaderItem(2).setToolTip(
+            "How many runs ended at this same maximum (same log-likelihood and same means, "
+            "whatever the order of the Gaussians)."
+        )
+        self.table.horizontalHeaderItem(3).setToolTip(
+            "EM iterations of the group's runs (fewest to most)."
+        )
+        self.table.setToolTip(
+            "The distinct maxima the runs reached, best first. Click a row to load its best "
+            "run's start and show where EM goes from it."
+        )
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.cellClicked.connect(self._on_row_clicked)
+        layout.addWidget(self.table, 2)
+
+        self.chart = pg.PlotWidget()
+        self.chart.setObjectName("restarts_chart")
+        self.chart.setBackground("w")
+        self.chart.setMinimumHeight(150)
+        self.chart.setLabel("bottom", "run, ranked by final log-likelihood")
+        self.chart.setLabel("left", "log-lik. / point")
+        self.chart.setMenuEnabled(False)
+        self.chart.hideButtons()
+        self.chart.setToolTip(
+            "Each dot is one run's final log-likelihood, best on the left; runs that reached "
+            "the same maximum share a colour. The star is the best run. Click a dot to load "
+            "that run."
+        )
+        self.chart.showGrid(x=False, y=True, alpha=0.3)
+        self.dots = pg.ScatterPlotItem(size=9, pen=pg.mkPen("w", width=0.5))
+        self.dots.sigClicked.connect(self._on_dot_clicked)
+        self.best_marker = pg.ScatterPlotItem(
+            size=18, symbol="star", brush=pg.mkBrush("#FFD400"), pen=pg.mkPen("k", width=1)
+        )
+        self.best_marker.setZValue(5)
+        self.chart.addItem(self.dots)
+        self.chart.addItem(self.best_marker)
+        self._group_labels: list[pg.TextItem] = []
+        layout.addWidget(self.chart, 2)
+
+        row = QHBoxLayout()
+        self.replay_button = QPushButton("Replay")
+        self.replay_button.setObjectName("restarts_replay")
+        self.replay_button.setToolTip(
+            "Back to the loaded run's start and play EM again, half-step by half-step, to "
+            "watch it climb to its maximum."
+        )
+        self.replay_button.clicked.connect(self._window.session.replay)
+        self.best_button = QPushButton("Use best")
+        self.best_button.setObjectName("restarts_best")
+        self.best_button.setToolTip(
+            "Keep the run with the highest log-likelihood: load its start and run EM to its "
+            "result (undo with Edit > Undo)."
+        )
+        self.best_button.clicked.connect(self.use_best)
+        row.addWidget(self.replay_button)
+        row.addWidget(self.best_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.setWidget(body)
+
+    @staticmethod
+    def _label(text: str, tip: str) -> QLabel:
+        label = QLabel(text)
+        label.setToolTip(tip)
+        return label
+
+    # ------------------------------------------------------------------ running
+    @property
+    def running(self) -> bool:
+        """True while the runs are being made."""
+        return self.task.is_running()
+
+    @Slot()
+    def run(self) -> None:
+        """Start the runs with the dock's settings and the window's K."""
+        stepper = self._window.session.stepper
+        if stepper is None:
+            self.status.setText("Open a data file first (File > Open or File > Samples).")
+            return
+        X = stepper.X
+        n_components = int(self._window.k_spin.value())
+        n_starts = int(self.n_spin.value())
+        init = str(self.kind_combo.currentData())
+        seed = int(self.seed_spin.value())
+        covariance_type = stepper.covariance_type
+        reg_covar = stepper.reg_covar
+        # The window's own stopping rule, so that loading a run into the session and running
+        # it to convergence ends exactly where the run ended (same log-likelihood as listed).
+        tol, max_iter = stepper.tol, stepper.max_iter
+        self.progress_bar.setRange(0, n_starts)
+        self.progress_bar.setValue(0)
+        self.status.setText(f"Running EM from {n_starts} {self.kind_combo.currentText()} starts…")
+
+        def work(progress, should_cancel):  # noqa: ANN001, ANN202 - BackgroundTask callables
+            return run_restarts(
+                X,
+                n_components,
+                n_starts,
+                init,
+                covariance_type=covariance_type,
+                seed=seed,
+                reg_covar=reg_covar,
+                tol=tol,
+                max_iter=max_iter,
+                progress=progress,
+                should_cancel=should_cancel,
+            )
+
+        self.task.start(work)
+
+    @Slot()
+    def cancel(self) -> None:
+        """Stop the runs; those finished are shown."""
+        self.task.cancel()
+
+    def shutdown(self) -> None:
+        """Cancel and wait for the runs (on close)."""
+        self.task.shutdown()
+
+    @Slot(int, int)
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress_bar.setRange(0, max(1, total))
+        self.progress_bar.setValue(done)
+
+    @Slot(bool)
+    def _on_running(self, running: bool) -> None:
+        self.run_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        self.progress_bar.setVisible(running)
+        has = self.result is not None and bool(self.result.runs)
+        self.best_button.setEnabled(has and not running)
+        self.replay_button.setEnabled(has and not running)
+
+    @Slot(object)
+    def _on_finished(self, result: RestartsResult) -> None:
+        self.set_result(result)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self.status.setText(f"The runs stopped: {message}")
+
+    # ------------------------------------------------------------------ showing
+    def set_result(self, result: RestartsResult | None) -> None:
+        """Show ``result`` in the table and the chart (``None`` clears them)."""
+        self.result = result
+        self._ranked = [] if result is None else result.ranked()
+        self._fill_table()
+        self._fill_chart()
+        self.status.setText(self._summary())
+        self._on_running(self.running)
+        self.result_changed.emit(result)
+
+    def _summary(self) -> str:
+        result = self.result
+        if result is None:
+            return "Press Run to fit the data from many random starts."
+        done = len(result.runs)
+        if done == 0:
+            return "Cancelled before any run finished."
+        head = (
+            f"Cancelled after {done} of {result.n_starts} runs. "
+            if result.cancelled
+            else f"{done} runs. "
+        )
+        best = result.groups[0]
+        if len(result.groups) == 1:
+            return head + "Every run reached the same maximum."
+        return (
+            head + f"They reached {len(result.groups)} different maxima; the best "
+            f"({best.best_log_likelihood:.4f} per point) by {best.count} of {done}. "
+            "Click a row to see where a run ends."
+        )
+
+    def _fill_table(self) -> None:
+        result = self.result
+        groups = () if result is None else result.groups
+        runs = {} if result is None else {r.index: r for r in result.runs}
+        self.table.setRowCount(len(groups))
+        for position, group in enumerate(groups):
+            iters = [runs[i].n_iter for i in group.members]
+            low, high = min(iters), max(iters)
+            not_converged = sum(not runs[i].converged for i in group.members)
+            texts = [
+                f"{position + 1}" + ("  (best)" if position == 0 else ""),
+                f"{group.best_log_likelihood:.4f}",
+                f"×{group.count}",
+                f"{low}" if low == high else f"{low}–{high}",
+            ]
+            if not_converged:
+                texts[3] += f" ({not_converged} stopped at the limit)"
+            for column, text in enumerate(texts):
+                item = QTableWidgetItem(text)
+                if column == 0:
+                    item.setBackground(QBrush(group_color(position).lighter(170)))
+                    item.setForeground(QBrush(group_color(position).darker(130)))
+                item.setToolTip(
+                    f"{group.count} run(s) ended at this maximum: "
+                    + ", ".join(f"#{i + 1}" for i in group.members[:20])
+                    + ("…" if group.count > 20 else "")
+                )
+                self.table.setItem(position, column, item)
+
+    def _fill_chart(self) -> None:
+        for label in self._group_labels:
+            self.chart.removeItem(label)
+        self._group_labels.clear()
+        result = self.result
+        if result is None or not self._ranked:
+            self.dots.setData([], [])
+            self.best_marker.setData([], [])
+            return
+        ranked = self._ranked
+        x = np.arange(1, len(ranked) + 1, dtype=float)
+        y = np.array([r.mean_log_likelihood for r in ranked], dtype=float)
+        finite = np.isfinite(y)
+        positions = [result.group_of(r.index) for r in ranked]
+        brushes = [pg.mkBrush(group_color(p)) for p in positions]
+        self.dots.setData(
+            x=x[finite],
+            y=y[finite],
+            brush=[b for b, f in zip(brushes, finite, strict=True) if f],
+            data=[r.index for r, f in zip(ranked, finite, strict=True) if f],
+        )
+        self.best_marker.setData(x=[x[0]], y=[y[0]], data=[ranked[0].index])
+        seen: set[int] = set()
+        for xi, yi, p in zip(x, y, positions, strict=True):
+            if p in seen or not np.isfinite(yi):
+                continue
+            seen.add(p)
+            group = result.groups[p]
+            label = pg.TextItem(
+                f"×{group.count}", color=group_color(p).darker(120), anchor=(0, 1.1)
+            )
+            label.setPos(float(xi), float(yi))
+            self.chart.addItem(label)
+            self._group_labels.append(label)
+        span = float(np.ptp(y[finite])) if finite.any() else 1.0
+        pad = 0.15 * span if span > 0 else 0.05
+        self.chart.setXRange(0.5, len(ranked) + 1.5, padding=0)
+        if finite.any():
+            self.chart.setYRange(float(y[finite].min()) - pad, float(y[finite].max()) + pad)
+
+    def _update_k_label(self) -> None:
+        self.k_label.setText(f"{self._window.k_spin.value()}  (the K box in the toolbar)")
+
+    # ------------------------------------------------------------------ loading runs
+    def run_by_index(self, index: int) -> RestartRun:
+        """The run with ``index`` (its position in the order made)."""
+        assert self.result is not None
+        for run in self.result.runs:
+            if run.index == index:
+                return run
+        raise KeyError(index)
+
+    def show_run(self, run: RestartRun, *, to_result: bool = True) -> None:
+        """Load ``run``'s start into the session and (by default) run EM to its result."""
+        session = self._window.session
+        if session.stepper is None or self.result is None:
+            return
+        info = StartInfo(self.result.init, run.start.n_components, run.seed)
+        session.set_start(run.start, info)
+        if to_result:
+            session.run_to_convergence()
+        position = self.result.group_of(run.index)
+        self.status.setText(
+            f"Run #{run.index + 1} (maximum {position + 1}, log-likelihood "
+            f"{run.mean_log_likelihood:.4f} per point) loaded: its start is the first state of "
+            "the timeline. Press Replay to watch EM climb from it."
+        )
+
+    def show_group(self, position: int) -> None:
+        """Load the best run of group ``position`` (0 = the best maximum)."""
+        if self.result is None or not 0 <= position < len(self.result.groups):
+            return
+        self.table.selectRow(position)
+        self.show_run(self.result.groups[position].representative)
+
+    @Slot()
+    def use_best(self) -> None:
+        """Load the best run and run EM to its result."""
+        if self.result is None or self.result.best is None:
+            return
+        self.show_group(0)
+
+    @Slot(int, int)
+    def _on_row_clicked(self, row: int, _column: int) -> None:
+        self.show_group(row)
+
+    def _on_dot_clicked(self, _item: object, points: object) -> None:
+        points = list(points)  # type: ignore[call-overload]
+        if points and self.result is not None:
+            run = self.run_by_index(int(points[0].data()))
+            self.table.selectRow(self.result.group_of(run.index))
+            self.show_run(run)
+
+    # ------------------------------------------------------------------ lifecycle
+    @Slot()
+    def _on_data_changed(self) -> None:
+        if self.running:
+            self.task.cancel()
+        self.set_result(None)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        """Stop the runs when the window closes."""
+        if watched is self._window and event.type() == QEvent.Type.Close:
+            self.shutdown()
+        return False
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        """Closing the dock cancels the runs."""
+        self.task.cancel()
+        super().closeEvent(event)
+
+
+def install_restarts(window: MainWindow) -> None:
+    """Add Analyse > Restarts… to ``window``."""
+    action = window.analysis_menu.addAction("&Restarts…")
+    action.setObjectName("action_restarts")
+    action.setShortcut("Ctrl+Shift+R")
+    tip = (
+        "Run EM from many random starts and see which local maxima they reach, ranked and "
+        "counted; load any of them or keep the best."
+    )
+    action.setToolTip(tip)
+    action.setStatusTip(tip)
+
+    def show() -> None:
+        dock = window.findChild(RestartsDock, "restarts_dock")
+        if dock is None:
+            dock = RestartsDock(window)
+            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        dock.show()
+        dock.raise_()
+
+    action.triggered.connect(show)

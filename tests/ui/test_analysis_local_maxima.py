@@ -1,0 +1,158 @@
+"""Analyse > Restarts: the dock runs many starts in the background and loads any of them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from gmm_gui.model import run_restarts
+from gmm_gui.ui.analysis.restarts_dock import RestartsDock
+from gmm_gui.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.set_animation_ms(0)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.open_sample("galaxies")
+    yield w
+    w.close()
+
+
+def open_dock(window) -> RestartsDock:
+    action = next(a for a in window.analysis_menu.actions() if a.objectName() == "action_restarts")
+    assert action.shortcut().toString() == "Ctrl+Shift+R"
+    action.trigger()
+    dock = window.findChild(RestartsDock, "restarts_dock")
+    assert dock is not None and dock.isVisible()
+    return dock
+
+
+def run_dock(qtbot, dock, n_starts: int, kind: str = "random_from_data", seed: int = 3):
+    dock.n_spin.setValue(n_starts)
+    dock.kind_combo.setCurrentIndex(dock.kind_combo.findData(kind))
+    dock.seed_spin.setValue(seed)
+    with qtbot.waitSignal(dock.result_changed, timeout=60_000) as blocker:
+        qtbot.mouseClick(dock.run_button, Qt.MouseButton.LeftButton)
+    return blocker.args[0]
+
+
+def test_table_and_chart_show_the_groups_of_the_result(qtbot, window):
+    dock = open_dock(window)
+    result = run_dock(qtbot, dock, 8)
+    stepper = window.session.stepper
+    # The same runs made directly by the engine: same groups, same counts.
+    oracle = run_restarts(
+        stepper.X,
+        window.k_spin.value(),
+        8,
+        "random_from_data",
+        seed=3,
+        tol=stepper.tol,
+        max_iter=stepper.max_iter,
+    )
+    assert [g.members for g in result.groups] == [g.members for g in oracle.groups]
+    assert len(result.groups) >= 2  # galaxies with K=4: several maxima from 8 starts
+    assert dock.table.rowCount() == len(result.groups)
+    for row, group in enumerate(result.groups):
+        assert dock.table.item(row, 2).text() == f"×{group.count}"
+        assert float(dock.table.item(row, 1).text()) == pytest.approx(
+            group.best_log_likelihood, abs=1e-4
+        )
+    lls = [float(dock.table.item(r, 1).text()) for r in range(dock.table.rowCount())]
+    assert lls == sorted(lls, reverse=True)
+    x, y = dock.dots.getData()
+    assert len(x) == 8
+    assert np.all(np.diff(y) <= 0)  # ranked best first
+    bx, by = dock.best_marker.getData()
+    assert by[0] == pytest.approx(result.best.mean_log_likelihood)
+    assert f"{len(result.groups)} different maxima" in dock.status.text()
+    assert not dock.running and dock.run_button.isEnabled() and not dock.cancel_button.isEnabled()
+
+
+def test_clicking_a_group_loads_its_start_and_use_best_gives_the_best(qtbot, window):
+    dock = open_dock(window)
+    result = run_dock(qtbot, dock, 6)
+    last = len(result.groups) - 1
+    run = result.groups[last].representative
+    rect = dock.table.visualItemRect(dock.table.item(last, 1))
+    qtbot.mouseClick(dock.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    session = window.session
+    assert session.wait_idle()
+    np.testing.assert_array_equal(session.stepper.start.means, run.start.means)
+    np.testing.assert_array_equal(session.stepper.start.covariances, run.start.covariances)
+    assert session.stepper.start_info.seed == run.seed
+    assert session.snapshot.converged
+    # Run to convergence in the window ends where the listed run ended.
+    assert session.snapshot.mean_log_likelihood == pytest.approx(run.mean_log_likelihood, abs=1e-9)
+
+    qtbot.mouseClick(dock.best_button, Qt.MouseButton.LeftButton)
+    assert session.wait_idle()
+    best = result.best
+    np.testing.assert_array_equal(session.stepper.start.means, best.start.means)
+    assert session.snapshot.mean_log_likelihood == pytest.approx(best.mean_log_likelihood, abs=1e-9)
+    assert session.snapshot.mean_log_likelihood >= max(r.mean_log_likelihood for r in result.runs)
+
+    # Replay goes back to the loaded start and plays.
+    qtbot.mouseClick(dock.replay_button, Qt.MouseButton.LeftButton)
+    assert session.playing and session.snapshot.phase == "start"
+    session.pause()
+
+
+def test_cancel_stops_the_runs_and_keeps_those_finished(qtbot, window):
+    dock = open_dock(window)
+    dock.n_spin.setValue(500)
+    with qtbot.waitSignal(dock.task.progress, timeout=60_000):
+        qtbot.mouseClick(dock.run_button, Qt.MouseButton.LeftButton)
+    assert dock.running and dock.cancel_button.isEnabled() and not dock.run_button.isEnabled()
+    with qtbot.waitSignal(dock.result_changed, timeout=60_000) as blocker:
+        qtbot.mouseClick(dock.cancel_button, Qt.MouseButton.LeftButton)
+    result = blocker.args[0]
+    assert result.cancelled
+    assert 1 <= len(result.runs) < 500
+    assert "Cancelled after" in dock.status.text()
+    assert not dock.running and dock.run_button.isEnabled() and not dock.cancel_button.isEnabled()
+    assert sum(g.count for g in result.groups) == len(result.runs)
+
+
+def test_new_data_clears_the_result(qtbot, window):
+    dock = open_dock(window)
+    run_dock(qtbot, dock, 3)
+    assert window.open_sample("davis")
+    assert dock.result is None and dock.table.rowCount() == 0
+    assert not dock.best_button.isEnabled()
+
+
+def test_closing_the_window_leaves_no_thread_running(qtbot, window):
+    dock = open_dock(window)
+    dock.n_spin.setValue(500)
+    with qtbot.waitSignal(dock.task.progress, timeout=60_000):
+        dock.run()
+    thread = dock.task._thread
+    assert thread is not None and thread.isRunning()
+    window.close()
+    assert not thread.isRunning()
+    assert not dock.running
+
+
+def test_every_control_has_a_tooltip(qtbot, window):
+    dock = open_dock(window)
+    for widget in (
+        dock.n_spin,
+        dock.kind_combo,
+        dock.k_label,
+        dock.seed_spin,
+        dock.run_button,
+        dock.cancel_button,
+        dock.progress_bar,
+        dock.table,
+        dock.chart,
+        dock.replay_button,
+        dock.best_button,
+    ):
+        assert widget.toolTip(), widget.objectName()
