@@ -2,10 +2,12 @@
 
 :class:`Session` owns the play timer and a worker thread. Small data sets are computed on the UI
 thread (a half-step on a few thousand points takes a millisecond or two, and tests stay
-deterministic); above ``offload_threshold`` points every step, run and drag preview is computed by a
+deterministic); above ``offload_threshold`` points every step, run, drag preview and edit of the
+start (a new k-means++ start, a finished drag: each needs at least one E-step) is computed by a
 worker in its own ``QThread`` while the UI thread keeps painting. At most one job runs at a time;
 a request that arrives meanwhile is merged into a single pending one (the newest drag preview
-wins, repeated step requests collapse into one), never stacked. Results of a job that was
+wins, repeated step requests collapse into one, a new start replaces a new start still waiting)
+or, for edits, queued in order (each is one undo step), never stacked. Results of a job that was
 overtaken (new data, an edit, a cancel) are dropped.
 
 Only ``PySide6.QtCore`` is used, so the session can be driven without widgets.
@@ -38,7 +40,7 @@ DEFAULT_SPEED = 2.0
 @dataclass(frozen=True)
 class _Job:
     token: int
-    kind: str  # "step", "run", "preview"
+    kind: str  # "step", "run", "preview", "edit"
     func: Callable[[], Any]
 
 
@@ -126,8 +128,11 @@ class Session(QObject):
         self._running: _Job | None = None
         self._pending: tuple[str, Any] | None = None
         self._pending_preview: tuple[int, np.ndarray, np.ndarray] | None = None
+        # Edits of the start waiting for the worker, in order: (kind, plan or UI-thread action).
+        self._edits: list[tuple[str, Callable[[Stepper], Any], bool]] = []
         self._cancel = threading.Event()
         self._closed = False
+        self._busy_shown = False
 
     # ------------------------------------------------------------ properties
     @property
@@ -305,11 +310,21 @@ class Session(QObject):
 
     @Slot()
     def cancel(self) -> None:
-        """Stop a run to convergence (keeping the iterations done) and drop pending requests."""
+        """Stop a run to convergence (keeping the iterations done) and drop pending requests.
+
+        An edit of the start still being computed (a new start on a large data set) and the
+        edits queued behind it are dropped.
+        """
         self._cancel.set()
         self._pending = None
         self._pending_preview = None
+        self._edits.clear()
+        if self._running is not None and self._running.kind == "edit":
+            self._token += 1  # its result will be ignored
+            self._running = None
+            self._set_busy(False)
         self.pause()
+        self.state_changed.emit()
 
     # ------------------------------------------------------------------ play
     @Slot()
@@ -388,36 +403,73 @@ class Session(QObject):
         self.play()
 
     # --------------------------------------------------------------- editing
-    def _edit(self, func: Callable[[Stepper], Any]) -> None:
+    def _edit(self, edit: str, *args: Any) -> None:
+        """An edit of the start: planned in the worker for large data, applied here."""
+        self._queue_edit(edit, lambda s: s.plan(edit, *args), planned=True)
+
+    def _queue_edit(self, kind: str, func: Callable[[Stepper], Any], *, planned: bool) -> None:
         stepper = self._stepper
-        if stepper is None:
+        if stepper is None or self._closed:
             return
         self.pause()
-        self._drop_jobs()
-        if self._guard(lambda: func(stepper)) is not None:
+        self._drop_jobs(keep_edits=True)
+        if not self._offload() and not self._edits and self._running is None:
+            self._run_edit(stepper, func, planned)
+            return
+        if kind == "new_start" and self._edits and self._edits[-1][0] == "new_start":
+            self._edits[-1] = (kind, func, planned)  # merged: the newest settings win
+        else:
+            self._edits.append((kind, func, planned))
+        if self._running is None:
+            self._next_edit()
+        self.state_changed.emit()
+
+    def _run_edit(self, stepper: Stepper, func: Callable[[Stepper], Any], planned: bool) -> None:
+        """Plan (if needed) and apply an edit on the UI thread."""
+        if planned:
+            result = self._guard(lambda: stepper.apply(func(stepper)))
+        else:
+            result = self._guard(lambda: func(stepper))
+        if result is not None:
             self._announce()
         else:
             self.state_changed.emit()
 
+    def _next_edit(self) -> bool:
+        """Start the next queued edit; False if none was waiting."""
+        stepper = self._stepper
+        while self._edits and stepper is not None:
+            _, func, planned = self._edits.pop(0)
+            if planned:
+                self._start_job("edit", lambda f=func: f(stepper))
+                return True
+            self._run_edit(stepper, func, planned)  # undo, redo: nothing to compute
+        return False
+
+    @property
+    def edits_waiting(self) -> int:
+        """Edits of the start queued behind the job running."""
+        return len(self._edits)
+
     def new_start(self, n_components: int, method: str = "kmeans++", seed: int | None = 0) -> None:
         """A new random start from the engine's initialiser (undoable)."""
-        self._edit(lambda s: s.new_start(n_components, method, seed))
+        self._edit("new_start", n_components, method, seed)
 
     def set_start(self, mixture: Mixture | None, info: StartInfo | None = None) -> None:
         """Use ``mixture`` as the start, e.g. an imported parameter file (undoable)."""
-        self._edit(lambda s: s.set_start(mixture, info, "import parameters"))
+        self._edit("set_start", mixture, info, "import parameters")
 
     @Slot(object)
     def add_component(self, mean: np.ndarray) -> None:
         """Place a Gaussian at ``mean`` with a spread that is a fraction of the data's."""
         if self._stepper is not None and self._stepper.editable:
-            self._edit(lambda s: s.add_component(mean))
+            self._edit("add_component", mean)
 
     @Slot(int)
     def remove_component(self, k: int) -> None:
         """Remove Gaussian ``k`` (0-based) from the start."""
         if self._stepper is not None and self._stepper.editable:
-            self._edit(lambda s: s.remove_component(k))
+            self._edit("remove_component", k)
 
     @Slot(int, object, object, bool)
     def edit_component(
@@ -429,7 +481,7 @@ class Session(QObject):
             return
         if finished:
             self._pending_preview = None
-            self._edit(lambda s: s.edit_component(k, mean, covariance))
+            self._edit("edit_component", k, mean, covariance)
             return
         if self.busy:
             self._pending_preview = (k, mean, covariance)  # the latest drag position wins
@@ -444,19 +496,19 @@ class Session(QObject):
     def set_table_value(self, k: int, field: str, value: float) -> None:
         """Set one value of the component table of the start (undoable)."""
         if self._stepper is not None and self._stepper.editable:
-            self._edit(lambda s: s.set_table_value(k, field, value))
+            self._edit("set_table_value", k, field, value)
 
     @Slot()
     def undo(self) -> None:
         """Undo the last edit of the start."""
-        if self._stepper is not None and self._stepper.can_undo:
-            self._edit(lambda s: s.undo())
+        if self._stepper is not None and (self._stepper.can_undo or self._edits or self.busy):
+            self._queue_edit("undo", lambda s: s.undo(), planned=False)
 
     @Slot()
     def redo(self) -> None:
         """Redo the last undone edit."""
-        if self._stepper is not None and self._stepper.can_redo:
-            self._edit(lambda s: s.redo())
+        if self._stepper is not None and (self._stepper.can_redo or self._edits or self.busy):
+            self._queue_edit("redo", lambda s: s.redo(), planned=False)
 
     # ---------------------------------------------------------------- worker
     def _ensure_thread(self) -> None:
@@ -473,23 +525,35 @@ class Session(QObject):
         self._thread.finished.connect(self._worker.deleteLater)
         self._thread.start()
 
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self._busy_shown:
+            self._busy_shown = busy
+            self.busy_changed.emit(busy)
+
     def _start_job(self, kind: str, func: Callable[[], Any]) -> None:
         self._ensure_thread()
         self._token += 1
         self._running = _Job(self._token, kind, func)
-        self.busy_changed.emit(True)
+        self._set_busy(True)
         self.state_changed.emit()
         self._submit.emit(self._running)
 
-    def _drop_jobs(self) -> None:
-        """Forget the job in flight (its result will be ignored) and every pending request."""
+    def _drop_jobs(self, *, keep_edits: bool = False) -> None:
+        """Forget the job in flight (its result will be ignored) and every pending request.
+
+        With ``keep_edits``, edits of the start (running or queued) are kept.
+        """
         self._cancel.set()
         self._pending = None
         self._pending_preview = None
+        if not keep_edits:
+            self._edits.clear()
+        elif self._running is not None and self._running.kind == "edit":
+            return
         if self._running is not None:
             self._token += 1  # results carrying an older token are ignored
             self._running = None
-            self.busy_changed.emit(False)
+            self._set_busy(False)
 
     def _job_done(self, token: int) -> _Job | None:
         job = self._running
@@ -504,8 +568,12 @@ class Session(QObject):
         if job is None or self._stepper is None:
             self._after_job()
             return
-        if job.kind == "preview":
-            if self._stepper.editable:
+        if job.kind == "edit":
+            stepper = self._stepper
+            if self._guard(lambda: stepper.apply(result)) is not None:
+                self._announce()
+        elif job.kind == "preview":
+            if self._stepper.editable and not self._edits:
                 self.preview_changed.emit(result)
         elif result and not self._stepper.continues(result[0]):
             pass  # computed from a state that is no longer the newest: drop it
@@ -525,9 +593,12 @@ class Session(QObject):
     def _after_job(self) -> None:
         if self._running is not None:
             return
-        self.busy_changed.emit(False)
         if self._closed:
+            self._set_busy(False)
             return
+        if self._next_edit():
+            return  # still busy: the next edit of the start runs
+        self._set_busy(False)
         preview, self._pending_preview = self._pending_preview, None
         pending, self._pending = self._pending, None
         if preview is not None:

@@ -168,6 +168,7 @@ def test_latest_drag_preview_wins(make_session, qtbot):
     np.testing.assert_allclose(previews[-1].mixture.means[1], [5.0, 2.0])
     assert not session.stepper.can_undo  # previews record nothing
     session.edit_component(1, np.array([5.0, 2.0]), np.eye(2), True)
+    assert session.wait_idle()  # large data: the finished drag is committed by the worker
     assert session.stepper.can_undo
 
 
@@ -220,26 +221,33 @@ def test_a_million_point_step_leaves_the_ui_thread_free(qtbot):
     X = rng.normal(size=(n, 2)) + rng.integers(0, 4, size=(n, 1)) * [3.0, 1.0]
     session = Session()
     assert n >= session.offload_threshold
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(lambda: ticks.append(session.busy))
     try:
         session.set_data(X)
-        session.new_start(4, "kmeans++", 0)
-        session.step()  # E: the start's responsibilities are already known
-        assert session.wait_idle(60_000)
-        ticks = []
-        timer = QTimer()
-        timer.setInterval(5)
-        timer.timeout.connect(lambda: ticks.append(session.busy))
         timer.start()
         clicked = []
-        session.step()  # M on a million points, in the worker
+        session.new_start(4, "kmeans++", 0)  # k-means++ on a million points, in the worker
         assert session.busy
         QTimer.singleShot(0, lambda: clicked.append(session.busy))  # a "click" meanwhile
         qtbot.waitUntil(lambda: not session.busy, timeout=60_000)
-        timer.stop()
+        assert clicked == [True] and sum(ticks) >= 2
+        assert session.stepper.start.n_components == 4
+        session.step()  # E: the start's responsibilities are already known
+        assert session.wait_idle(60_000)
+        ticks.clear()
+        clicked.clear()
+        session.step()  # M on a million points, in the worker
+        assert session.busy
+        QTimer.singleShot(0, lambda: clicked.append(session.busy))
+        qtbot.waitUntil(lambda: not session.busy, timeout=60_000)
         assert clicked == [True]  # handled while the step was still running
         assert sum(ticks) >= 2  # the UI-thread timer kept firing during the step
         assert session.snapshot.phase == "M" and session.snapshot.iteration == 1
     finally:
+        timer.stop()
         session.shutdown()
 
 
@@ -259,3 +267,58 @@ def test_a_background_run_from_a_past_state_continues_the_history(make_session, 
     assert [s.iteration for s in history if s.phase == "M"] == list(
         range(1, history[-1].iteration + 1)
     )
+
+
+def test_edits_of_the_start_are_planned_in_the_worker_and_queued_in_order(
+    make_session, qtbot, monkeypatch
+):
+    session = make_session(offload_threshold=0)
+    threads = []
+    original = Stepper.plan
+
+    def spy(self, edit, *args, **kwargs):
+        threads.append((edit, QThread.currentThread()))
+        return original(self, edit, *args, **kwargs)
+
+    monkeypatch.setattr(Stepper, "plan", spy)
+    busy = []
+    session.busy_changed.connect(busy.append)
+    session.new_start(3, "kmeans++", 1)
+    assert session.busy and session.stepper.start.n_components == 2  # not applied yet
+    session.new_start(4, "kmeans++", 2)  # queued ...
+    session.new_start(5, "kmeans++", 3)  # ... and merged with the one waiting: newest wins
+    session.add_component(np.array([9.0, 9.0]))  # queued after it, in order
+    session.undo()  # queued too: it undoes the add, not an earlier edit
+    assert session.edits_waiting == 3
+    assert session.wait_idle()
+    assert busy == [True, False]  # one busy period, not one per edit
+    assert [e for e, _ in threads] == ["new_start", "new_start", "add_component"]
+    assert all(t is not QThread.currentThread() for _, t in threads)
+    stepper = session.stepper
+    assert stepper.start.n_components == 5 and stepper.start_info.seed == 3
+    assert stepper.can_redo and stepper.redo_text == "add Gaussian 6"
+    stepper.undo()
+    assert stepper.start.n_components == 3  # the first new start, then the original
+    stepper.undo()
+    assert stepper.start.n_components == 2 and not stepper.can_undo
+
+
+def test_a_step_asked_for_during_an_edit_runs_after_it(make_session, qtbot):
+    session = make_session(offload_threshold=0)
+    session.new_start(3, "kmeans++", 1)
+    session.step()  # merged into the pending request; runs on the new start
+    assert session.wait_idle()
+    snap = session.snapshot
+    assert snap.phase == "E" and snap.mixture.n_components == 3
+    np.testing.assert_allclose(snap.resp, e_step(session.stepper.X, snap.mixture)[0])
+
+
+def test_cancel_drops_an_edit_being_computed(make_session, qtbot):
+    session = make_session(offload_threshold=0)
+    session.new_start(3, "kmeans++", 1)
+    session.add_component(np.array([9.0, 9.0]))
+    session.cancel()
+    assert not session.busy and session.edits_waiting == 0
+    session.step()
+    assert session.wait_idle()
+    assert session.stepper.start.n_components == 2 and not session.stepper.can_undo
