@@ -8,10 +8,19 @@ views draw the snapshots the session hands out.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QDeadlineTimer,
+    QEventLoop,
+    QSettings,
+    Qt,
+    QTimer,
+    Slot,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -33,6 +42,7 @@ from PySide6.QtWidgets import (
 from gmm_gui.controller.session import Session
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.controller.stepper import START_METHODS, StartInfo, Stepper
+from gmm_gui.controller.tasks import BackgroundTask
 from gmm_gui.io import ColumnChoiceRequired, DataError, Dataset, load_dataset
 from gmm_gui.io.mixture_file import read_mixture, write_mixture
 from gmm_gui.io.responsibilities import write_responsibilities
@@ -49,6 +59,53 @@ DATA_FILTER = "Data files (*.csv *.tsv *.txt *.dat *.npy *.npz);;All files (*)"
 PARAMETER_FILTER = "Parameter files (*.json);;All files (*)"
 MAX_RECENT = 8
 ANIMATION_MS = 250
+#: Files of at least this many bytes are read, and their first start built, off the UI thread
+#: (a CSV of about 100,000 rows; loading it takes longer than a frame).
+BACKGROUND_LOAD_BYTES = 2_000_000
+#: A background load that lasts longer than this shows its progress bar and Cancel.
+LOAD_PROGRESS_DELAY_MS = 1000
+
+
+@dataclass(frozen=True)
+class _LoadRequest:
+    path: str
+    columns: tuple[str, ...] | None
+    n_components: int
+    method: str
+    seed: int
+    title: str | None
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """What a background load hands back: the data and its stepper, or the problem."""
+
+    request: _LoadRequest
+    dataset: Dataset | None = None
+    stepper: Stepper | None = None
+    error: ValueError | None = None
+
+
+def _load(request: _LoadRequest, should_cancel: Callable[[], bool]) -> _Loaded | None:
+    """Read the file and build its first start (runs in a worker thread; no Qt here)."""
+    try:
+        dataset = load_dataset(request.path, request.columns)
+        if should_cancel():
+            return None
+        _check_features(dataset, request.path)
+        stepper = Stepper.from_method(
+            dataset.values, request.n_components, request.method, request.seed
+        )
+    except ValueError as exc:  # DataError is a ValueError, so is a bad K
+        return _Loaded(request, error=exc)
+    return _Loaded(request, dataset, stepper)
+
+
+def _check_features(dataset: Dataset, path: str | os.PathLike[str]) -> None:
+    if dataset.n_features not in (1, 2):
+        raise DataError(
+            f"{path}: {dataset.n_features} columns chosen; the window shows one or two"
+        )
 
 
 def _settings() -> QSettings:
@@ -87,6 +144,14 @@ class MainWindow(QMainWindow):
         self._selected = -1
         self.last_problem = ""
         self._animation_ms = ANIMATION_MS
+        self.background_load_bytes = BACKGROUND_LOAD_BYTES
+        self.load_progress_delay_ms = LOAD_PROGRESS_DELAY_MS
+        self._loader = BackgroundTask(self)
+        self._loading: _LoadRequest | None = None  # the load asked for last
+        self._load_running: _LoadRequest | None = None  # the load in the worker
+        self._load_timer = QTimer(self)
+        self._load_timer.setSingleShot(True)
+        self._load_timer.timeout.connect(self._refresh_busy_widgets)
         self.actions_by_name: dict[str, QAction] = make_actions(self)
         self._build_central()
         self._build_toolbar()
@@ -301,8 +366,10 @@ class MainWindow(QMainWindow):
         a["play"].triggered.connect(s.toggle_play)
         a["run"].triggered.connect(s.run_to_convergence)
         a["reset"].triggered.connect(s.reset)
-        a["cancel"].triggered.connect(s.cancel)
-        self.cancel_button.clicked.connect(s.cancel)
+        a["cancel"].triggered.connect(self.cancel)
+        self.cancel_button.clicked.connect(self.cancel)
+        self._loader.finished.connect(self._on_loaded)
+        self._loader.failed.connect(self._on_load_failed)
         self.new_start_button.clicked.connect(self.new_start)
         self.replay_button.clicked.connect(s.replay)
         self.speed_slider.valueChanged.connect(self._on_speed)
@@ -360,6 +427,11 @@ class MainWindow(QMainWindow):
         bool
             True if the file was opened.
         """
+        if n_components is None:
+            n_components = self.k_spin.value()
+        if interactive and self._large(path):
+            self._start_load(path, columns, int(n_components), title)
+            return True
         try:
             try:
                 dataset = load_dataset(path, columns)
@@ -370,23 +442,125 @@ class MainWindow(QMainWindow):
                 if not chosen:
                     return False
                 dataset = load_dataset(path, chosen)
-            if dataset.n_features not in (1, 2):
-                raise DataError(
-                    f"{path}: {dataset.n_features} columns chosen; the window shows one or two"
-                )
-            if n_components is not None:
-                self.k_spin.setValue(int(n_components))
+            _check_features(dataset, path)
             stepper = Stepper.from_method(
-                dataset.values, self.k_spin.value(), self.start_method, self.seed_spin.value()
+                dataset.values, int(n_components), self.start_method, self.seed_spin.value()
             )
         except ValueError as exc:  # DataError is a ValueError, so is a bad K
             if not interactive:
                 raise
             self.show_error("Cannot open the file", str(exc))
             return False
+        self.k_spin.setValue(int(n_components))
         self._install(dataset, stepper, title)
         self._add_recent(str(path), dataset.columns)
         return True
+
+    # ------------------------------------------------------------ background loading
+    @property
+    def loading(self) -> bool:
+        """True while a file is being read in the background."""
+        return self._loading is not None
+
+    def wait_loaded(self, timeout_ms: int = 60_000) -> bool:
+        """Block until a background load has ended (for scripts and tests); True if it has."""
+        deadline = QDeadlineTimer(timeout_ms)
+        while self._loading is not None and not deadline.hasExpired():
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        return self._loading is None
+
+    def _large(self, path: str | os.PathLike[str]) -> bool:
+        try:
+            return os.path.getsize(path) >= self.background_load_bytes
+        except OSError:
+            return False  # the ordinary path says what is wrong with it
+
+    def _start_load(
+        self,
+        path: str | os.PathLike[str],
+        columns: Sequence[str] | None,
+        n_components: int,
+        title: str | None,
+    ) -> None:
+        """Read ``path`` and build its first start in a worker; a newer load replaces it."""
+        request = _LoadRequest(
+            str(path),
+            None if columns is None else tuple(columns),
+            n_components,
+            self.start_method,
+            self.seed_spin.value(),
+            title,
+        )
+        self._loading = request
+        if self._loader.is_running():
+            # Queued, never stacked: the load in flight is cancelled and this one starts when it
+            # has ended (a newer request replaces this one meanwhile).
+            self._loader.cancel()
+        else:
+            self._run_load(request)
+        self.statusBar().showMessage(f"Loading {Path(path).name}…")
+        self._load_timer.start(max(0, self.load_progress_delay_ms))
+        self._refresh_busy_widgets()
+
+    def _run_load(self, request: _LoadRequest) -> None:
+        self._load_running = request
+        self._loader.start(lambda _progress, should_cancel: _load(request, should_cancel))
+
+    def _next_load(self) -> None:
+        """The loader has ended: start the request waiting, if any."""
+        if self._loading is not None and not self._loader.is_running():
+            self._run_load(self._loading)
+
+    def _end_load(self) -> None:
+        self._loading = None
+        self._load_timer.stop()
+        self.statusBar().clearMessage()
+        self._refresh_busy_widgets()
+
+    @Slot(object)
+    def _on_loaded(self, result: object) -> None:
+        self._load_running = None
+        if not isinstance(result, _Loaded) or result.request is not self._loading:
+            self._next_load()
+            return  # cancelled, or overtaken by a newer load
+        self._end_load()
+        request = result.request
+        error = result.error
+        if isinstance(error, ColumnChoiceRequired):
+            chosen = ColumnPickerDialog.choose(
+                error.numeric_columns, Path(request.path).name, self
+            )
+            if chosen:
+                self._start_load(request.path, chosen, request.n_components, request.title)
+            return
+        if error is not None or result.dataset is None or result.stepper is None:
+            self.show_error("Cannot open the file", str(error))
+            return
+        self.k_spin.setValue(request.n_components)
+        self._install(result.dataset, result.stepper, request.title)
+        self._add_recent(request.path, result.dataset.columns)
+
+    @Slot(str)
+    def _on_load_failed(self, message: str) -> None:
+        if self._loading is None:
+            return
+        ran, self._load_running = self._load_running, None
+        if ran is not self._loading:
+            self._next_load()
+            return
+        path = self._loading.path
+        self._end_load()
+        self.show_error("Cannot open the file", f"{path}: {message}")
+
+    @Slot()
+    def cancel(self) -> None:
+        """Cancel (Esc): stop the file being loaded, or the run in progress."""
+        if self._loading is not None:
+            self._loader.cancel()
+            self._end_load()  # its result, when it comes, is dropped
+            self.show_message("Loading cancelled; the data open is kept.")
+            return
+        self.session.cancel()
 
     def open_sample(self, key: str) -> bool:
         """Open a bundled sample with its columns and its usual K."""
@@ -726,7 +900,7 @@ class MainWindow(QMainWindow):
         a["play"].setText("&Pause" if self.session.playing else "&Play")
         a["run"].setEnabled(next_phase is not None and not busy)
         a["reset"].setEnabled(has and len(stepper.history) > 1)
-        a["cancel"].setEnabled(busy or self.session.playing)
+        a["cancel"].setEnabled(busy or self.session.playing or self._loading is not None)
         a["undo"].setEnabled(has and stepper.can_undo)
         a["redo"].setEnabled(has and stepper.can_redo)
         a["undo"].setText(f"&Undo {stepper.undo_text}" if has and stepper.can_undo else "&Undo")
@@ -741,10 +915,25 @@ class MainWindow(QMainWindow):
 
     @Slot(bool)
     def _on_busy(self, busy: bool) -> None:
-        self.progress_bar.setVisible(busy)
-        self.cancel_button.setVisible(busy)
         if busy:
             self.progress_bar.setRange(0, 0)  # busy indicator until a figure arrives
+        self._refresh_busy_widgets()
+
+    @Slot()
+    def _refresh_busy_widgets(self) -> None:
+        """Progress bar and Cancel: shown while the session works, or a load lasts long."""
+        load_shown = self._loading is not None and not self._load_timer.isActive()
+        if load_shown:
+            self.progress_bar.setRange(0, 0)
+            self.progress_bar.setToolTip(f"Loading {Path(self._loading.path).name}…")
+        else:
+            self.progress_bar.setToolTip("Progress of the computation running in the background.")
+        shown = self.session.busy or load_shown
+        self.progress_bar.setVisible(shown)
+        self.cancel_button.setVisible(shown)
+        self.actions_by_name["cancel"].setEnabled(
+            shown or self._loading is not None or self.session.playing
+        )
 
     @Slot(int, int)
     def _on_progress(self, done: int, total: int) -> None:
@@ -806,6 +995,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Stop the timer, the worker thread and the animations before closing."""
         self.session.shutdown()
+        self._loader.shutdown()
+        self._loading = None
+        self._load_timer.stop()
         self._message_timer.stop()
         if self.view is not None and self.view.isVisible():
             self.view.close()
