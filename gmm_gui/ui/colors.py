@@ -32,6 +32,7 @@ __all__ = [
     "pack_argb32",
     "qcolor",
     "srgb_to_lab",
+    "uncertainty_argb32",
     "unpack_argb32",
 ]
 
@@ -52,6 +53,12 @@ PALETTE: np.ndarray = np.array(
     dtype=np.uint8,
 )
 PALETTE.setflags(write=False)
+
+#: The uncertainty scale, from sure (light grey) to as unsure as can be (dark red), sRGB 0-255.
+UNCERTAINTY_STOPS: np.ndarray = np.array(
+    [(205, 205, 205), (250, 170, 90), (215, 48, 39), (125, 0, 30)], dtype=np.uint8
+)
+UNCERTAINTY_STOPS.setflags(write=False)
 
 #: Colour of points without responsibilities (no Gaussians placed yet), sRGB 0-255.
 NEUTRAL: tuple[int, int, int] = (140, 140, 140)
@@ -312,3 +319,29 @@ def qcolor(k: int, alpha: int = 255) -> QColor:
     """
     r, g, b = (int(v) for v in PALETTE[k % len(PALETTE)])
     return QColor(r, g, b, alpha)
+
+
+def uncertainty_argb32(uncertainty: np.ndarray, n_components: int) -> np.ndarray:
+    """Colours of points by how unsure the mixture is about them, light grey to dark red.
+
+    Parameters
+    ----------
+    uncertainty : array of shape (n_samples,)
+        ``1 - max_k resp[i, k]`` (:func:`gmm_gui.model.uncertainty`).
+    n_components : int
+        Scales the colours so that the darkest red is the largest possible uncertainty,
+        ``1 - 1 / n_components`` (a point shared equally by all components).
+
+    Returns
+    -------
+    argb : uint32 array of shape (n_samples,)
+        :data:`UNCERTAINTY_STOPS` interpolated linearly in sRGB.
+    """
+    u = np.asarray(uncertainty, dtype=np.float64).reshape(-1)
+    top = 1.0 - 1.0 / max(int(n_components), 2)
+    t = np.clip(u / top, 0.0, 1.0)
+    stops = np.linspace(0.0, 1.0, len(UNCERTAINTY_STOPS))
+    rgb = np.column_stack(
+        [np.interp(t, stops, UNCERTAINTY_STOPS[:, c].astype(np.float64)) for c in range(3)]
+    )
+    return pack_argb32(np.round(rgb).astype(np.uint8))

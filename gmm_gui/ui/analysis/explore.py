@@ -1,9 +1,495 @@
-"""Placeholder replaced by the analysis work of issue 5."""
+"""Exploring a fit: sampling from it, k-means beside it, known labels, uncertainty and density.
+
+Everything here is added to the window's Analyse menu by :func:`install`; the tools use only
+the window's public attributes (``session``, ``view``, ``dataset``, ``analysis_menu``,
+``statusBar()``) and the views' public hooks (``set_overlay_points``, ``set_color_override``,
+``set_point_symbols``, ``set_marker_points``, ``set_density_map``). The choice of K has its own
+dock (:mod:`gmm_gui.ui.analysis.kselect`).
+
+- *Sample from the model*: N points drawn from the mixture shown, drawn over the data as dark
+  crosses (2-D) or crosses in the data strip (1-D); they can be hidden again or exported as CSV.
+- *Show k-means (hard) assignment*: k-means with the same K; every point takes the colour of
+  its k-means cluster, renamed to the EM component it overlaps most (Hungarian matching), and
+  the k-means centres are drawn as stars. The status line says on how many points k-means and
+  EM's hard labels agree.
+- *Show known labels*: a label column of the file (sex, species, ...) as marker shapes, the
+  colours staying those of the fit, with a legend and the adjusted Rand index between the
+  labels and the clusters (each point's most responsible component).
+- *Show uncertainty*: every point coloured from light grey (sure) to dark red (1 minus its
+  largest responsibility as large as it can be).
+- *Show density* (2-D): the mixture's density as a heat map with contour lines behind the
+  points, over the visible range.
+
+k-means and uncertainty both recolour the points, so turning one on turns the other off.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, QTimer, Slot
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu
+from scipy.optimize import linear_sum_assignment
+
+from gmm_gui.io import atomic_write
+from gmm_gui.model import (
+    adjusted_rand_index,
+    density_grid,
+    hard_labels,
+    kmeans,
+    sample,
+    uncertainty,
+)
+from gmm_gui.ui import colors
+from gmm_gui.ui.analysis import kselect
+
+if TYPE_CHECKING:
+    from gmm_gui.controller.snapshot import Snapshot
+    from gmm_gui.ui.main_window import MainWindow
+
+__all__ = [
+    "DENSITY_GRID",
+    "ExploreTools",
+    "align_to_components",
+    "component_mapping",
+    "install",
+]
+
+#: Grid of the density heat map (points per side).
+DENSITY_GRID = 160
+_MAX_SAMPLES = 2_000_000
 
 
-def install(window: Any) -> None:
-    """Add this module's tools to the window (nothing yet)."""
+def align_to_components(reference: np.ndarray, labels: np.ndarray, n_components: int) -> np.ndarray:
+    """Rename cluster numbers to the components they overlap most (one to one).
+
+    Parameters
+    ----------
+    reference : int array of shape (n_samples,)
+        Each point's component, values in ``0 .. n_components - 1`` (e.g. EM's hard labels).
+    labels : int array of shape (n_samples,)
+        Cluster numbers in ``0 .. n_components - 1`` (e.g. k-means' labels).
+    n_components : int
+
+    Returns
+    -------
+    int array of shape (n_samples,)
+        ``labels`` renamed so that the number of points with the same value in both is as large
+        as possible; still in ``0 .. n_components - 1``, also when a component owns no point.
+    """
+    return component_mapping(reference, labels, n_components)[np.asarray(labels, dtype=np.intp)]
+
+
+def component_mapping(reference: np.ndarray, labels: np.ndarray, n_components: int) -> np.ndarray:
+    """The renaming of :func:`align_to_components`: int array of shape (n_components,).
+
+    ``mapping[j]`` is the component cluster ``j`` is renamed to.
+    """
+    table = np.zeros((n_components, n_components), dtype=np.int64)
+    np.add.at(table, (np.asarray(labels, dtype=np.intp), np.asarray(reference, dtype=np.intp)), 1)
+    rows, cols = linear_sum_assignment(table, maximize=True)
+    mapping = np.empty(n_components, dtype=np.intp)
+    mapping[rows] = cols
+    return mapping
+
+
+class ExploreTools(QObject):
+    """The explore actions of the Analyse menu and the state behind them.
+
+    Parameters
+    ----------
+    window : MainWindow
+    """
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.samples: np.ndarray | None = None
+        self.sample_labels: np.ndarray | None = None
+        self.label_column: str | None = None
+        self.ari: float | None = None
+        self.agreement: float | None = None
+        self._kmeans_cache: tuple | None = None
+        self._symbols_key: tuple | None = None
+        self._range_view: object | None = None
+        self._seed = 0
+        menu = window.analysis_menu
+
+        self.sample_action = QAction("Sample from the model…", self)
+        self.sample_action.setToolTip("Draw points from the mixture shown and plot them as crosses")
+        self.hide_samples_action = QAction("Hide samples", self)
+        self.export_samples_action = QAction("Export samples as CSV…", self)
+        self.kmeans_action = QAction("Show k-means (hard) assignment", self, checkable=True)
+        self.labels_menu = QMenu("Show known labels", window)
+        self.labels_group = QActionGroup(self)
+        self.labels_group.setExclusive(True)
+        self.uncertainty_action = QAction("Show uncertainty", self, checkable=True)
+        self.density_action = QAction("Show density", self, checkable=True)
+
+        menu.addAction(self.sample_action)
+        menu.addAction(self.hide_samples_action)
+        menu.addAction(self.export_samples_action)
+        menu.addSeparator()
+        menu.addAction(self.kmeans_action)
+        menu.addMenu(self.labels_menu)
+        menu.addAction(self.uncertainty_action)
+        menu.addAction(self.density_action)
+
+        #: The note shown in the plot's corner (what the colours and shapes mean now).
+        self.caption_text = ""
+
+        self._density_timer = QTimer(self)
+        self._density_timer.setSingleShot(True)
+        self._density_timer.setInterval(80)
+        self._density_timer.timeout.connect(self._update_density)
+
+        self.sample_action.triggered.connect(self.sample_dialog)
+        self.hide_samples_action.triggered.connect(self.hide_samples)
+        self.export_samples_action.triggered.connect(self.export_samples_dialog)
+        self.kmeans_action.toggled.connect(self._on_kmeans_toggled)
+        self.uncertainty_action.toggled.connect(self._on_uncertainty_toggled)
+        self.density_action.toggled.connect(self._on_density_toggled)
+        self.labels_group.triggered.connect(self._on_label_chosen)
+        window.session.data_changed.connect(self._on_data_changed)
+        window.session.snapshot_changed.connect(self._on_snapshot)
+        window.session.state_changed.connect(self._update_actions)
+        window.installEventFilter(self)
+        self._rebuild_labels_menu()
+        self._update_actions()
+
+    # ------------------------------------------------------------------ state
+    def _snapshot(self) -> Snapshot | None:
+        return self.window.session.snapshot
+
+    @Slot()
+    def _update_actions(self) -> None:
+        snap = self._snapshot()
+        has_model = snap is not None and snap.mixture is not None
+        self.sample_action.setEnabled(has_model)
+        self.hide_samples_action.setEnabled(self.samples is not None)
+        self.export_samples_action.setEnabled(self.samples is not None)
+        self.kmeans_action.setEnabled(has_model or self.kmeans_action.isChecked())
+        self.uncertainty_action.setEnabled(has_model or self.uncertainty_action.isChecked())
+        two_d = snap is not None and snap.n_features == 2
+        self.density_action.setEnabled(two_d)
+        self.density_action.setToolTip(
+            "" if two_d else "1-D data: the mixture density is the dark curve already drawn"
+        )
+
+    @Slot()
+    def _on_data_changed(self) -> None:
+        self.samples = self.sample_labels = None
+        self._kmeans_cache = None
+        self._symbols_key = None
+        self.label_column = None
+        self.ari = self.agreement = None
+        view = self.window.view
+        if view is not None:
+            view.set_overlay_points(None)
+            view.set_marker_points(None)
+        self._rebuild_labels_menu()
+        self._update_actions()
+
+    @Slot(object)
+    def _on_snapshot(self, _snap: object = None) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Bring the view up to date with the tools switched on (after every snapshot)."""
+        view = self.window.view
+        snap = self._snapshot()
+        if view is None or snap is None:
+            self.caption_text = ""
+            return
+        self._watch_range(view)
+        parts: list[str] = []
+        self.agreement = None
+        if self.kmeans_action.isChecked() and snap.mixture is not None:
+            parts.append(self._show_kmeans(view, snap))
+        elif self.uncertainty_action.isChecked() and snap.resp is not None:
+            view.set_marker_points(None)
+            parts.append(self._show_uncertainty(view, snap))
+        else:
+            view.set_marker_points(None)
+            if view.color_override() is not None:
+                view.set_color_override(None)
+        label_text = self._show_labels(view, snap)
+        if label_text:
+            parts.append(label_text)
+        if self.samples is not None:
+            parts.append(f"× {len(self.samples)} points drawn from the model")
+        if self.density_action.isChecked():
+            self._update_density()
+        self.caption_text = "<br>".join(parts)
+        view.set_caption(self.caption_text)
+        self._update_actions()
+
+    # ------------------------------------------------------------------ sampling
+    @Slot()
+    def sample_dialog(self) -> None:
+        """Ask how many points to draw, then draw them."""
+        snap = self._snapshot()
+        if snap is None or snap.mixture is None:
+            self.window.show_message("Place some Gaussians first: there is no model to sample.")
+            return
+        n, ok = QInputDialog.getInt(
+            self.window,
+            "Sample from the model",
+            "Number of points to draw from the mixture:",
+            len(snap.X),
+            1,
+            _MAX_SAMPLES,
+        )
+        if ok:
+            self.draw_samples(int(n))
+
+    def draw_samples(self, n: int, seed: int | None = None) -> np.ndarray | None:
+        """Draw ``n`` points from the mixture shown and plot them over the data.
+
+        Parameters
+        ----------
+        n : int
+        seed : int, optional
+            A new seed each time when not given.
+
+        Returns
+        -------
+        array of shape (n, n_features), or None when there is no mixture
+        """
+        snap = self._snapshot()
+        view = self.window.view
+        if snap is None or snap.mixture is None or view is None:
+            return None
+        if seed is None:
+            seed = self._seed
+            self._seed += 1
+        X, labels = sample(snap.mixture, n, seed=seed)
+        self.samples, self.sample_labels = X, labels
+        view.set_overlay_points(X)
+        self.refresh()
+        return X
+
+    @Slot()
+    def hide_samples(self) -> None:
+        """Remove the drawn points."""
+        self.samples = self.sample_labels = None
+        if self.window.view is not None:
+            self.window.view.set_overlay_points(None)
+        self.refresh()
+
+    @Slot()
+    def export_samples_dialog(self) -> None:
+        """Ask for a file name and write the drawn points there as CSV."""
+        if self.samples is None:
+            return
+        start = ""
+        dataset = self.window.dataset
+        if dataset is not None and dataset.path:
+            source = Path(dataset.path)
+            start = str(source.with_name(f"{source.stem}-samples.csv"))
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, "Export samples as CSV", start, "CSV files (*.csv);;All files (*)"
+        )
+        if not path:
+            return
+        try:
+            self.export_samples(path)
+        except OSError as exc:
+            self.window.show_error("Export samples", f"Could not write {path}: {exc}")
+            return
+        self.window.show_message(f"Wrote {len(self.samples)} samples to {path}")
+
+    def export_samples(self, path: str | Path) -> None:
+        """Write the drawn points as CSV (atomically): the data's columns and ``component``.
+
+        Parameters
+        ----------
+        path : str or Path
+        """
+        if self.samples is None:
+            raise ValueError("no samples have been drawn")
+        dataset = self.window.dataset
+        d = self.samples.shape[1]
+        names = list(dataset.columns) if dataset is not None else []
+        if len(names) != d:
+            names = [f"x{i + 1}" for i in range(d)]
+        buf = io.StringIO()
+        buf.write(",".join(_csv_field(n) for n in [*names, "component"]) + "\n")
+        for row, k in zip(self.samples, self.sample_labels, strict=True):
+            buf.write(",".join(repr(float(v)) for v in row) + f",{int(k) + 1}\n")
+        atomic_write(path, buf.getvalue())
+
+    # ------------------------------------------------------------------ k-means
+    @Slot(bool)
+    def _on_kmeans_toggled(self, on: bool) -> None:
+        if on and self.uncertainty_action.isChecked():
+            self.uncertainty_action.setChecked(False)
+        self.refresh()
+
+    def _kmeans_labels(self, X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        key = (id(X), X.shape, k)
+        if self._kmeans_cache is None or self._kmeans_cache[0] != key:
+            result = kmeans(X, k, seed=0)
+            self._kmeans_cache = (key, np.asarray(result.labels), np.asarray(result.centers))
+        return self._kmeans_cache[1], self._kmeans_cache[2]
+
+    def _show_kmeans(self, view: object, snap: Snapshot) -> str:
+        k = snap.mixture.n_components
+        labels, centers = self._kmeans_labels(np.asarray(snap.X), k)
+        if snap.resp is not None:
+            em = hard_labels(snap.resp)
+            mapping = component_mapping(em, labels, k)  # each centre takes its cluster's colour
+            aligned = mapping[labels]
+            self.agreement = float(np.mean(aligned == em))
+        else:
+            aligned = labels
+            mapping = np.arange(k)
+        palette = colors.component_colors(k)
+        view.set_color_override(colors.pack_argb32(palette[aligned]))
+        view.set_marker_points(centers, palette[mapping])
+        text = f"k-means, K = {k}: each point in its cluster's colour, ★ centres"
+        if self.agreement is not None:
+            text += f"<br>same cluster as EM's most responsible Gaussian: {self.agreement:.0%}"
+        return text
+
+    # ------------------------------------------------------------------ uncertainty
+    @Slot(bool)
+    def _on_uncertainty_toggled(self, on: bool) -> None:
+        if on and self.kmeans_action.isChecked():
+            self.kmeans_action.setChecked(False)
+        self.refresh()
+
+    def _show_uncertainty(self, view: object, snap: Snapshot) -> str:
+        resp = np.asarray(snap.resp)
+        u = uncertainty(resp)
+        view.set_color_override(colors.uncertainty_argb32(u, resp.shape[1]))
+        top = 1.0 - 1.0 / max(resp.shape[1], 2)
+        swatches = "".join(
+            f"<span style='color:{_hex(c)}; font-size:large'>&#9632;</span>"
+            for c in colors.UNCERTAINTY_STOPS
+        )
+        return (
+            f"uncertainty = 1 − largest responsibility: 0 (sure) {swatches} {top:.2f} "
+            f"(shared equally) · mean {u.mean():.3f}, {int(np.sum(u > 0.2))} points above 0.2"
+        )
+
+    # ------------------------------------------------------------------ known labels
+    def _rebuild_labels_menu(self) -> None:
+        for action in self.labels_group.actions():
+            self.labels_group.removeAction(action)
+        self.labels_menu.clear()
+        dataset = self.window.dataset
+        columns = list(dataset.labels) if dataset is not None else []
+        none = QAction("None", self, checkable=True)
+        none.setData(None)
+        none.setChecked(True)
+        self.labels_group.addAction(none)
+        self.labels_menu.addAction(none)
+        for name in columns:
+            action = QAction(name, self, checkable=True)
+            action.setData(name)
+            self.labels_group.addAction(action)
+            self.labels_menu.addAction(action)
+        self.labels_menu.setEnabled(bool(columns))
+        self.labels_menu.menuAction().setToolTip(
+            "Marker shapes by a label column of the file"
+            if columns
+            else "The file has no label column (text such as sex or species)"
+        )
+
+    @Slot(QAction)
+    def _on_label_chosen(self, action: QAction) -> None:
+        self.show_labels(action.data())
+
+    def show_labels(self, column: str | None) -> None:
+        """Draw the points' shapes by label column ``column`` (None: plain discs)."""
+        for action in self.labels_group.actions():
+            if action.data() == column and not action.isChecked():
+                action.setChecked(True)
+        self.label_column = column
+        self._symbols_key = None
+        self.refresh()
+
+    def _show_labels(self, view: object, snap: Snapshot) -> str:
+        dataset = self.window.dataset
+        column = self.label_column
+        values = None
+        if column is not None and dataset is not None:
+            values = dataset.labels.get(column)
+        if values is None or len(values) != len(snap.X):
+            self.ari = None
+            if self._symbols_key is not None or view.points_item.symbol_codes is not None:
+                view.set_point_symbols(None)
+                self._symbols_key = None
+            return ""
+        names, codes = np.unique(np.asarray(values), return_inverse=True)
+        key = (id(view), column, id(values))
+        if self._symbols_key != key or view.points_item.symbol_codes is None:
+            view.set_point_symbols(codes, [str(n) for n in names], title=column)
+            self._symbols_key = key
+        if snap.resp is None:
+            self.ari = None
+            return f"{column}: shapes (no clusters yet)"
+        self.ari = adjusted_rand_index(codes, hard_labels(snap.resp))
+        return f"ARI = {self.ari:.2f} ({column} vs clusters)"
+
+    # ------------------------------------------------------------------ density
+    @Slot(bool)
+    def _on_density_toggled(self, on: bool) -> None:
+        view = self.window.view
+        if not on and view is not None and hasattr(view, "set_density_map"):
+            view.set_density_map(None)
+        self.refresh()
+
+    def _watch_range(self, view: object) -> None:
+        if self._range_view is view or not hasattr(view, "set_density_map"):
+            return
+        self._range_view = view
+        view.view_box.sigRangeChanged.connect(self._on_range_changed)
+
+    @Slot()
+    def _on_range_changed(self, *args: object) -> None:
+        if self.density_action.isChecked():
+            self._density_timer.start()
+
+    @Slot()
+    def _update_density(self) -> None:
+        view = self.window.view
+        snap = self._snapshot()
+        if view is None or not hasattr(view, "set_density_map"):
+            return
+        if not self.density_action.isChecked() or snap is None or snap.mixture is None:
+            view.set_density_map(None)
+            return
+        (x0, x1), (y0, y1) = view.view_box.viewRange()
+        xs = np.linspace(x0, x1, DENSITY_GRID)
+        ys = np.linspace(y0, y1, DENSITY_GRID)
+        view.set_density_map(xs, ys, density_grid(snap.mixture, xs, ys))
+
+    # ------------------------------------------------------------------ closing
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        """Stop the density timer when the window closes."""
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self._density_timer.stop()
+        return False
+
+
+def _hex(rgb: np.ndarray) -> str:
+    return "#" + "".join(f"{int(v):02x}" for v in rgb)
+
+
+def _csv_field(text: str) -> str:
+    text = str(text)
+    if any(c in text for c in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def install(window: MainWindow) -> None:
+    """Add the explore tools and the Choose K dock to ``window.analysis_menu``."""
+    kselect.install(window)
+    window.explore_tools = ExploreTools(window)

@@ -206,6 +206,7 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         self._locator: PointLocator | None = None
         self._color_override: np.ndarray | None = None
         self._symbol_legend: pg.LegendItem | None = None
+        self._caption: pg.LabelItem | None = None
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     # ------------------------------------------------------------------ public API
@@ -391,9 +392,8 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         )
         legend.setParentItem(self._symbol_legend_parent())
         legend.setZValue(40)
-        if title:
-            heading = pg.LabelItem(_escape(title), color=TEXT_COLOR, size="9pt", bold=True)
-            legend.layout.addItem(heading, 0, 0, 1, 2)
+        if title:  # a heading row: an entry whose sample draws nothing
+            legend.addItem(pg.PlotDataItem(pen=None, symbol=None), f"<b>{_escape(title)}</b>")
         for i, name in enumerate(names):
             sample = pg.ScatterPlotItem(
                 symbol=SYMBOLS[i % len(SYMBOLS)],
@@ -404,6 +404,27 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             legend.addItem(sample, _escape(str(name)))
         self._symbol_legend = legend
 
+    def set_caption(self, text: str) -> None:
+        """Show a short note in a line below the plot (rich text; "" removes it).
+
+        Used by the analysis tools to say what the colours and shapes mean right now (e.g.
+        "ARI = 0.87 (sex vs clusters)"); it is part of an exported image.
+        """
+        text = str(text)
+        if not text:
+            if self._caption is not None:
+                self.ci.removeItem(self._caption)
+                self._caption = None
+            return
+        if self._caption is None:
+            self._caption = pg.LabelItem("", color=TEXT_COLOR, size="9.5pt", justify="left")
+            self.ci.addItem(self._caption, row=self.ci.layout.rowCount(), col=0)
+        self._caption.setText(text)
+
+    def caption(self) -> str:
+        """The text of :meth:`set_caption`."""
+        return "" if self._caption is None else str(self._caption.text)
+
     def symbol_legend(self) -> pg.LegendItem | None:
         """The legend of :meth:`set_point_symbols`, or None."""
         return self._symbol_legend
@@ -412,7 +433,7 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         return self._points.getViewBox()
 
     def _symbol_legend_offset(self) -> tuple[int, int]:
-        return (-8, 8)
+        return (8, 8)  # top left: away from the log-likelihood-style corner most data leaves
 
     def export_image(self, path: str | os.PathLike) -> None:
         """Save the plot as PNG (twice the screen resolution) or SVG, chosen by the suffix.

@@ -127,6 +127,11 @@ class PlotView1D(PlotViewBase):
             size=8, symbol="x", pen=pg.mkPen(25, 25, 25, 200, width=1.4), brush=None
         )
         self._overlay.setZValue(15)
+        self._markers = pg.ScatterPlotItem(
+            size=19, symbol="star", pen=pg.mkPen(20, 20, 20, width=1.3), brush=None
+        )
+        self._markers.setZValue(28)
+        self._strip_vb.addItem(self._markers, ignoreBounds=True)
         self._strip_vb.addItem(self._overlay, ignoreBounds=True)
         self._vb.sigXRangeChanged.connect(self._update_curves)
         self.set_axis_labels(("x",))
@@ -155,6 +160,28 @@ class PlotView1D(PlotViewBase):
         x = np.asarray(points, dtype=np.float64).reshape(-1)
         y = np.random.default_rng(1).uniform(_STRIP_BAND[0], _STRIP_BAND[1], size=len(x))
         self._overlay.setData(x, y)
+
+    def set_marker_points(self, points: np.ndarray | None, rgb: np.ndarray | None = None) -> None:
+        """Mark a few special positions (e.g. k-means' centres) as large stars.
+
+        Parameters
+        ----------
+        points : array of shape (n_points, n_features), or None to remove them
+        rgb : uint8 array of shape (n_points, 3), optional
+            Fill colour of each star (white when not given).
+        """
+        if points is None or len(points) == 0:
+            self._markers.setData([], [])
+            return
+        x = np.asarray(points, dtype=np.float64).reshape(-1)
+        y = np.full(len(x), 0.5)
+        fill = np.full((len(x), 3), 255) if rgb is None else np.asarray(rgb).reshape(-1, 3)
+        self._markers.setData(x, y, brush=[pg.mkBrush(*(int(v) for v in c)) for c in fill])
+
+    def marker_points(self) -> np.ndarray:
+        """Positions of the stars of :meth:`set_marker_points`, array of shape (n_points, 2)."""
+        x, y = self._markers.getData()
+        return np.column_stack([x, y]) if x is not None else np.empty((0, 2))
 
     def data_to_viewport(self, pos: float | Sequence[float]) -> QPoint:
         """Pixel in ``viewport()`` of a data coordinate.

@@ -1,0 +1,378 @@
+"""Choosing K: BIC, AIC and held-out log-likelihood against K, one curve per covariance type.
+
+Analyse > "Choose K…" opens a dock. "Compute" fits K = 1 .. K max for each covariance type
+ticked (:func:`gmm_gui.model.choose_k`, in the background with progress and Cancel; the held-out
+score uses a fixed 20% of the points). A selector picks the criterion drawn: BIC and AIC are
+better when lower, the held-out log-likelihood per point when higher. The best K of each type
+is ringed and the best of all is a star.
+
+Clicking a point loads that fitted model as the window's *start* (undoable with Edit > Undo):
+the plot shows it at once, and E/M or Play then run the window's EM (full covariances) from it,
+which for a full-covariance model stays where it is (it is already a maximum), while a
+constrained one (diag, spherical, tied) relaxes into a full-covariance fit.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gmm_gui.controller.tasks import BackgroundTask
+from gmm_gui.model import KSelection, choose_k
+from gmm_gui.ui.views.base import label_style, style_plot
+
+if TYPE_CHECKING:
+    from gmm_gui.ui.main_window import MainWindow
+
+__all__ = ["CRITERIA", "COVARIANCE_TYPES", "ChooseKDock", "install"]
+
+#: (engine name, text in the selector, y-axis label)
+CRITERIA = (
+    ("bic", "BIC (lower is better)", "BIC"),
+    ("aic", "AIC (lower is better)", "AIC"),
+    ("heldout", "held-out log-likelihood (higher is better)", "held-out log-lik. per point"),
+)
+COVARIANCE_TYPES = ("full", "diag", "spherical", "tied")
+#: (pen colour, dash style, symbol) per covariance type: not the component colours.
+_TYPE_STYLE = {
+    "full": ((30, 30, 30), Qt.PenStyle.SolidLine, "o"),
+    "diag": ((0, 110, 110), Qt.PenStyle.DashLine, "s"),
+    "spherical": ((130, 60, 150), Qt.PenStyle.DotLine, "t1"),
+    "tied": ((150, 90, 20), Qt.PenStyle.DashDotLine, "d"),
+}
+
+
+class ChooseKDock(QDockWidget):
+    """The Choose K dock.
+
+    Signals
+    -------
+    candidate_loaded(str, int)
+        The model of this covariance type and K was loaded as the start.
+    """
+
+    candidate_loaded = Signal(str, int)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__("Choose K", window)
+        self.setObjectName("choose_k_dock")
+        self.window = window
+        self.selection: KSelection | None = None
+        self.task = BackgroundTask(self)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(6, 4, 6, 4)
+
+        row = QHBoxLayout()
+        row.addWidget(QLabel("K from 1 to"))
+        self.k_max_spin = QSpinBox()
+        self.k_max_spin.setRange(1, 10)
+        self.k_max_spin.setValue(6)
+        row.addWidget(self.k_max_spin)
+        row.addStretch(1)
+        layout.addLayout(row)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Covariances"))
+        self.type_boxes: dict[str, QCheckBox] = {}
+        for name in COVARIANCE_TYPES:
+            box = QCheckBox(name)
+            box.setChecked(True)
+            box.setToolTip(_TYPE_TIPS[name])
+            self.type_boxes[name] = box
+            row.addWidget(box)
+        row.addStretch(1)
+        layout.addLayout(row)
+
+        row = QHBoxLayout()
+        self.run_button = QPushButton("Compute")
+        self.run_button.setToolTip("Fit every K and covariance type (3 starts each)")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setTextVisible(True)
+        self.progress_bar.setValue(0)
+        row.addWidget(self.run_button)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.progress_bar, 1)
+        layout.addLayout(row)
+
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Criterion"))
+        self.criterion_combo = QComboBox()
+        self.criterion_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.criterion_combo.setMinimumContentsLength(18)
+        for key, text, _ in CRITERIA:
+            self.criterion_combo.addItem(text, key)
+        row.addWidget(self.criterion_combo, 1)
+        layout.addLayout(row)
+
+        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot_widget.setMinimumSize(300, 220)
+        self.plot = self.plot_widget.getPlotItem()
+        style_plot(self.plot)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.setLabel("bottom", "K (number of Gaussians)", **label_style())
+        self.legend = self.plot.addLegend(offset=(-6, 6), labelTextColor=(40, 40, 40))
+        self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        layout.addWidget(self.plot_widget, 1)
+        self.summary = QLabel("Press Compute to score K = 1, 2, … for the data.")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        hint = QLabel("Click a point to load that model as the start (Edit > Undo goes back).")
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #555;")
+        layout.addWidget(hint)
+        body.setMaximumWidth(460)
+        self.setWidget(body)
+
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.points: dict[str, pg.ScatterPlotItem] = {}
+        self._best_items: list[pg.GraphicsObject] = []
+
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button.clicked.connect(self.task.cancel)
+        self.criterion_combo.currentIndexChanged.connect(self.redraw)
+        self.task.progress.connect(self._on_progress)
+        self.task.finished.connect(self._on_finished)
+        self.task.failed.connect(self._on_failed)
+        self.task.running_changed.connect(self._on_running)
+        window.session.data_changed.connect(self._on_data_changed)
+
+    # ------------------------------------------------------------------ running
+    def covariance_types(self) -> tuple[str, ...]:
+        """The covariance types ticked."""
+        return tuple(n for n in COVARIANCE_TYPES if self.type_boxes[n].isChecked())
+
+    @Slot()
+    def run(self) -> None:
+        """Start the computation for the data shown."""
+        snap = self.window.session.snapshot
+        types = self.covariance_types()
+        if snap is None:
+            self.summary.setText("Open some data first.")
+            return
+        if not types:
+            self.summary.setText("Tick at least one covariance type.")
+            return
+        X = np.array(snap.X, dtype=np.float64)
+        k_max = self.k_max_spin.value()
+        self.progress_bar.setRange(0, len(types) * k_max)
+        self.progress_bar.setValue(0)
+        self.summary.setText(f"Fitting K = 1 … {k_max} for {', '.join(types)} …")
+
+        def work(progress: object, should_cancel: object) -> KSelection:
+            return choose_k(
+                X, k_max, types, seed=0, progress=progress, should_cancel=should_cancel
+            )
+
+        self.task.start(work)
+
+    @Slot(int, int)
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress_bar.setRange(0, max(total, 1))
+        self.progress_bar.setValue(done)
+
+    @Slot(bool)
+    def _on_running(self, running: bool) -> None:
+        self.run_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+
+    @Slot(object)
+    def _on_finished(self, selection: KSelection) -> None:
+        self.set_selection(selection)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self.summary.setText(f"Could not score K: {message}")
+
+    @Slot()
+    def _on_data_changed(self) -> None:
+        self.task.cancel()
+        self.set_selection(None)
+        self.summary.setText("Press Compute to score K = 1, 2, … for the data.")
+
+    # ------------------------------------------------------------------ drawing
+    def criterion(self) -> str:
+        """The criterion drawn: "bic", "aic" or "heldout"."""
+        return str(self.criterion_combo.currentData())
+
+    def set_selection(self, selection: KSelection | None) -> None:
+        """Show the scores of ``selection`` (None clears the plot)."""
+        self.selection = selection
+        self.redraw()
+
+    @Slot()
+    def redraw(self) -> None:
+        """Draw the curves of the chosen criterion."""
+        for item in [*self.curves.values(), *self.points.values(), *self._best_items]:
+            self.plot.removeItem(item)
+        self.curves.clear()
+        self.points.clear()
+        self._best_items = []
+        self.legend.clear()
+        selection = self.selection
+        criterion = self.criterion()
+        ylabel = next(label for key, _, label in CRITERIA if key == criterion)
+        self.plot.setLabel("left", ylabel, **label_style())
+        if selection is None:
+            return
+        for cov_type in selection.covariance_types:
+            ks, values = selection.curve(criterion, cov_type)
+            if not len(ks):
+                continue
+            rgb, dash, symbol = _TYPE_STYLE[cov_type]
+            curve = pg.PlotDataItem(
+                ks, values, pen=pg.mkPen(rgb, width=2, style=dash), connect="finite"
+            )
+            self.plot.addItem(curve)
+            self.legend.addItem(curve, cov_type)
+            ok = np.isfinite(values)
+            scatter = pg.ScatterPlotItem(
+                ks[ok].astype(float),
+                values[ok],
+                data=[(cov_type, int(k)) for k in ks[ok]],
+                symbol=symbol,
+                size=10,
+                pen=pg.mkPen(rgb, width=1.5),
+                brush=pg.mkBrush(255, 255, 255),
+                hoverable=True,
+                hoverSize=14,
+                tip=_point_tip,
+            )
+            scatter.sigClicked.connect(self._on_point_clicked)
+            self.plot.addItem(scatter)
+            self.curves[cov_type] = curve
+            self.points[cov_type] = scatter
+            best = selection.best(criterion, cov_type)
+            if best is not None:
+                ring = pg.ScatterPlotItem(
+                    [float(best.n_components)],
+                    [best.value(criterion)],
+                    symbol="o",
+                    size=20,
+                    pen=pg.mkPen(rgb, width=2),
+                    brush=None,
+                )
+                ring.setZValue(-1)
+                self.plot.addItem(ring)
+                self._best_items.append(ring)
+        overall = selection.best(criterion)
+        if overall is not None:
+            star = pg.ScatterPlotItem(
+                [float(overall.n_components)],
+                [overall.value(criterion)],
+                symbol="star",
+                size=24,
+                pen=pg.mkPen(20, 20, 20, width=1.2),
+                brush=pg.mkBrush(255, 200, 40),
+            )
+            star.setZValue(5)
+            star.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            self.plot.addItem(star)
+            self._best_items.append(star)
+            self.legend.addItem(star, "best")
+        self.plot.getViewBox().setXRange(0.5, selection.k_max + 0.5, padding=0)
+        self.plot.getAxis("bottom").setTicks([[(k, str(k)) for k in range(1, selection.k_max + 1)]])
+        self.plot.enableAutoRange(axis="y")
+        self.summary.setText(self._summary_text(selection))
+
+    @staticmethod
+    def _summary_text(selection: KSelection) -> str:
+        parts = []
+        for key, _, name in CRITERIA:
+            best = selection.best(key)
+            if best is not None:
+                label = "held-out" if key == "heldout" else name
+                parts.append(f"{label}: K = {best.n_components} ({best.covariance_type})")
+        text = "Best by " + "; ".join(parts) + "." if parts else "No model could be fitted."
+        if selection.cancelled:
+            text = "Cancelled: only the models fitted so far are shown. " + text
+        return text
+
+    # ------------------------------------------------------------------ loading
+    def _on_point_clicked(self, item: pg.ScatterPlotItem, points: object, ev: object) -> None:
+        if len(points):
+            cov_type, k = points[0].data()
+            self.load(cov_type, k)
+
+    def load(self, covariance_type: str, n_components: int) -> bool:
+        """Load the fitted model of this type and K as the window's start (undoable)."""
+        if self.selection is None:
+            return False
+        cand = self.selection.get(covariance_type, n_components)
+        if cand is None or cand.mixture is None:
+            return False
+        self.window.session.set_start(cand.mixture)
+        self.window.show_message(
+            f"Loaded K = {n_components} ({covariance_type}) as the start; "
+            "Edit > Undo returns to the previous start."
+        )
+        self.candidate_loaded.emit(covariance_type, int(n_components))
+        return True
+
+    def shutdown(self) -> None:
+        """Cancel and wait for a running computation."""
+        self.task.shutdown()
+
+
+_TYPE_TIPS = {
+    "full": "Each Gaussian has its own covariance: any ellipse",
+    "diag": "Each Gaussian's ellipse is aligned with the axes",
+    "spherical": "Each Gaussian is round (one variance per Gaussian)",
+    "tied": "All Gaussians share one covariance: the same ellipse shape",
+}
+
+
+def _point_tip(x: float, y: float, data: object) -> str:
+    cov_type, k = data
+    return f"K = {k}, {cov_type}: {y:.6g}\nclick to load this model"
+
+
+class _CloseWatcher(QObject):
+    def __init__(self, window: MainWindow, dock: ChooseKDock) -> None:
+        super().__init__(window)
+        self._window = window
+        self._dock = dock
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: object) -> bool:  # noqa: N802 - Qt override
+        if watched is self._window and event.type() == event.Type.Close:
+            self._dock.shutdown()
+        return False
+
+
+def install(window: MainWindow) -> None:
+    """Add Analyse > "Choose K…" and its (hidden until asked for) dock to ``window``."""
+    dock = ChooseKDock(window)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    dock.hide()
+    action = QAction("Choose K…", window)
+    action.setToolTip("BIC, AIC and held-out log-likelihood against K")
+
+    def show() -> None:
+        dock.show()
+        dock.raise_()
+
+    action.triggered.connect(show)
+    window.analysis_menu.addAction(action)
+    window.choose_k_dock = dock
+    window.choose_k_action = action
