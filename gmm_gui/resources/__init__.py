@@ -13,7 +13,13 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Sample:
-    """A bundled data set: a file and the columns worth plotting."""
+    """A bundled data set: a file, the columns worth plotting and a start worth seeing first.
+
+    ``start_method`` and ``seed`` give the first start drawn when the sample opens: chosen so
+    that the first run tells the sample's story (for Davis, the default k-means++ seed 0 puts a
+    Gaussian on the far-left outlier, which collapses onto it within three iterations; seed 19
+    converges to two Gaussians, the outlier claimed almost entirely by the nearer one).
+    """
 
     key: str
     title: str
@@ -21,6 +27,8 @@ class Sample:
     columns: tuple[str, ...]
     n_components: int
     description: str
+    start_method: str = "kmeans++"
+    seed: int = 0
 
     @property
     def path(self) -> Path:
@@ -32,7 +40,8 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("faithful", "Old Faithful eruptions", "faithful.csv", ("eruptions", "waiting"), 2,
            "Eruption length and waiting time of the Old Faithful geyser: two clear clusters."),
     Sample("davis", "Davis heights (1-D)", "Davis.csv", ("height",), 2,
-           "Heights of 200 men and women; one far-left outlier (a data-entry error)."),
+           "Heights of 200 men and women; one far-left outlier (a data-entry error).",
+           start_method="kmeans++", seed=19),
     Sample("galton", "Galton children's heights (1-D)", "GaltonFamilies.csv", ("childHeight",), 2,
            "Heights of Galton's sons and daughters: a bimodal 1-D mixture."),
     Sample("galaxies", "Galaxy velocities (1-D)", "galaxies.csv", ("x",), 4,
@@ -52,6 +61,17 @@ def sample_path(filename: str) -> Path:
     if not path.is_file():
         raise FileNotFoundError(f"bundled sample {filename!r} is missing from the installation")
     return path
+
+
+def match_sample(path: str | Path, columns: tuple[str, ...] | list[str] | None) -> Sample | None:
+    """The sample whose file is named as ``path``'s and whose columns are ``columns`` (or any
+    columns when ``None``), else ``None``; so that ``gmm-gui Davis.csv --columns height`` opens
+    with the sample's start."""
+    name = Path(path).name
+    for sample in SAMPLES:
+        if sample.filename == name and (columns is None or tuple(columns) == sample.columns):
+            return sample
+    return None
 
 
 def get_sample(key: str) -> Sample:

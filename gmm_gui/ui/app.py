@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop
 from PySide6.QtWidgets import QApplication
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import QApplication
 from gmm_gui import __version__
 from gmm_gui.controller.stepper import START_METHODS
 from gmm_gui.io import DataError
-from gmm_gui.resources import get_sample
+from gmm_gui.resources import get_sample, match_sample
 from gmm_gui.ui.main_window import MainWindow
 
 __all__ = ["build_parser", "build_window", "main", "run_iterations"]
@@ -77,11 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--start-method",
         choices=[m for m, _ in START_METHODS],
-        default="kmeans++",
-        help="how the random start is drawn (default kmeans++)",
+        default=None,
+        help="how the random start is drawn (default kmeans++, or a bundled sample's own)",
     )
     parser.add_argument(
-        "--seed", type=_non_negative_int, default=0, help="seed of the random start (default 0)"
+        "--seed",
+        type=_non_negative_int,
+        default=None,
+        help="seed of the random start (default 0, or a bundled sample's own)",
     )
     parser.add_argument(
         "--steps", type=_non_negative_int, default=0, metavar="N", help="run N EM iterations"
@@ -111,11 +115,23 @@ def build_window(args: argparse.Namespace | None = None) -> MainWindow:
         raise UsageError(
             f"-k {args.k}: the window shows at most {window.k_spin.maximum()} Gaussians"
         )
-    window.seed_spin.setValue(args.seed)
-    window.method_combo.setCurrentIndex(window.method_combo.findData(args.start_method))
+    # A bundled sample (by default Old Faithful, or a file named as one with its columns) opens
+    # with its own start unless --start-method or --seed say otherwise.
+    if args.data is None:
+        sample = get_sample(DEFAULT_SAMPLE)
+        if args.columns is not None and tuple(args.columns) != sample.columns:
+            sample = replace(sample, start_method="kmeans++", seed=0)
+    else:
+        sample = match_sample(args.data, args.columns)
+    if sample is not None:
+        window.use_start_of(sample)
+    if args.seed is not None:
+        window.seed_spin.setValue(args.seed)
+    if args.start_method is not None:
+        window.method_combo.setCurrentIndex(window.method_combo.findData(args.start_method))
     try:
         if args.data is None:
-            sample = get_sample(DEFAULT_SAMPLE)
+            assert sample is not None
             window.open_file(
                 sample.path,
                 args.columns or sample.columns,
@@ -127,7 +143,7 @@ def build_window(args: argparse.Namespace | None = None) -> MainWindow:
             window.open_file(
                 args.data,
                 args.columns,
-                n_components=args.k,
+                n_components=args.k or (sample.n_components if sample else None),
                 interactive=False,
                 ask_columns=args.screenshot is None,
             )

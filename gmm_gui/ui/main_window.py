@@ -565,9 +565,15 @@ class MainWindow(QMainWindow):
     def open_sample(self, key: str) -> bool:
         """Open a bundled sample with its columns and its usual K."""
         sample: Sample = get_sample(key)
+        self.use_start_of(sample)
         return self.open_file(
             sample.path, sample.columns, n_components=sample.n_components, title=sample.title
         )
+
+    def use_start_of(self, sample: Sample) -> None:
+        """Set the toolbar's start method and seed to the sample's default start."""
+        self.method_combo.setCurrentIndex(self.method_combo.findData(sample.start_method))
+        self.seed_spin.setValue(sample.seed)
 
     def _install(self, dataset: Dataset, stepper: Stepper, title: str | None) -> None:
         self.dataset = dataset
