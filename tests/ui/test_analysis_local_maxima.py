@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from gmm_gui.model import run_restarts
+from gmm_gui.ui.analysis import restarts_dock
 from gmm_gui.ui.analysis.restarts_dock import RestartsDock
 from gmm_gui.ui.main_window import MainWindow
 
@@ -22,6 +23,24 @@ def window(qtbot):
     assert w.open_sample("galaxies")
     yield w
     w.close()
+
+
+def hold_after_first_progress(monkeypatch, module, name: str) -> None:
+    """Make ``module.name`` (an engine function taking progress/should_cancel) stop after its
+    first progress report until Cancel is asked, so the test sees it running, whatever the load.
+    """
+    real = getattr(module, name)
+
+    def held(*args, progress, should_cancel, **kwargs):
+        cancel_event = should_cancel.__self__  # BackgroundTask's threading.Event.is_set
+
+        def report(done, total):
+            progress(done, total)
+            cancel_event.wait(30)
+
+        return real(*args, progress=report, should_cancel=should_cancel, **kwargs)
+
+    monkeypatch.setattr(module, name, held)
 
 
 def open_dock(window) -> RestartsDock:
@@ -104,7 +123,8 @@ def test_clicking_a_group_loads_its_start_and_use_best_gives_the_best(qtbot, win
     session.pause()
 
 
-def test_cancel_stops_the_runs_and_keeps_those_finished(qtbot, window):
+def test_cancel_stops_the_runs_and_keeps_those_finished(qtbot, window, monkeypatch):
+    hold_after_first_progress(monkeypatch, restarts_dock, "run_restarts")
     dock = open_dock(window)
     dock.n_spin.setValue(500)
     with qtbot.waitSignal(dock.task.progress, timeout=60_000):
@@ -128,7 +148,8 @@ def test_new_data_clears_the_result(qtbot, window):
     assert not dock.best_button.isEnabled()
 
 
-def test_closing_the_window_leaves_no_thread_running(qtbot, window):
+def test_closing_the_window_leaves_no_thread_running(qtbot, window, monkeypatch):
+    hold_after_first_progress(monkeypatch, restarts_dock, "run_restarts")
     dock = open_dock(window)
     dock.n_spin.setValue(500)
     with qtbot.waitSignal(dock.task.progress, timeout=60_000):

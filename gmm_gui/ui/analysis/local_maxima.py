@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gmm_gui.ui.analysis.basins_dock import BasinsDock, install_basins
 from gmm_gui.ui.analysis.restarts_dock import RestartsDock, install_restarts
 
 if TYPE_CHECKING:
     from gmm_gui.ui.main_window import MainWindow
 
-__all__ = ["RestartsDock", "install"]
+__all__ = ["BasinsDock", "RestartsDock", "install"]
 
 
 def install(window: MainWindow) -> None:
-    """Add Analyse > Restarts… to ``window``."""
+    """Add Analyse > Restarts… and Analyse > Map of where starts lead… to ``window``."""
     install_restarts(window)
+    install_basins(window)

@@ -1,0 +1,202 @@
+"""Analyse > Map of where starts lead: the basin map of 1-D and 2-D data, in a dock."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from gmm_gui.model import basin_map_1d
+from gmm_gui.ui.analysis import basins_dock
+from gmm_gui.ui.analysis.basins_dock import BasinsDock, basin_colors
+from gmm_gui.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.set_animation_ms(0)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.open_sample("davis")
+    yield w
+    w.close()
+
+
+def hold_after_first_progress(monkeypatch, module, name: str) -> None:
+    """Make ``module.name`` (an engine function taking progress/should_cancel) stop after its
+    first progress report until Cancel is asked, so the test sees it running, whatever the load.
+    """
+    real = getattr(module, name)
+
+    def held(*args, progress, should_cancel, **kwargs):
+        cancel_event = should_cancel.__self__  # BackgroundTask's threading.Event.is_set
+
+        def report(done, total):
+            progress(done, total)
+            cancel_event.wait(30)
+
+        return real(*args, progress=report, should_cancel=should_cancel, **kwargs)
+
+    monkeypatch.setattr(module, name, held)
+
+
+def open_dock(window) -> BasinsDock:
+    action = next(a for a in window.analysis_menu.actions() if a.objectName() == "action_basins")
+    action.trigger()
+    dock = window.findChild(BasinsDock, "basins_dock")
+    assert dock is not None and dock.isVisible()
+    return dock
+
+
+def compute(qtbot, dock, grid: int):
+    dock.grid_spin.setValue(grid)
+    with qtbot.waitSignal(dock.map_changed, timeout=60_000) as blocker:
+        qtbot.mouseClick(dock.compute_button, Qt.MouseButton.LeftButton)
+    return blocker.args[0]
+
+
+def click_map(qtbot, dock, x: float, y: float) -> None:
+    vb = dock.map_plot.getPlotItem().vb
+    scene = vb.mapViewToScene(QPointF(x, y))
+    pos = dock.map_plot.mapFromScene(scene)
+    qtbot.mouseClick(dock.map_plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def test_davis_map_matches_the_engine_and_a_click_starts_there(qtbot, window):
+    dock = open_dock(window)
+    stepper = window.session.stepper
+    start = stepper.start
+    bmap = compute(qtbot, dock, 12)
+    X = stepper.X
+    grid = np.linspace(X.min(), X.max(), 12)
+    oracle = basin_map_1d(X, start, grid, grid)
+    np.testing.assert_array_equal(bmap.solution_id, oracle.solution_id)
+    np.testing.assert_allclose(bmap.row_values, grid)
+    assert len(bmap.solutions) >= 2  # the outlier at 57 cm makes a second maximum
+    assert dock.legend.rowCount() == len(bmap.solutions)
+    for row, solution in enumerate(bmap.solutions):
+        assert dock.legend.item(row, 2).text() == str(solution.count)
+        assert float(dock.legend.item(row, 1).text()) == pytest.approx(
+            solution.mean_log_likelihood, abs=1e-4
+        )
+    assert "start mean 1" in dock.map_plot.getPlotItem().getAxis("bottom").labelText
+    assert "start mean 2" in dock.map_plot.getPlotItem().getAxis("left").labelText
+    # The image holds one colour per solution, the same for cells of the same solution and ll.
+    image = dock.image.image
+    assert image.shape[:2] == (12, 12)
+    np.testing.assert_array_equal(image, basin_colors(bmap))
+    # The cross marks the current start.
+    mx, my = dock.start_marker.getData()
+    assert (mx[0], my[0]) == (start.means[0, 0], start.means[1, 0])
+
+    row, col = 2, 9
+    click_map(qtbot, dock, *dock.cell_center(row, col))
+    new = window.session.stepper.start
+    np.testing.assert_allclose(new.means[:, 0], [grid[row], grid[col]])
+    np.testing.assert_array_equal(new.covariances, start.covariances)
+    assert window.session.playing
+    window.session.pause()
+    mx, my = dock.start_marker.getData()
+    assert (mx[0], my[0]) == pytest.approx((grid[row], grid[col]))
+
+
+def test_one_d_with_k_other_than_two_is_explained(qtbot, window):
+    window.k_spin.setValue(3)
+    window.new_start()
+    dock = open_dock(window)
+    assert "exactly two" in dock.explain.text()
+    assert not dock.compute_button.isEnabled()
+    dock.compute()  # asked anyway: said in words, nothing runs
+    assert "exactly two" in dock.status.text() and not dock.running
+    window.k_spin.setValue(2)
+    window.new_start()
+    assert dock.compute_button.isEnabled()
+
+
+def test_cancel_keeps_the_cells_done(qtbot, window, monkeypatch):
+    hold_after_first_progress(monkeypatch, basins_dock, "basin_map_1d")
+    dock = open_dock(window)
+    dock.grid_spin.setValue(200)
+    with qtbot.waitSignal(dock.task.progress, timeout=60_000):
+        dock.compute()
+    assert dock.cancel_button.isEnabled() and not dock.compute_button.isEnabled()
+    with qtbot.waitSignal(dock.map_changed, timeout=60_000) as blocker:
+        qtbot.mouseClick(dock.cancel_button, Qt.MouseButton.LeftButton)
+    bmap = blocker.args[0]
+    assert bmap.cancelled and bmap.n_done < 200 * 200
+    assert dock.legend.item(dock.legend.rowCount() - 1, 0).text() == "not computed"
+    assert "Cancelled" in dock.status.text()
+    assert dock.compute_button.isEnabled() and not dock.cancel_button.isEnabled()
+
+
+def test_two_d_overlay_appears_on_the_view_and_clear_removes_it(qtbot, window):
+    assert window.open_sample("faithful")
+    dock = open_dock(window)
+    assert dock.component_combo.count() == 2 and dock.component_combo.isVisible()
+    dock.component_combo.setCurrentIndex(1)
+    (x0, x1), (y0, y1) = window.view.plot.getViewBox().viewRange()
+    bmap = compute(qtbot, dock, 12)
+    assert bmap.components == (1,)
+    np.testing.assert_allclose(bmap.col_values, np.linspace(x0, x1, 12))
+    np.testing.assert_allclose(bmap.row_values, np.linspace(y0, y1, 12))
+    assert dock.legend.rowCount() == len(bmap.solutions)
+    vb = window.view.plot.getViewBox()
+    assert dock.overlay is not None and dock.overlay.parentItem() is vb.childGroup
+    assert dock.overlay.zValue() < 0 and dock.overlay.opacity() < 1
+    rect = dock.overlay.mapRectToParent(dock.overlay.boundingRect())
+    assert rect.left() < x0 and rect.right() > x1
+    # A cell of the dock's map moves mean 2's start there, the other mean stays.
+    before = window.session.stepper.start.means.copy()
+    click_map(qtbot, dock, *dock.cell_center(3, 7))
+    after = window.session.stepper.start.means
+    np.testing.assert_allclose(after[1], [bmap.col_values[7], bmap.row_values[3]])
+    np.testing.assert_array_equal(after[0], before[0])
+    window.session.pause()
+
+    overlay = dock.overlay
+    qtbot.mouseClick(dock.clear_button, Qt.MouseButton.LeftButton)
+    assert dock.overlay is None and overlay.parentItem() is None
+    assert not dock.clear_button.isEnabled()
+
+
+def test_new_data_removes_the_overlay(qtbot, window):
+    assert window.open_sample("faithful")
+    dock = open_dock(window)
+    compute(qtbot, dock, 8)
+    vb = window.view.plot.getViewBox()
+    overlay = dock.overlay
+    assert overlay.parentItem() is vb.childGroup
+    assert window.open_sample("iris")
+    assert dock.overlay is None and overlay.parentItem() is None and dock.bmap is None
+
+
+def test_closing_the_window_leaves_no_thread_running(qtbot, window, monkeypatch):
+    hold_after_first_progress(monkeypatch, basins_dock, "basin_map_1d")
+    dock = open_dock(window)
+    dock.grid_spin.setValue(200)
+    with qtbot.waitSignal(dock.task.progress, timeout=60_000):
+        dock.compute()
+    thread = dock.task._thread
+    assert thread is not None and thread.isRunning()
+    window.close()
+    assert not thread.isRunning() and not dock.running
+
+
+def test_every_control_has_a_tooltip(qtbot, window):
+    dock = open_dock(window)
+    for widget in (
+        dock.explain,
+        dock.grid_spin,
+        dock.component_combo,
+        dock.compute_button,
+        dock.cancel_button,
+        dock.progress_bar,
+        dock.map_plot,
+        dock.legend,
+        dock.clear_button,
+        dock.status,
+    ):
+        assert widget.toolTip(), widget.objectName()
