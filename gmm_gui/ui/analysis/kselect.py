@@ -180,9 +180,7 @@ class ChooseKDock(QDockWidget):
         self.summary.setText(f"Fitting K = 1 … {k_max} for {', '.join(types)} …")
 
         def work(progress: object, should_cancel: object) -> KSelection:
-            return choose_k(
-                X, k_max, types, seed=0, progress=progress, should_cancel=should_cancel
-            )
+            return choose_k(X, k_max, types, seed=0, progress=progress, should_cancel=should_cancel)
 
         self.task.start(work)
 

@@ -1,0 +1,268 @@
+"""Analyse menu, explore tools: sampling, k-means beside EM, known labels, uncertainty, density."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QFileDialog, QInputDialog
+from scipy.stats import multivariate_normal
+from sklearn.metrics import adjusted_rand_score
+
+from gmm_gui.model import kmeans, sample
+from gmm_gui.ui.analysis.explore import DENSITY_GRID, align_to_components
+from gmm_gui.ui.colors import blend, component_colors, uncertainty_argb32, unpack_argb32
+from gmm_gui.ui.main_window import MainWindow
+from gmm_gui.ui.views import PlotView1D, PlotView2D
+
+
+def make_window(qtbot, sample_key: str) -> MainWindow:
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.set_animation_ms(0)
+    w.resize(1200, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.open_sample(sample_key)
+    return w
+
+
+def converge(qtbot, w: MainWindow) -> None:
+    w.session.run_to_convergence()
+    qtbot.waitUntil(lambda: w.session.snapshot.converged and not w.session.busy, timeout=20_000)
+
+
+@pytest.fixture
+def faithful(qtbot):
+    w = make_window(qtbot, "faithful")
+    converge(qtbot, w)
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def iris(qtbot):
+    w = make_window(qtbot, "iris")
+    converge(qtbot, w)
+    yield w
+    w.close()
+
+
+def menu_texts(w: MainWindow) -> list[str]:
+    return [a.text() for a in w.analysis_menu.actions()]
+
+
+def test_menu_has_the_explore_tools(faithful):
+    texts = menu_texts(faithful)
+    for text in (
+        "Choose K…",
+        "Sample from the model…",
+        "Hide samples",
+        "Export samples as CSV…",
+        "Show k-means (hard) assignment",
+        "Show known labels",
+        "Show uncertainty",
+        "Show density",
+    ):
+        assert text in texts
+    tools = faithful.explore_tools
+    assert not tools.hide_samples_action.isEnabled()
+    assert not tools.labels_menu.isEnabled()  # faithful has no label column
+
+
+def test_sampling_shows_hides_and_exports(faithful, monkeypatch, tmp_path):
+    w = faithful
+    tools = w.explore_tools
+    asked = []
+
+    def get_int(parent, title, label, value, *args, **kwargs):
+        asked.append(value)
+        return 300, True
+
+    monkeypatch.setattr(QInputDialog, "getInt", staticmethod(get_int))
+    tools.sample_action.trigger()
+    assert asked == [len(w.session.snapshot.X)]  # default: as many points as the data
+    x, y = w.view._overlay.getData()
+    assert len(x) == 300
+    np.testing.assert_array_equal(np.column_stack([x, y]), tools.samples)
+    assert "300 points drawn" in w.view.caption()
+
+    drawn = tools.draw_samples(50, seed=7)
+    expected, labels = sample(w.session.snapshot.mixture, 50, seed=7)
+    np.testing.assert_array_equal(drawn, expected)
+
+    target = tmp_path / "samples.csv"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
+    )
+    assert tools.export_samples_action.isEnabled()
+    tools.export_samples_action.trigger()
+    lines = target.read_text().splitlines()
+    assert lines[0] == "eruptions,waiting,component"
+    table = np.loadtxt(target, delimiter=",", skiprows=1)
+    np.testing.assert_array_equal(table[:, :2], expected)
+    np.testing.assert_array_equal(table[:, 2], labels + 1)
+    assert not list(tmp_path.glob(".*.tmp"))
+
+    tools.hide_samples_action.trigger()
+    x, _ = w.view._overlay.getData()
+    assert len(x) == 0
+    assert tools.samples is None and not tools.export_samples_action.isEnabled()
+
+
+def test_sampling_in_1d_uses_the_strip(qtbot, monkeypatch):
+    w = make_window(qtbot, "galaxies")
+    assert isinstance(w.view, PlotView1D)
+    tools = w.explore_tools
+    tools.draw_samples(40, seed=1)
+    x, y = w.view._overlay.getData()
+    np.testing.assert_array_equal(x, tools.samples[:, 0])
+    assert np.all((y > 0) & (y < 1))
+    assert not tools.density_action.isEnabled()  # the 1-D density curve is drawn already
+    w.close()
+
+
+def test_kmeans_colours_are_hard_and_off_returns_to_the_blend(faithful):
+    w = faithful
+    snap = w.session.snapshot
+    k = snap.mixture.n_components
+    palette = component_colors(k)
+    tools = w.explore_tools
+    tools.kmeans_action.setChecked(True)
+    shown = w.view.point_colors()
+    # every point exactly one of the component colours
+    match = np.all(shown[:, None, :] == palette[None, :, :], axis=2)
+    assert np.all(match.sum(axis=1) == 1)
+    result = kmeans(np.asarray(snap.X), k, seed=0)
+    em = snap.resp.argmax(axis=1)
+    aligned = align_to_components(em, result.labels, k)
+    np.testing.assert_array_equal(match.argmax(axis=1), aligned)
+    # the renaming is the best one-to-one renaming (check all of them: k! is small)
+    from itertools import permutations
+
+    best = max(np.mean(np.array(p)[result.labels] == em) for p in permutations(range(k)))
+    assert tools.agreement == pytest.approx(best)
+    assert f"{best:.0%}" in w.view.caption()
+    stars = w.view.marker_points()
+    np.testing.assert_allclose(np.sort(stars, axis=0), np.sort(np.asarray(result.centers), axis=0))
+
+    tools.kmeans_action.setChecked(False)
+    np.testing.assert_array_equal(w.view.point_colors(), blend(snap.resp, palette))
+    assert len(w.view.marker_points()) == 0
+
+
+def test_kmeans_follows_a_step_back_in_history(faithful, qtbot):
+    w = faithful
+    tools = w.explore_tools
+    tools.kmeans_action.setChecked(True)
+    w.session.go_to(1)  # the first E-step: other responsibilities, same k-means
+    qtbot.waitUntil(lambda: w.session.snapshot.phase == "E")
+    snap = w.session.snapshot
+    k = snap.mixture.n_components
+    result = kmeans(np.asarray(snap.X), k, seed=0)
+    aligned = align_to_components(snap.resp.argmax(axis=1), result.labels, k)
+    np.testing.assert_array_equal(w.view.point_colors(), component_colors(k)[aligned])
+
+
+def test_uncertainty_colours_and_exclusive_with_kmeans(faithful):
+    w = faithful
+    tools = w.explore_tools
+    tools.kmeans_action.setChecked(True)
+    tools.uncertainty_action.setChecked(True)
+    assert not tools.kmeans_action.isChecked()
+    resp = np.asarray(w.session.snapshot.resp)
+    u = 1.0 - resp.max(axis=1)
+    expected = unpack_argb32(uncertainty_argb32(u, resp.shape[1]))[:, :3]
+    np.testing.assert_array_equal(w.view.point_colors(), expected)
+    # sure points grey, the most shared point the reddest
+    most = int(np.argmax(u))
+    assert w.view.point_colors()[most, 0] > w.view.point_colors()[most, 2] + 60
+    assert "uncertainty" in w.view.caption()
+    tools.uncertainty_action.setChecked(False)
+    np.testing.assert_array_equal(
+        w.view.point_colors(), blend(resp, component_colors(resp.shape[1]))
+    )
+
+
+def test_density_heat_map_is_the_mixture_density_over_the_view(faithful, qtbot):
+    w = faithful
+    view = w.view
+    assert isinstance(view, PlotView2D)
+    w.explore_tools.density_action.setChecked(True)
+    xs, ys, dens = view.density_map()
+    (x0, x1), (y0, y1) = view.view_box.viewRange()
+    assert len(xs) == len(ys) == DENSITY_GRID
+    assert xs[0] == pytest.approx(x0) and xs[-1] == pytest.approx(x1)
+    assert ys[0] == pytest.approx(y0) and ys[-1] == pytest.approx(y1)
+    mix = w.session.snapshot.mixture
+    gx, gy = np.meshgrid(xs, ys)
+    grid = np.dstack([gx, gy])
+    expected = sum(
+        wk * multivariate_normal(m, c).pdf(grid)
+        for wk, m, c in zip(mix.weights, mix.means, mix.covariances, strict=True)
+    )
+    np.testing.assert_allclose(dens, expected, rtol=1e-9, atol=1e-300)
+    cx, _ = view.contour_item.getData()
+    assert cx is not None and np.isfinite(cx).sum() > 20
+
+    # zooming recomputes it over the new range
+    view.view_box.setRange(xRange=(2.0, 4.0), yRange=(60.0, 80.0), padding=0)
+    qtbot.waitUntil(lambda: view.density_map()[0][0] == pytest.approx(2.0), timeout=3000)
+    w.explore_tools.density_action.setChecked(False)
+    assert view.density_map() is None
+
+
+def test_known_labels_shapes_legend_and_ari(iris):
+    w = iris
+    tools = w.explore_tools
+    assert tools.labels_menu.isEnabled()
+    names = [a.text() for a in tools.labels_menu.actions()]
+    assert names == ["None", "Species"]
+    next(a for a in tools.labels_menu.actions() if a.text() == "Species").trigger()
+    species = np.asarray(w.dataset.labels["Species"])
+    resp = np.asarray(w.session.snapshot.resp)
+    ari = adjusted_rand_score(species, resp.argmax(axis=1))
+    assert tools.ari == pytest.approx(ari, abs=1e-12)
+    assert f"ARI = {ari:.2f} (Species vs clusters)" in w.view.caption()
+    codes = w.view.points_item.symbol_codes
+    values = np.unique(species)
+    np.testing.assert_array_equal(values[codes], species)
+    legend = w.view.symbol_legend()
+    assert [label.text for _, label in legend.items] == [
+        "<b>Species</b>",
+        "setosa",
+        "versicolor",
+        "virginica",
+    ]
+    # colours stay the fit's blend
+    np.testing.assert_array_equal(w.view.point_colors(), blend(resp, component_colors(3)))
+
+    next(a for a in tools.labels_menu.actions() if a.text() == "None").trigger()
+    assert w.view.points_item.symbol_codes is None
+    assert w.view.symbol_legend() is None
+    assert "ARI" not in w.view.caption()
+
+
+def test_known_labels_in_1d_and_new_data_resets(qtbot):
+    w = make_window(qtbot, "davis")
+    converge(qtbot, w)
+    tools = w.explore_tools
+    tools.show_labels("sex")
+    sex = np.asarray(w.dataset.labels["sex"])
+    resp = np.asarray(w.session.snapshot.resp)
+    assert tools.ari == pytest.approx(adjusted_rand_score(sex, resp.argmax(axis=1)), abs=1e-12)
+    assert w.view.points_item.symbol_codes is not None
+    assert w.open_sample("faithful")
+    assert tools.label_column is None
+    assert w.view.points_item.symbol_codes is None
+    assert not tools.labels_menu.isEnabled()
+    w.close()
+
+
+def test_one_d_uncertainty(qtbot):
+    w = make_window(qtbot, "galaxies")
+    converge(qtbot, w)
+    w.explore_tools.uncertainty_action.setChecked(True)
+    resp = np.asarray(w.session.snapshot.resp)
+    expected = unpack_argb32(uncertainty_argb32(1 - resp.max(axis=1), resp.shape[1]))[:, :3]
+    np.testing.assert_array_equal(w.view.point_colors(), expected)
+    w.close()
