@@ -109,6 +109,11 @@ def test_clicking_a_group_loads_its_start_and_use_best_gives_the_best(qtbot, win
     assert session.snapshot.converged
     # Run to convergence in the window ends where the listed run ended.
     assert session.snapshot.mean_log_likelihood == pytest.approx(run.mean_log_likelihood, abs=1e-9)
+    # Crosses on the main view mark where the run's means started (1-D: on the axis).
+    assert dock.start_markers.parentItem() is window.view.plot.getViewBox().childGroup
+    mx, my = dock.start_markers.getData()
+    np.testing.assert_array_equal(mx, run.start.means[:, 0])
+    np.testing.assert_array_equal(my, 0.0)
 
     qtbot.mouseClick(dock.best_button, Qt.MouseButton.LeftButton)
     assert session.wait_idle()
@@ -121,6 +126,10 @@ def test_clicking_a_group_loads_its_start_and_use_best_gives_the_best(qtbot, win
     qtbot.mouseClick(dock.replay_button, Qt.MouseButton.LeftButton)
     assert session.playing and session.snapshot.phase == "start"
     session.pause()
+    assert dock.start_markers is not None  # same start: the crosses stay
+    markers = dock.start_markers
+    window.new_start()  # another start: the crosses no longer apply
+    assert dock.start_markers is None and markers.parentItem() is None
 
 
 def test_cancel_stops_the_runs_and_keeps_those_finished(qtbot, window, monkeypatch):

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QCloseEvent, QColor
+from PySide6.QtGui import QCloseEvent, QColor, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 from gmm_gui.controller.stepper import StartInfo
 from gmm_gui.controller.tasks import BackgroundTask
 from gmm_gui.model import RestartRun, RestartsResult, run_restarts
+from gmm_gui.ui.colors import component_colors
 
 if TYPE_CHECKING:
     from gmm_gui.ui.main_window import MainWindow
@@ -97,6 +99,9 @@ class RestartsDock(QDockWidget):
         self._window = window
         self.result: RestartsResult | None = None
         self._ranked: list[RestartRun] = []
+        self.loaded: RestartRun | None = None
+        self.start_markers: pg.ScatterPlotItem | None = None
+        self._marker_view: QWidget | None = None
         self.task = BackgroundTask(self)
         self.task.progress.connect(self._on_progress)
         self.task.finished.connect(self._on_finished)
@@ -105,6 +110,7 @@ class RestartsDock(QDockWidget):
         self._build()
         window.k_spin.valueChanged.connect(self._update_k_label)
         window.session.data_changed.connect(self._on_data_changed)
+        window.session.snapshot_changed.connect(self._on_snapshot)
         window.installEventFilter(self)
         self._update_k_label()
         self._on_running(False)
@@ -331,6 +337,7 @@ class RestartsDock(QDockWidget):
     def set_result(self, result: RestartsResult | None) -> None:
         """Show ``result`` in the table and the chart (``None`` clears them)."""
         self.result = result
+        self.clear_start_markers()
         self._ranked = [] if result is None else result.ranked()
         self._fill_table()
         self._fill_chart()
@@ -379,8 +386,9 @@ class RestartsDock(QDockWidget):
             for column, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 if column == 0:
-                    item.setBackground(QBrush(group_color(position).lighter(170)))
-                    item.setForeground(QBrush(group_color(position).darker(130)))
+                    swatch = QPixmap(14, 14)
+                    swatch.fill(group_color(position))
+                    item.setIcon(swatch)
                 item.setToolTip(
                     f"{group.count} run(s) ended at this maximum: "
                     + ", ".join(f"#{i + 1}" for i in group.members[:20])
@@ -449,11 +457,12 @@ class RestartsDock(QDockWidget):
         session.set_start(run.start, info)
         if to_result:
             session.run_to_convergence()
+        self._show_start_markers(run)
         position = self.result.group_of(run.index)
         self.status.setText(
             f"Run #{run.index + 1} (maximum {position + 1}, log-likelihood "
-            f"{run.mean_log_likelihood:.4f} per point) loaded: its start is the first state of "
-            "the timeline. Press Replay to watch EM climb from it."
+            f"{run.mean_log_likelihood:.4f} per point) loaded; the crosses mark where its means "
+            "started (the first state of the timeline). Press Replay to watch EM climb from it."
         )
 
     def show_group(self, position: int) -> None:
@@ -469,6 +478,53 @@ class RestartsDock(QDockWidget):
         if self.result is None or self.result.best is None:
             return
         self.show_group(0)
+
+    def _show_start_markers(self, run: RestartRun) -> None:
+        """Mark where ``run``'s means started on the main view (crosses in their colours)."""
+        self.clear_start_markers()
+        view = self._window.view
+        if view is None:
+            return
+        means = np.asarray(run.start.means, dtype=float)
+        x = means[:, 0]
+        y = means[:, 1] if means.shape[1] > 1 else np.zeros(means.shape[0])
+        colors = component_colors(means.shape[0])
+        item = pg.ScatterPlotItem(
+            x=x,
+            y=y,
+            symbol="x",
+            size=20,
+            pen=pg.mkPen("k", width=1),
+            brush=[pg.mkBrush(*c) for c in colors],
+        )
+        item.setZValue(40)
+        view.plot.getViewBox().addItem(item, ignoreBounds=True)
+        self.loaded = run
+        self.start_markers = item
+        self._marker_view = view
+
+    def clear_start_markers(self) -> None:
+        """Remove the start crosses from the main view."""
+        item, view = self.start_markers, self._marker_view
+        self.start_markers = None
+        self._marker_view = None
+        self.loaded = None
+        if item is not None and view is not None and shiboken6.isValid(view):
+            view.plot.getViewBox().removeItem(item)
+
+    @Slot(object)
+    def _on_snapshot(self, _snap: object) -> None:
+        stepper = self._window.session.stepper
+        run = self.loaded
+        if run is None:
+            return
+        start = None if stepper is None else stepper.start
+        if start is None or not (
+            start.means.shape == run.start.means.shape
+            and np.array_equal(start.means, run.start.means)
+            and np.array_equal(start.covariances, run.start.covariances)
+        ):
+            self.clear_start_markers()  # the start was changed: the crosses no longer apply
 
     @Slot(int, int)
     def _on_row_clicked(self, row: int, _column: int) -> None:
@@ -497,6 +553,7 @@ class RestartsDock(QDockWidget):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Closing the dock cancels the runs."""
         self.task.cancel()
+        self.clear_start_markers()
         super().closeEvent(event)
 
 
