@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from gmm_gui.model import basin_map_1d
+from gmm_gui.model import Mixture, basin_map_1d
 from gmm_gui.ui.analysis import basins_dock
 from gmm_gui.ui.analysis.basins_dock import BasinsDock, basin_colors
 from gmm_gui.ui.main_window import MainWindow
@@ -200,3 +200,19 @@ def test_every_control_has_a_tooltip(qtbot, window):
         dock.status,
     ):
         assert widget.toolTip(), widget.objectName()
+
+
+def test_the_map_says_when_the_start_has_changed(qtbot, window):
+    dock = open_dock(window)
+    compute(qtbot, dock, 6)
+    assert not dock.stale_label.isVisible()
+    dock.start_from_cell(1, 4)  # only the mapped means move: the map still applies
+    window.session.pause()
+    assert not dock.stale_label.isVisible()
+    window.seed_spin.setValue(5)
+    window.new_start()  # new means, same weights and spreads: the map still applies
+    assert not dock.stale_label.isVisible()
+    start = window.session.stepper.start
+    wider = Mixture(start.weights, start.means, start.covariances * 4.0, start.covariance_type)
+    window.session.set_start(wider)
+    assert dock.is_stale() and dock.stale_label.isVisible()

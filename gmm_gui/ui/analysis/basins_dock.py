@@ -229,6 +229,19 @@ class BasinsDock(QDockWidget):
         row.addStretch(1)
         layout.addLayout(row)
 
+        self.stale_label = QLabel(
+            "The start has changed since this map was made (other weights, spreads or means): "
+            "press Compute map to map the new start."
+        )
+        self.stale_label.setObjectName("basins_stale")
+        self.stale_label.setWordWrap(True)
+        self.stale_label.setStyleSheet("color: #8a5a00;")
+        self.stale_label.setToolTip(
+            "The map holds every parameter but the varied means fixed at the start it was made "
+            "for; with another start, starts may lead elsewhere."
+        )
+        self.stale_label.setVisible(False)
+        layout.addWidget(self.stale_label)
         self.status = QLabel("")
         self.status.setObjectName("basins_status")
         self.status.setWordWrap(True)
@@ -570,10 +583,29 @@ class BasinsDock(QDockWidget):
     def _on_snapshot(self, _snap: object) -> None:
         self._refresh_mode()
 
+    def is_stale(self) -> bool:
+        """True when the current start differs from the map's in what the map holds fixed."""
+        bmap = self.bmap
+        stepper = self._window.session.stepper
+        start = None if stepper is None else stepper.start
+        if bmap is None or start is None:
+            return False
+        if start.means.shape != bmap.start.means.shape:
+            return True
+        fixed = np.ones(start.n_components, dtype=bool)
+        fixed[list(bmap.components)] = False
+        return not (
+            np.array_equal(start.weights, bmap.start.weights)
+            and np.array_equal(start.covariances, bmap.start.covariances)
+            and np.array_equal(start.means[fixed], bmap.start.means[fixed])
+        )
+
     def _update_marker(self) -> None:
         bmap = self.bmap
         stepper = self._window.session.stepper
         start = None if stepper is None else stepper.start
+        stale = self.is_stale()
+        self.stale_label.setVisible(stale)
         if bmap is None or start is None or start.n_features != bmap.start.n_features:
             self.start_marker.setData([], [])
             return
