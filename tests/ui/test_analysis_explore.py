@@ -117,6 +117,12 @@ def test_sampling_in_1d_uses_the_strip(qtbot, monkeypatch):
     x, y = w.view._overlay.getData()
     np.testing.assert_array_equal(x, tools.samples[:, 0])
     assert np.all((y > 0) & (y < 1))
+    # and their histogram, on the data's bins, as a density over all the samples
+    edges, dens = w.view.overlay_histogram()
+    counts, _ = np.histogram(tools.samples[:, 0], bins=edges)
+    np.testing.assert_allclose(dens, counts / 40 / np.diff(edges))
+    tools.hide_samples()
+    assert w.view.overlay_histogram() is None
     assert not tools.density_action.isEnabled()  # the 1-D density curve is drawn already
     w.close()
 

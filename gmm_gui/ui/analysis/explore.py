@@ -342,16 +342,14 @@ class ExploreTools(QObject):
         labels, centers = self._kmeans_labels(np.asarray(snap.X), k)
         if snap.resp is not None:
             em = hard_labels(snap.resp)
-            mapping = component_mapping(em, labels, k)  # each centre takes its cluster's colour
-            aligned = mapping[labels]
+            aligned = align_to_components(em, labels, k)
             self.agreement = float(np.mean(aligned == em))
         else:
             aligned = labels
-            mapping = np.arange(k)
         palette = colors.component_colors(k)
         view.set_color_override(colors.pack_argb32(palette[aligned]))
-        view.set_marker_points(centers, palette[mapping])
-        text = f"k-means, K = {k}: each point in its cluster's colour, ★ centres"
+        view.set_marker_points(centers)  # white stars: they must stand out on the means
+        text = f"k-means, K = {k}: each point in its cluster's colour, ☆ its centres"
         if self.agreement is not None:
             text += f"<br>same cluster as EM's most responsible Gaussian: {self.agreement:.0%}"
         return text

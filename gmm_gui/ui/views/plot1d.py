@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QWidget
 
@@ -124,11 +124,21 @@ class PlotView1D(PlotViewBase):
         self._hist_top = 1.0
         self._drag_state: dict = {}
         self._overlay = pg.ScatterPlotItem(
-            size=8, symbol="x", pen=pg.mkPen(25, 25, 25, 200, width=1.4), brush=None
+            size=6, symbol="x", pen=pg.mkPen(25, 25, 25, 170, width=1.2), brush=None
         )
         self._overlay.setZValue(15)
+        self._hist_edges: np.ndarray | None = None
+        self._overlay_hist = pg.PlotCurveItem(
+            x=np.array([0.0, 1.0]),
+            y=np.array([0.0]),
+            stepMode="center",
+            pen=pg.mkPen(25, 25, 25, 220, width=1.6, style=Qt.PenStyle.DashLine),
+        )
+        self._overlay_hist.setZValue(12)
+        self._overlay_hist.setVisible(False)
+        self._vb.addItem(self._overlay_hist, ignoreBounds=True)
         self._markers = pg.ScatterPlotItem(
-            size=19, symbol="star", pen=pg.mkPen(20, 20, 20, width=1.3), brush=None
+            size=18, symbol="star", pen=pg.mkPen(15, 15, 15, width=1.6), brush=None
         )
         self._markers.setZValue(28)
         self._strip_vb.addItem(self._markers, ignoreBounds=True)
@@ -156,10 +166,37 @@ class PlotView1D(PlotViewBase):
         """
         if points is None or len(points) == 0:
             self._overlay.setData([], [])
+            self._set_overlay_hist(None)
             return
         x = np.asarray(points, dtype=np.float64).reshape(-1)
         y = np.random.default_rng(1).uniform(_STRIP_BAND[0], _STRIP_BAND[1], size=len(x))
         self._overlay.setData(x, y)
+        self._set_overlay_hist(x)
+
+    def _set_overlay_hist(self, x: np.ndarray | None) -> None:
+        """The extra values' histogram (dashed outline, same bins as the data's, as a density)."""
+        legend_has = any(item is self._overlay_hist for item, _ in self._legend.items)
+        if x is None or self._hist_edges is None:
+            self._overlay_hist.setData(np.array([0.0, 1.0]), np.array([0.0]))
+            self._overlay_hist.setVisible(False)
+            if legend_has:
+                self._legend.removeItem(self._overlay_hist)
+            return
+        edges = self._hist_edges
+        counts, _ = np.histogram(x, bins=edges)
+        # a density over all the values, also those beyond the data's bins
+        dens = counts / (len(x) * np.diff(edges))
+        self._overlay_hist.setData(edges, dens)
+        self._overlay_hist.setVisible(True)
+        if not legend_has:
+            self._legend.addItem(self._overlay_hist, "histogram of the samples (×)")
+
+    def overlay_histogram(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Bin edges and densities of the extra values' histogram, or None."""
+        if not self._overlay_hist.isVisible():
+            return None
+        x, y = self._overlay_hist.getData()
+        return np.asarray(x), np.asarray(y)
 
     def set_marker_points(self, points: np.ndarray | None, rgb: np.ndarray | None = None) -> None:
         """Mark a few special positions (e.g. k-means' centres) as large stars.
@@ -257,6 +294,7 @@ class PlotView1D(PlotViewBase):
             edges = np.histogram_bin_edges(x, bins=int(np.clip(len(edges) - 1, 8, 80)))
         counts, edges = np.histogram(x, bins=edges, density=True)
         self._hist.setData(edges, counts)
+        self._hist_edges = edges
         self._hist_top = float(counts.max()) if len(counts) else 1.0
         span = hi - lo if hi > lo else 1.0
         self._vb.setRange(

@@ -155,7 +155,7 @@ class PlotView2D(PlotViewBase):
         )
         self._overlay.setZValue(15)
         self._markers = pg.ScatterPlotItem(
-            size=17, symbol="star", pen=pg.mkPen(20, 20, 20, width=1.3), brush=None
+            size=18, symbol="star", pen=pg.mkPen(15, 15, 15, width=1.6), brush=None
         )
         self._markers.setZValue(32)
         self._vb.addItem(self._markers, ignoreBounds=True)
@@ -355,35 +355,59 @@ class PlotView2D(PlotViewBase):
             text = weight_label(k, float(params.weights[k]))
             if label.toPlainText() != text:
                 label.setText(text)
-            pos, anchor = self._label_place(mean, axes[1])
+            br = label.boundingRect()
+            pos, anchor = self._label_place(mean, axes[1], (br.width(), br.height()))
             label.setAnchor(anchor)
             label.setPos(float(pos[0]), float(pos[1]))
         self._fills.set_shapes(shapes)
         self._outlines.set_shapes(shapes)
 
     def _label_place(
-        self, mean: np.ndarray, minor: np.ndarray
+        self, mean: np.ndarray, minor: np.ndarray, size_px: tuple[float, float] = (90.0, 24.0)
     ) -> tuple[np.ndarray, tuple[float, float]]:
         """Where a weight label goes: just outside the 1-sigma ellipse, along its minor axis.
 
-        The label sits at the end of the minor semi-axis that points up on screen (so it does
-        not cover the densest points around the mean), its anchor on the side facing the mean.
+        The label sits beyond the end of the minor semi-axis that points up on screen (so it
+        does not cover the densest points around the mean), with its anchor on the side facing
+        the mean; when that would put it (``size_px`` wide and high) outside the visible range,
+        beyond the other end instead.
         """
         psx, psy = (1.0, 1.0)
+        rect = None
         if self._vb.width() > 0 and self._vb.height() > 0:
             size = self._vb.viewPixelSize()
             if size[0] > 0 and size[1] > 0:
                 psx, psy = size
+                rect = self._vb.viewRect()
         sx, sy = minor[0] / psx, -minor[1] / psy  # screen direction (y down)
         if sy > 0 or (sy == 0 and sx < 0):
             minor, sx, sy = -minor, -sx, -sy
         norm = max(abs(sx), abs(sy))
         if norm <= 0:
             return mean, (0.5, 1.3)
-        ux, uy = sx / norm, sy / norm
-        # outward by a few pixels more than the pen and the handle
-        pos = mean + minor + np.array([ux * 6 * psx, -uy * 6 * psy])
-        return pos, (0.5 - 0.5 * ux, 0.5 - 0.5 * uy)
+        choice = None
+        for sign in (1.0, -1.0):
+            ux, uy = sign * sx / norm, sign * sy / norm
+            # a few pixels beyond the pen and the handle
+            pos = mean + sign * minor + np.array([ux * 6 * psx, -uy * 6 * psy])
+            anchor = (0.5 - 0.5 * ux, 0.5 - 0.5 * uy)
+            if choice is None:
+                choice = (pos, anchor)
+            if rect is None:
+                break
+            # the label's box in data units (anchor (ax, ay): that point of the box is at pos)
+            left = pos[0] - anchor[0] * size_px[0] * psx
+            top = pos[1] + anchor[1] * size_px[1] * psy
+            right = left + size_px[0] * psx
+            bottom = top - size_px[1] * psy
+            if (
+                left >= rect.left()
+                and right <= rect.right()
+                and bottom >= rect.top()
+                and (top <= rect.bottom())
+            ):
+                return pos, anchor
+        return choice
 
     def _sync_items(self, n_components: int) -> None:
         """Create or remove handles and labels so there are ``n_components`` of each."""
