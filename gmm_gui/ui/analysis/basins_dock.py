@@ -284,13 +284,16 @@ class BasinsDock(QDockWidget):
         elif two_d:
             self.explain.setText(
                 "Where EM goes when one Gaussian's starting mean starts at each place of the "
-                "plot's visible area, the other Gaussians held where they start now. The map is "
+                "plot's visible area, the other Gaussians held where they start now. Same "
+                "colour, same solution; paler means a lower log-likelihood. The map is also "
                 "drawn over the main plot."
             )
         else:
             self.explain.setText(
                 "Where EM goes from every pair of starting means (the weights and spreads as in "
-                "the current start). Starts of the same colour reach the same solution."
+                "the current start). Starts of the same colour reach the same solution; paler "
+                "means a lower log-likelihood. On the diagonal both Gaussians start alike and "
+                "EM cannot pull them apart."
             )
         self.component_combo.setVisible(two_d)
         self.component_label.setVisible(two_d)
