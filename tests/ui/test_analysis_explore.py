@@ -272,3 +272,22 @@ def test_one_d_uncertainty(qtbot):
     expected = unpack_argb32(uncertainty_argb32(1 - resp.max(axis=1), resp.shape[1]))[:, :3]
     np.testing.assert_array_equal(w.view.point_colors(), expected)
     w.close()
+
+
+def test_kmeans_of_many_points_runs_in_the_background(faithful, qtbot, monkeypatch):
+    import gmm_gui.ui.analysis.explore as explore_module
+
+    monkeypatch.setattr(explore_module, "KMEANS_INLINE_MAX", 10)
+    w = faithful
+    tools = w.explore_tools
+    tools.kmeans_action.setChecked(True)
+    assert "running" in w.view.caption()
+    assert w.view.color_override() is None
+    with qtbot.waitSignal(tools.kmeans_task.finished, timeout=10_000):
+        pass
+    snap = w.session.snapshot
+    k = snap.mixture.n_components
+    result = kmeans(np.asarray(snap.X), k, seed=0)
+    aligned = align_to_components(snap.resp.argmax(axis=1), result.labels, k)
+    np.testing.assert_array_equal(w.view.point_colors(), component_colors(k)[aligned])
+    assert "running" not in w.view.caption()

@@ -35,6 +35,7 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu
 from scipy.optimize import linear_sum_assignment
 
+from gmm_gui.controller.tasks import BackgroundTask
 from gmm_gui.io import atomic_write
 from gmm_gui.model import (
     adjusted_rand_index,
@@ -61,6 +62,8 @@ __all__ = [
 
 #: Grid of the density heat map (points per side).
 DENSITY_GRID = 160
+#: Up to this many points k-means runs on the UI thread; above, in the background.
+KMEANS_INLINE_MAX = 50_000
 _MAX_SAMPLES = 2_000_000
 
 
@@ -114,6 +117,11 @@ class ExploreTools(QObject):
         self.ari: float | None = None
         self.agreement: float | None = None
         self._kmeans_cache: tuple | None = None
+        self._kmeans_pending: tuple | None = None
+        self._label_codes: tuple | None = None
+        self.kmeans_task = BackgroundTask(self)
+        self.kmeans_task.finished.connect(self._on_kmeans_done)
+        self.kmeans_task.failed.connect(self.window.show_problem)
         self._symbols_key: tuple | None = None
         self._range_view: object | None = None
         self._seed = 0
@@ -183,8 +191,10 @@ class ExploreTools(QObject):
     @Slot()
     def _on_data_changed(self) -> None:
         self.samples = self.sample_labels = None
-        self._kmeans_cache = None
+        self._kmeans_cache = self._kmeans_pending = None
+        self.kmeans_task.cancel()
         self._symbols_key = None
+        self._label_codes = None
         self.label_column = None
         self.ari = self.agreement = None
         view = self.window.view
@@ -223,7 +233,7 @@ class ExploreTools(QObject):
         if self.samples is not None:
             parts.append(f"× {len(self.samples)} points drawn from the model")
         if self.density_action.isChecked():
-            self._update_density()
+            self._density_timer.start()  # coalesces the snapshots of a fast Play
         self.caption_text = "<br>".join(parts)
         view.set_caption(self.caption_text)
         self._update_actions()
@@ -330,16 +340,43 @@ class ExploreTools(QObject):
             self.uncertainty_action.setChecked(False)
         self.refresh()
 
-    def _kmeans_labels(self, X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def _kmeans_labels(self, X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """k-means' labels and centres for ``X`` and ``k``; None while it runs in the background.
+
+        Up to :data:`KMEANS_INLINE_MAX` points k-means runs at once (a few milliseconds);
+        above, in a background task, and the view is brought up to date when it ends.
+        """
         key = (id(X), X.shape, k)
-        if self._kmeans_cache is None or self._kmeans_cache[0] != key:
+        if self._kmeans_cache is not None and self._kmeans_cache[0] == key:
+            return self._kmeans_cache[1], self._kmeans_cache[2]
+        if len(X) <= KMEANS_INLINE_MAX:
             result = kmeans(X, k, seed=0)
             self._kmeans_cache = (key, np.asarray(result.labels), np.asarray(result.centers))
-        return self._kmeans_cache[1], self._kmeans_cache[2]
+            return self._kmeans_cache[1], self._kmeans_cache[2]
+        if self._kmeans_pending != key:
+            self._kmeans_pending = key
+
+            def work(progress: object, should_cancel: object) -> tuple:
+                result = kmeans(X, k, seed=0)
+                return key, np.asarray(result.labels), np.asarray(result.centers)
+
+            self.kmeans_task.start(work)
+        return None
+
+    @Slot(object)
+    def _on_kmeans_done(self, result: tuple) -> None:
+        if result[0] == self._kmeans_pending:
+            self._kmeans_cache = result
+            self._kmeans_pending = None
+            self.refresh()
 
     def _show_kmeans(self, view: object, snap: Snapshot) -> str:
         k = snap.mixture.n_components
-        labels, centers = self._kmeans_labels(np.asarray(snap.X), k)
+        found = self._kmeans_labels(np.asarray(snap.X), k)
+        if found is None:
+            view.set_marker_points(None)
+            return f"k-means, K = {k}: running on {len(snap.X)} points …"
+        labels, centers = found
         if snap.resp is not None:
             em = hard_labels(snap.resp)
             aligned = align_to_components(em, labels, k)
@@ -424,7 +461,10 @@ class ExploreTools(QObject):
                 view.set_point_symbols(None)
                 self._symbols_key = None
             return ""
-        names, codes = np.unique(np.asarray(values), return_inverse=True)
+        if self._label_codes is None or self._label_codes[0] is not values:
+            names, codes = np.unique(np.asarray(values), return_inverse=True)
+            self._label_codes = (values, names, codes.reshape(-1))
+        _, names, codes = self._label_codes
         key = (id(view), column, id(values))
         if self._symbols_key != key or view.points_item.symbol_codes is None:
             view.set_point_symbols(codes, [str(n) for n in names], title=column)
@@ -442,6 +482,8 @@ class ExploreTools(QObject):
         if not on and view is not None and hasattr(view, "set_density_map"):
             view.set_density_map(None)
         self.refresh()
+        self._density_timer.stop()
+        self._update_density()
 
     def _watch_range(self, view: object) -> None:
         if self._range_view is view or not hasattr(view, "set_density_map"):
@@ -470,9 +512,10 @@ class ExploreTools(QObject):
 
     # ------------------------------------------------------------------ closing
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        """Stop the density timer when the window closes."""
+        """Stop the density timer and k-means when the window closes."""
         if watched is self.window and event.type() == QEvent.Type.Close:
             self._density_timer.stop()
+            self.kmeans_task.shutdown()
         return False
 
 
