@@ -148,6 +148,16 @@ def test_two_d_overlay_appears_on_the_view_and_clear_removes_it(qtbot, window):
     assert dock.overlay.zValue() < 0 and dock.overlay.opacity() < 1
     rect = dock.overlay.mapRectToParent(dock.overlay.boundingRect())
     assert rect.left() < x0 and rect.right() > x1
+    # The overlay's pixel under each cell's data position has that cell's colour.
+    colors = basin_colors(bmap)
+    assert not np.array_equal(colors, colors.transpose(1, 0, 2))  # orientation matters
+    for row, col in np.ndindex(*bmap.shape):
+        x, y = dock.cell_center(row, col)
+        for item in (dock.overlay, dock.image):
+            pixel = item.mapFromParent(QPointF(x, y))
+            np.testing.assert_array_equal(
+                item.image[int(pixel.x()), int(pixel.y())], colors[row, col]
+            )
     # A cell of the dock's map moves mean 2's start there, the other mean stays.
     before = window.session.stepper.start.means.copy()
     click_map(qtbot, dock, *dock.cell_center(3, 7))

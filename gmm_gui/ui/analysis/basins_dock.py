@@ -191,7 +191,7 @@ class BasinsDock(QDockWidget):
             "lower log-likelihood). The cross is the current start. Click a cell to start EM "
             "there and watch it go."
         )
-        self.image = pg.ImageItem()
+        self.image = pg.ImageItem(axisOrder="col-major")  # image[x, y], whatever the global
         self.map_plot.addItem(self.image)
         self.start_marker = pg.ScatterPlotItem(
             size=14, symbol="x", brush=pg.mkBrush("k"), pen=pg.mkPen("w", width=1)
@@ -563,7 +563,7 @@ class BasinsDock(QDockWidget):
         view = self._window.view
         if view is None:
             return
-        item = pg.ImageItem(rgba, levels=(0, 255))
+        item = pg.ImageItem(rgba, levels=(0, 255), axisOrder="col-major")
         item.setRect(rect)
         item.setOpacity(OVERLAY_OPACITY)
         item.setZValue(-30)  # behind the fills (-10), the points (0) and the outlines
