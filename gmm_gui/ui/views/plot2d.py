@@ -357,7 +357,8 @@ class PlotView2D(PlotViewBase):
                 label.setText(text)
             br = label.boundingRect()
             pos, anchor = self._label_place(mean, axes[1], (br.width(), br.height()))
-            label.setAnchor(anchor)
+            if tuple(label.anchor) != anchor:
+                label.setAnchor(anchor)
             label.setPos(float(pos[0]), float(pos[1]))
         self._fills.set_shapes(shapes)
         self._outlines.set_shapes(shapes)
