@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 
 from gmm_gui.model import run_restarts
 from gmm_gui.ui.analysis import restarts_dock
@@ -186,3 +186,20 @@ def test_every_control_has_a_tooltip(qtbot, window):
         dock.best_button,
     ):
         assert widget.toolTip(), widget.objectName()
+
+
+def test_clicking_a_dot_of_the_chart_loads_that_run(qtbot, window):
+    dock = open_dock(window)
+    result = run_dock(qtbot, dock, 6)
+    ranked = result.ranked()
+    rank = len(ranked) - 1  # the worst run: another start than the best's
+    run = ranked[rank]
+    vb = dock.chart.getPlotItem().vb
+    scene = vb.mapViewToScene(QPointF(rank + 1, run.mean_log_likelihood))
+    qtbot.mouseClick(
+        dock.chart.viewport(), Qt.MouseButton.LeftButton, pos=dock.chart.mapFromScene(scene)
+    )
+    assert window.session.wait_idle()
+    np.testing.assert_array_equal(window.session.stepper.start.means, run.start.means)
+    selected = dock.table.selectionModel().selectedRows()
+    assert [i.row() for i in selected] == [result.group_of(run.index)]
