@@ -109,3 +109,11 @@ def test_new_data_clears_the_curves(computed):
     w, dock = computed
     assert w.open_sample("galaxies")
     assert dock.selection is None and not dock.points
+
+
+def test_a_run_for_data_since_replaced_is_dropped(computed, qtbot):
+    w, dock = computed
+    with qtbot.waitSignal(dock.task.finished, timeout=60_000):
+        dock.run_button.click()
+        assert w.open_sample("galaxies")  # new data while it runs
+    assert dock.selection is None and not dock.points

@@ -74,6 +74,7 @@ class ChooseKDock(QDockWidget):
         self.setObjectName("choose_k_dock")
         self.window = window
         self.selection: KSelection | None = None
+        self._generation = 0
         self.task = BackgroundTask(self)
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -179,8 +180,13 @@ class ChooseKDock(QDockWidget):
         self.progress_bar.setValue(0)
         self.summary.setText(f"Fitting K = 1 … {k_max} for {', '.join(types)} …")
 
-        def work(progress: object, should_cancel: object) -> KSelection:
-            return choose_k(X, k_max, types, seed=0, progress=progress, should_cancel=should_cancel)
+        generation = self._generation
+
+        def work(progress: object, should_cancel: object) -> tuple[int, KSelection]:
+            result = choose_k(
+                X, k_max, types, seed=0, progress=progress, should_cancel=should_cancel
+            )
+            return generation, result
 
         self.task.start(work)
 
@@ -195,8 +201,10 @@ class ChooseKDock(QDockWidget):
         self.cancel_button.setEnabled(running)
 
     @Slot(object)
-    def _on_finished(self, selection: KSelection) -> None:
-        self.set_selection(selection)
+    def _on_finished(self, result: tuple[int, KSelection]) -> None:
+        generation, selection = result
+        if generation == self._generation:  # not for data that has been replaced since
+            self.set_selection(selection)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
@@ -204,6 +212,7 @@ class ChooseKDock(QDockWidget):
 
     @Slot()
     def _on_data_changed(self) -> None:
+        self._generation += 1
         self.task.cancel()
         self.set_selection(None)
         self.summary.setText("Press Compute to score K = 1, 2, … for the data.")
