@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF, Qt
 
 from gmm_gui.model import Mixture, basin_map_1d
 from gmm_gui.ui.analysis import basins_dock
-from gmm_gui.ui.analysis.basins_dock import BasinsDock, basin_colors
+from gmm_gui.ui.analysis.basins_dock import LEGEND_SOLUTIONS, BasinsDock, basin_colors
 from gmm_gui.ui.main_window import MainWindow
 
 
@@ -41,6 +41,12 @@ def hold_after_first_progress(monkeypatch, module, name: str) -> None:
         return real(*args, progress=report, should_cancel=should_cancel, **kwargs)
 
     monkeypatch.setattr(module, name, held)
+
+
+def legend_rows(bmap) -> int:
+    """Rows the legend should have: one per solution up to the palette, then one for the rest."""
+    n = len(bmap.solutions)
+    return min(n, LEGEND_SOLUTIONS) + (n > LEGEND_SOLUTIONS)
 
 
 def open_dock(window) -> BasinsDock:
@@ -76,8 +82,8 @@ def test_davis_map_matches_the_engine_and_a_click_starts_there(qtbot, window):
     np.testing.assert_array_equal(bmap.solution_id, oracle.solution_id)
     np.testing.assert_allclose(bmap.row_values, grid)
     assert len(bmap.solutions) >= 2  # the outlier at 57 cm makes a second maximum
-    assert dock.legend.rowCount() == len(bmap.solutions)
-    for row, solution in enumerate(bmap.solutions):
+    assert dock.legend.rowCount() == legend_rows(bmap)
+    for row, solution in enumerate(bmap.solutions[:LEGEND_SOLUTIONS]):
         assert dock.legend.item(row, 2).text() == str(solution.count)
         assert float(dock.legend.item(row, 1).text()) == pytest.approx(
             solution.mean_log_likelihood, abs=1e-4
@@ -142,7 +148,7 @@ def test_two_d_overlay_appears_on_the_view_and_clear_removes_it(qtbot, window):
     assert bmap.components == (1,)
     np.testing.assert_allclose(bmap.col_values, np.linspace(x0, x1, 12))
     np.testing.assert_allclose(bmap.row_values, np.linspace(y0, y1, 12))
-    assert dock.legend.rowCount() == len(bmap.solutions)
+    assert dock.legend.rowCount() == legend_rows(bmap)
     vb = window.view.plot.getViewBox()
     assert dock.overlay is not None and dock.overlay.parentItem() is vb.childGroup
     assert dock.overlay.zValue() < 0 and dock.overlay.opacity() < 1
@@ -226,3 +232,15 @@ def test_the_map_says_when_the_start_has_changed(qtbot, window):
     wider = Mixture(start.weights, start.means, start.covariances * 4.0, start.covariance_type)
     window.session.set_start(wider)
     assert dock.is_stale() and dock.stale_label.isVisible()
+
+
+def test_a_map_with_many_solutions_lists_the_rare_ones_in_one_row(qtbot, window):
+    assert window.open_sample("iris")
+    dock = open_dock(window)
+    bmap = compute(qtbot, dock, 20)
+    assert len(bmap.solutions) > LEGEND_SOLUTIONS  # iris, K=3: many small maxima
+    assert dock.legend.rowCount() == LEGEND_SOLUTIONS + 1
+    last = dock.legend.rowCount() - 1
+    assert dock.legend.item(last, 0).text() == f"{LEGEND_SOLUTIONS + 1}–{len(bmap.solutions)}"
+    cells = sum(int(dock.legend.item(r, 2).text()) for r in range(dock.legend.rowCount()))
+    assert cells == bmap.n_done == 400

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from gmm_gui.controller.stepper import StartInfo
 from gmm_gui.controller.tasks import BackgroundTask
 from gmm_gui.model import BasinMap, Mixture, basin_map_1d, basin_map_2d
-from gmm_gui.ui.analysis.restarts_dock import group_color
+from gmm_gui.ui.analysis.restarts_dock import GROUP_COLORS, group_color
 
 if TYPE_CHECKING:
     from gmm_gui.ui.main_window import MainWindow
@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 __all__ = ["BasinsDock", "basin_colors", "install_basins"]
 
 DEFAULT_GRID = 60
+#: Solutions named one per legend row (as many as there are distinct colours); the rest share
+#: one grey row.
+LEGEND_SOLUTIONS = len(GROUP_COLORS)
 #: Opacity of the overlay on the main 2-D view.
 OVERLAY_OPACITY = 0.35
 #: How far towards white the worst log-likelihood of the map is drawn (the best: not at all).
@@ -498,7 +501,8 @@ class BasinsDock(QDockWidget):
         total = bmap.shape[0] * bmap.shape[1]
         palette = _palette(len(bmap.solutions))
         columns = self._columns()
-        for s, solution in enumerate(bmap.solutions):
+        named = min(len(bmap.solutions), LEGEND_SOLUTIONS)
+        for s, solution in enumerate(bmap.solutions[:named]):
             color = QColor(*[int(c) for c in palette[s]])
             means = "; ".join(
                 "(" + ", ".join(f"{v:.4g}" for v in mean) + ")" for mean in solution.mixture.means
@@ -510,6 +514,19 @@ class BasinsDock(QDockWidget):
             )
             rows.append(
                 (color, name, f"{solution.mean_log_likelihood:.4f}", f"{solution.count}", tip)
+            )
+        others = bmap.solutions[named:]
+        if others:
+            lls = [o.mean_log_likelihood for o in others]
+            rows.append(
+                (
+                    group_color(named),
+                    f"{named + 1}–{len(bmap.solutions)}",
+                    f"{min(lls):.4f} … {max(lls):.4f}",
+                    f"{sum(o.count for o in others)}",
+                    f"{len(others)} more solutions, each reached from few starts, drawn in grey "
+                    "(often a Gaussian left with almost no points).",
+                )
             )
         failed = int(np.count_nonzero(bmap.solution_id < -1))
         if failed:
