@@ -206,7 +206,7 @@ class BasinsDock(QDockWidget):
         )
         self.map_plot.addItem(self.diagonal)
         self.map_plot.scene().sigMouseClicked.connect(self._on_map_clicked)
-        layout.addWidget(self.map_plot, 3)
+        layout.addWidget(self.map_plot, 2)
 
         self.legend = QTableWidget(0, 3)
         self.legend.setObjectName("basins_legend")
@@ -221,6 +221,7 @@ class BasinsDock(QDockWidget):
         header = self.legend.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        self.legend.setMinimumHeight(170)
         layout.addWidget(self.legend, 1)
 
         row = QHBoxLayout()
@@ -570,10 +571,11 @@ class BasinsDock(QDockWidget):
         if n == 1:
             return head + "Every start reached the same solution. Click a cell to watch EM."
         best = bmap.solutions[0]
-        return (
-            head + f"{n} solutions; the best is reached from {best.count} of {total} starts. "
-            "Click a cell to start EM there and watch where it goes."
-        )
+        text = head + f"{n} solutions; the best is reached from {best.count} of {total} starts"
+        common = max(range(n), key=lambda i: bmap.solutions[i].count)
+        if common != 0:
+            text += f", solution {common + 1} from the most ({bmap.solutions[common].count})"
+        return text + ". Click a cell to start EM there and watch where it goes."
 
     # ------------------------------------------------------------------ overlay on the main view
     def _show_overlay(self, rgba: np.ndarray, rect: QRectF) -> None:
