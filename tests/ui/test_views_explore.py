@@ -81,6 +81,7 @@ def test_symbols_keep_the_colours_and_reset_with_new_data(view2d, faithful):
     np.testing.assert_array_equal(view2d.point_colors(), blend(s.resp, component_colors(2)))
     labels = [label.text for _, label in view2d.symbol_legend().items]
     assert labels == ["<b>group</b>", "a", "b", "c"]
+    assert "group: c" in view2d.tooltip_text(5)
     view2d.grab()  # paints with the shapes
     other = faithful[:100] + 1.0
     view2d.set_snapshot(snap(other, init_mixture(other, 2, "kmeans", seed=0)))

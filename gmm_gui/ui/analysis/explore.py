@@ -138,6 +138,7 @@ class ExploreTools(QObject):
         self.uncertainty_action = QAction("Show uncertainty", self, checkable=True)
         self.density_action = QAction("Show density", self, checkable=True)
 
+        menu.addSeparator()
         menu.addAction(self.sample_action)
         menu.addAction(self.hide_samples_action)
         menu.addAction(self.export_samples_action)

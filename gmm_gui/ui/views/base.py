@@ -207,6 +207,7 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         self._color_override: np.ndarray | None = None
         self._symbol_legend: pg.LegendItem | None = None
         self._caption: pg.LabelItem | None = None
+        self._symbol_names: tuple[str, str] | None = None  # (title, names) for the tooltip
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     # ------------------------------------------------------------------ public API
@@ -378,11 +379,13 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             if old.scene() is not None:
                 old.scene().removeItem(old)
             self._symbol_legend = None
+        self._symbol_names = None
         if self._points is None:
             return
         self._points.set_symbols(codes)
         if codes is None or names is None:
             return
+        self._symbol_names = (str(title), tuple(str(n) for n in names))
         legend = pg.LegendItem(
             offset=self._symbol_legend_offset(),
             labelTextColor=TEXT_COLOR,
@@ -649,6 +652,11 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         )
         lines = [f"<b>point {index + 1}</b>"]
         lines += [f"{_escape(n)} = {v:.6g}" for n, v in zip(names, x, strict=True)]
+        codes = self._points.symbol_codes if self._points is not None else None
+        if self._symbol_names is not None and codes is not None:
+            title, values = self._symbol_names
+            value = values[int(codes[index])] if int(codes[index]) < len(values) else "?"
+            lines.append(f"{_escape(title or 'label')}: {_escape(value)}")
         if snap.resp is not None:
             resp = np.asarray(snap.resp[index], dtype=np.float64)
             lines.append("responsibility:")

@@ -234,7 +234,7 @@ class PointCloudItem(pg.GraphicsObject):
         codes : int array of shape (n_samples,), or None for discs again
         """
         if codes is not None:
-            codes = np.asarray(codes).reshape(-1).astype(np.intp) % len(SYMBOLS)
+            codes = np.asarray(codes).reshape(-1).astype(np.intp)
             if codes.shape != (len(self._xy),):
                 raise ValueError(f"codes must have shape ({len(self._xy)},), got {codes.shape}")
         self.prepareGeometryChange()
@@ -244,7 +244,7 @@ class PointCloudItem(pg.GraphicsObject):
 
     @property
     def symbol_codes(self) -> np.ndarray | None:
-        """The marker code of each point (index into :data:`SYMBOLS`), or None."""
+        """The marker code of each point as given (drawn as ``SYMBOLS[code % 6]``), or None."""
         return self._codes
 
     def set_colors(self, argb: np.ndarray) -> None:
@@ -472,6 +472,7 @@ class PointCloudItem(pg.GraphicsObject):
             side = style.square
             reach = side
         elif codes is not None:
+            codes = codes % len(SYMBOLS)
             used = np.flatnonzero(np.bincount(codes, minlength=len(SYMBOLS)))
             stamp_sets = {int(c): self._stamp_set(style, dpr, SYMBOLS[c]) for c in used}
             reach = max((st.reach for st in stamp_sets.values()), default=1)
