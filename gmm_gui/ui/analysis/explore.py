@@ -330,8 +330,9 @@ class ExploreTools(QObject):
             names = [f"x{i + 1}" for i in range(d)]
         buf = io.StringIO()
         buf.write(",".join(_csv_field(n) for n in [*names, "component"]) + "\n")
-        for row, k in zip(self.samples, self.sample_labels, strict=True):
-            buf.write(",".join(repr(float(v)) for v in row) + f",{int(k) + 1}\n")
+        table = np.column_stack([self.samples, self.sample_labels + 1])
+        fmt = ["%.17g"] * d + ["%d"]
+        np.savetxt(buf, table, fmt=fmt, delimiter=",")
         atomic_write(path, buf.getvalue())
 
     # ------------------------------------------------------------------ k-means
@@ -470,11 +471,14 @@ class ExploreTools(QObject):
         if self._symbols_key != key or view.points_item.symbol_codes is None:
             view.set_point_symbols(codes, [str(n) for n in names], title=column)
             self._symbols_key = key
+        note = ""
+        if view.points_item.style.square:
+            note = " (too many points to draw shapes)"
         if snap.resp is None:
             self.ari = None
-            return f"{column}: shapes (no clusters yet)"
+            return f"{column}: marker shapes, no clusters yet{note}"
         self.ari = adjusted_rand_index(codes, hard_labels(snap.resp))
-        return f"ARI = {self.ari:.2f} ({column} vs clusters)"
+        return f"ARI = {self.ari:.2f} ({column} vs clusters){note}"
 
     # ------------------------------------------------------------------ density
     @Slot(bool)
