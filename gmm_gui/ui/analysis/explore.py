@@ -47,6 +47,7 @@ from gmm_gui.model import (
 )
 from gmm_gui.ui import colors
 from gmm_gui.ui.analysis import kselect
+from gmm_gui.ui.views.plot2d import DENSITY_LEVEL_FRACTIONS
 
 if TYPE_CHECKING:
     from gmm_gui.controller.snapshot import Snapshot
@@ -233,6 +234,12 @@ class ExploreTools(QObject):
             parts.append(label_text)
         if self.samples is not None:
             parts.append(f"× {len(self.samples)} points drawn from the model")
+        if self.density_action.isChecked() and snap.n_features == 2:
+            parts.append(
+                "shading: the mixture's density (darker = denser); thin lines: its contours at "
+                + ", ".join(f"{f:.0%}" for f in DENSITY_LEVEL_FRACTIONS)
+                + " of the peak"
+            )
         if self.density_action.isChecked():
             self._density_timer.start()  # coalesces the snapshots of a fast Play
         self.caption_text = "<br>".join(parts)

@@ -36,7 +36,7 @@ N_SIGMAS = (1.0, 2.0)
 #: Contour levels of the density heat map, as fractions of its highest value.
 DENSITY_LEVEL_FRACTIONS = (0.02, 0.05, 0.1, 0.2, 0.35, 0.55, 0.8)
 #: The heat map's colours, from zero density (white) to the highest (a dusky purple).
-_DENSITY_STOPS = np.array([[255, 255, 255], [226, 222, 240], [176, 166, 214], [118, 104, 176]])
+_DENSITY_STOPS = np.array([[255, 255, 255], [232, 229, 244], [196, 188, 226], [150, 138, 200]])
 _CONTOUR_PEN = QColor(70, 60, 110, 170)
 
 
