@@ -117,3 +117,16 @@ def test_a_run_for_data_since_replaced_is_dropped(computed, qtbot):
         dock.run_button.click()
         assert w.open_sample("galaxies")  # new data while it runs
     assert dock.selection is None and not dock.points
+
+
+def test_closing_the_window_stops_a_running_computation(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    assert w.open_sample("faithful")
+    dock = w.choose_k_dock
+    dock.k_max_spin.setValue(10)
+    dock.run()
+    assert dock.task.is_running()
+    w.close()
+    assert not dock.task.is_running()
