@@ -147,7 +147,7 @@ def test_kmeans_colours_are_hard_and_off_returns_to_the_blend(faithful):
 
     best = max(np.mean(np.array(p)[result.labels] == em) for p in permutations(range(k)))
     assert tools.agreement == pytest.approx(best)
-    assert f"{best:.0%}" in w.view.caption()
+    assert f"{best:.1%}" in w.view.caption()
     stars = w.view.marker_points()
     np.testing.assert_allclose(np.sort(stars, axis=0), np.sort(np.asarray(result.centers), axis=0))
 

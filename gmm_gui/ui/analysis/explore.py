@@ -397,7 +397,7 @@ class ExploreTools(QObject):
         view.set_marker_points(centers)  # white stars: they must stand out on the means
         text = f"k-means, K = {k}: each point in its cluster's colour, ☆ its centres"
         if self.agreement is not None:
-            text += f"<br>same cluster as EM's most responsible Gaussian: {self.agreement:.0%}"
+            text += f"<br>same cluster as EM's most responsible Gaussian: {self.agreement:.1%}"
         return text
 
     # ------------------------------------------------------------------ uncertainty
