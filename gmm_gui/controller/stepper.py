@@ -325,10 +325,9 @@ class Stepper:
 
     def converged_at(self) -> int | None:
         """The iteration at which EM converged, if it has."""
-        for snap in self._history:
-            if snap.converged:
-                return snap.iteration
-        return None
+        # Nothing is computed after a converged M-step, so only the newest state can be it.
+        last = self._history[-1]
+        return last.iteration if last.converged and last.phase == "M" else None
 
     def index_of_iteration(self, iteration: int) -> int:
         """History index of the state at the end of ``iteration`` (0: the start).

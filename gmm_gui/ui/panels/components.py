@@ -102,6 +102,7 @@ class ComponentTable(QTableWidget):
         self._fields: list[str] = []
         self._columns: tuple[str, ...] = ()
         self._editable = False
+        self._shown: Mixture | None = None  # the mixture the cells show
         self._values: list[dict[str, float]] = []
         self.itemChanged.connect(self._on_item_changed)
         self.itemSelectionChanged.connect(self._on_selection)
@@ -124,6 +125,7 @@ class ComponentTable(QTableWidget):
     def set_columns(self, columns: Sequence[str]) -> None:
         """Name the data's features (one or two), for the headers."""
         self._columns = tuple(columns)
+        self._shown = None  # the cells are filled again for the new columns
         d = len(self._columns)
         self._fields = ["weight"] + [f"mean{j}" for j in range(d)] + [f"sd{j}" for j in range(d)]
         headers = ["Gaussian", "weight"]
@@ -151,7 +153,13 @@ class ComponentTable(QTableWidget):
         self.blockSignals(False)
 
     def set_mixture(self, mixture: Mixture | None, editable: bool) -> None:
-        """Fill the table from ``mixture`` (signals blocked, so nothing loops)."""
+        """Fill the table from ``mixture`` (signals blocked, so nothing loops).
+
+        The same mixture object with the same editability (an E-step) changes nothing.
+        """
+        if mixture is not None and mixture is self._shown and bool(editable) == self._editable:
+            return
+        self._shown = mixture
         self._editable = bool(editable)
         selected = self.selected_component()
         self.blockSignals(True)

@@ -100,6 +100,7 @@ class LogLikelihoodPanel(pg.PlotWidget):
             self.addItem(it)
         self.addItem(self._converged, ignoreBounds=True)
         self._values = np.zeros(0)
+        self._shown_key: tuple[int, int | None] | None = None
         self._current_iteration = 0
         self._decreases = np.zeros(0, dtype=int)
         self.scene().sigMouseClicked.connect(self._on_click)
@@ -147,6 +148,10 @@ class LogLikelihoodPanel(pg.PlotWidget):
             Iteration where EM converged, marked by a dashed line.
         """
         v = np.asarray(values, dtype=float).reshape(-1)
+        key = (int(current_iteration), converged_at)
+        if key == self._shown_key and np.array_equal(v, self._values, equal_nan=True):
+            return  # nothing changed (an E-step): no redraw
+        self._shown_key = key
         self._values = v
         self._current_iteration = int(current_iteration)
         x = np.arange(v.size, dtype=float)
