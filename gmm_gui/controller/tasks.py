@@ -98,7 +98,6 @@ class BackgroundTask(QObject):
         self._token += 1
         self._cancel_event = threading.Event()
         thread = _Thread(self, work, self._token)
-        thread.finished.connect(thread.deleteLater)
         self._thread = thread
         thread.start()
         self.running_changed.emit(True)
@@ -119,13 +118,21 @@ class BackgroundTask(QObject):
             self._detach()
         for thread in self._replaced:
             thread.wait()
+            thread.deleteLater()
         self._replaced.clear()
 
     def _detach(self) -> None:
         thread, self._thread = self._thread, None
         if thread is not None:
-            # Its result is ignored by token; keep a reference until it has ended.
-            self._replaced = [t for t in self._replaced if t.isRunning()] + [thread]
+            # Its result is ignored by token; it is deleted only once it has ended, here or in
+            # shutdown(), never by a deleteLater racing a later wait().
+            still_running = []
+            for old in self._replaced:
+                if old.isRunning():
+                    still_running.append(old)
+                else:
+                    old.deleteLater()
+            self._replaced = [*still_running, thread]
             self.running_changed.emit(False)
 
     def _on_progress(self, token: int, done: int, total: int) -> None:
@@ -146,4 +153,5 @@ class BackgroundTask(QObject):
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.wait()
+            thread.deleteLater()
         self.running_changed.emit(False)
