@@ -151,6 +151,11 @@ class Session(QObject):
         return self._running is not None
 
     @property
+    def job_kind(self) -> str | None:
+        """The job in the worker: ``"step"``, ``"run"``, ``"preview"``, ``"edit"`` or ``None``."""
+        return None if self._running is None else self._running.kind
+
+    @property
     def playing(self) -> bool:
         """True while the play timer runs."""
         return self._timer.isActive()

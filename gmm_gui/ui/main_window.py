@@ -62,7 +62,8 @@ ANIMATION_MS = 250
 #: Files of at least this many bytes are read, and their first start built, off the UI thread
 #: (a CSV of about 100,000 rows; loading it takes longer than a frame).
 BACKGROUND_LOAD_BYTES = 2_000_000
-#: A background load that lasts longer than this shows its progress bar and Cancel.
+#: A background load, half-step, preview or new start that lasts longer than this shows the
+#: progress bar and Cancel (a run to convergence shows them at once).
 LOAD_PROGRESS_DELAY_MS = 1000
 
 
@@ -152,6 +153,9 @@ class MainWindow(QMainWindow):
         self._load_timer = QTimer(self)
         self._load_timer.setSingleShot(True)
         self._load_timer.timeout.connect(self._refresh_busy_widgets)
+        self._busy_since_timer = QTimer(self)
+        self._busy_since_timer.setSingleShot(True)
+        self._busy_since_timer.timeout.connect(self._refresh_busy_widgets)
         self.actions_by_name: dict[str, QAction] = make_actions(self)
         self._build_central()
         self._build_toolbar()
@@ -923,6 +927,11 @@ class MainWindow(QMainWindow):
     def _on_busy(self, busy: bool) -> None:
         if busy:
             self.progress_bar.setRange(0, 0)  # busy indicator until a figure arrives
+            # A run to convergence shows its progress at once; a half-step, a drag preview or
+            # a new start on a large data set only if it lasts (no flicker while playing).
+            self._busy_since_timer.start(max(0, self.load_progress_delay_ms))
+        else:
+            self._busy_since_timer.stop()
         self._refresh_busy_widgets()
 
     @Slot()
@@ -934,7 +943,10 @@ class MainWindow(QMainWindow):
             self.progress_bar.setToolTip(f"Loading {Path(self._loading.path).name}…")
         else:
             self.progress_bar.setToolTip("Progress of the computation running in the background.")
-        shown = self.session.busy or load_shown
+        session_shown = self.session.busy and (
+            self.session.job_kind == "run" or not self._busy_since_timer.isActive()
+        )
+        shown = session_shown or load_shown
         self.progress_bar.setVisible(shown)
         self.cancel_button.setVisible(shown)
         self.actions_by_name["cancel"].setEnabled(
@@ -1004,6 +1016,7 @@ class MainWindow(QMainWindow):
         self._loader.shutdown()
         self._loading = None
         self._load_timer.stop()
+        self._busy_since_timer.stop()
         self._message_timer.stop()
         if self.view is not None and self.view.isVisible():
             self.view.close()
