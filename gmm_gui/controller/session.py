@@ -578,8 +578,13 @@ class Session(QObject):
             if self._guard(lambda: stepper.apply(result)) is not None:
                 self._announce()
         elif job.kind == "preview":
-            if self._stepper.editable and not self._edits:
+            show = self._stepper.editable and not self._edits
+            # Pipelined: the worker starts on the newest drag position before this one is
+            # drawn, so computing and drawing overlap while the mouse moves.
+            self._after_job()
+            if show:
                 self.preview_changed.emit(result)
+            return
         elif result and not self._stepper.continues(result[0]):
             pass  # computed from a state that is no longer the newest: drop it
         else:

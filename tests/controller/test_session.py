@@ -322,3 +322,14 @@ def test_cancel_drops_an_edit_being_computed(make_session, qtbot):
     session.step()
     assert session.wait_idle()
     assert session.stepper.start.n_components == 2 and not session.stepper.can_undo
+
+
+def test_drag_previews_are_pipelined(make_session, qtbot):
+    session = make_session(offload_threshold=0)
+    busy_when_drawn = []
+    session.preview_changed.connect(lambda _snap: busy_when_drawn.append(session.busy))
+    session.edit_component(1, np.array([1.0, 2.0]), np.eye(2), False)
+    session.edit_component(1, np.array([2.0, 2.0]), np.eye(2), False)  # waits for the first
+    assert session.wait_idle()
+    # The first preview was handed out after the worker had started on the second.
+    assert busy_when_drawn == [True, False]
