@@ -10,15 +10,23 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
+from gmm_gui.model import Mixture
+
 
 @dataclass(frozen=True)
 class Sample:
     """A bundled data set: a file, the columns worth plotting and a start worth seeing first.
 
-    ``start_method`` and ``seed`` give the first start drawn when the sample opens: chosen so
-    that the first run tells the sample's story (for Davis, the default k-means++ seed 0 puts a
-    Gaussian on the far-left outlier, which collapses onto it within three iterations; seed 19
-    converges to two Gaussians, the outlier claimed almost entirely by the nearer one).
+    ``start_method`` and ``seed`` give the first start drawn when the sample opens.
+    ``start_means`` and ``start_sd``, when given, place the first start by hand instead, as the
+    lecture does: equal weights, one mean per component, the same standard deviation for all.
+    Davis opens that way (160 and 180 cm, sd 8): the first E-step gives the far-left outlier
+    almost entirely to the nearer Gaussian, which then widens towards it, peels off and, near
+    iteration 22, collapses onto that single point, the singular-covariance lesson, with the
+    engine's warning. (k-means++ puts a centre on the outlier at once, so nearly every random
+    start skips the story and collapses at the first step.)
     """
 
     key: str
@@ -29,6 +37,19 @@ class Sample:
     description: str
     start_method: str = "kmeans++"
     seed: int = 0
+    start_means: tuple[tuple[float, ...], ...] | None = None
+    start_sd: float | None = None
+
+    def start_mixture(self) -> Mixture | None:
+        """The hand-placed first start, or ``None`` when the sample starts from ``start_method``."""
+        if self.start_means is None or self.start_sd is None:
+            return None
+        means = np.array(self.start_means, dtype=float)
+        n_components, n_features = means.shape
+        cov = np.eye(n_features) * self.start_sd**2
+        return Mixture(
+            np.full(n_components, 1.0 / n_components), means, np.repeat(cov[None], n_components, 0)
+        )
 
     @property
     def path(self) -> Path:
@@ -41,7 +62,7 @@ SAMPLES: tuple[Sample, ...] = (
            "Eruption length and waiting time of the Old Faithful geyser: two clear clusters."),
     Sample("davis", "Davis heights (1-D)", "Davis.csv", ("height",), 2,
            "Heights of 200 men and women; one far-left outlier (a data-entry error).",
-           start_method="kmeans++", seed=19),
+           start_means=((160.0,), (180.0,)), start_sd=8.0),
     Sample("galton", "Galton children's heights (1-D)", "GaltonFamilies.csv", ("childHeight",), 2,
            "Heights of Galton's sons and daughters: a bimodal 1-D mixture."),
     Sample("galaxies", "Galaxy velocities (1-D)", "galaxies.csv", ("x",), 4,

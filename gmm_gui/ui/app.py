@@ -123,8 +123,12 @@ def build_window(args: argparse.Namespace | None = None) -> MainWindow:
             sample = replace(sample, start_method="kmeans++", seed=0)
     else:
         sample = match_sample(args.data, args.columns)
+    hand_placed = None
     if sample is not None:
         window.use_start_of(sample)
+        # The sample's hand-placed start, unless the command line asks for another start.
+        if args.k is None and args.seed is None and args.start_method is None:
+            hand_placed = sample.start_mixture()
     if args.seed is not None:
         window.seed_spin.setValue(args.seed)
     if args.start_method is not None:
@@ -138,6 +142,7 @@ def build_window(args: argparse.Namespace | None = None) -> MainWindow:
                 n_components=args.k or sample.n_components,
                 title=sample.title,
                 interactive=False,
+                start=hand_placed,
             )
         else:
             window.open_file(
@@ -146,6 +151,7 @@ def build_window(args: argparse.Namespace | None = None) -> MainWindow:
                 n_components=args.k or (sample.n_components if sample else None),
                 interactive=False,
                 ask_columns=args.screenshot is None,
+                start=hand_placed,
             )
             if window.dataset is None:
                 raise UsageError(f"{args.data}: no columns chosen")

@@ -46,6 +46,7 @@ from gmm_gui.controller.tasks import BackgroundTask
 from gmm_gui.io import ColumnChoiceRequired, DataError, Dataset, load_dataset
 from gmm_gui.io.mixture_file import read_mixture, write_mixture
 from gmm_gui.io.responsibilities import write_responsibilities
+from gmm_gui.model import Mixture
 from gmm_gui.resources import SAMPLES, Sample, get_sample
 from gmm_gui.ui.actions import make_actions
 from gmm_gui.ui.analysis import install_analysis
@@ -75,6 +76,7 @@ class _LoadRequest:
     method: str
     seed: int
     title: str | None
+    start: Mixture | None = None
 
 
 @dataclass(frozen=True)
@@ -94,12 +96,25 @@ def _load(request: _LoadRequest, should_cancel: Callable[[], bool]) -> _Loaded |
         if should_cancel():
             return None
         _check_features(dataset, request.path)
-        stepper = Stepper.from_method(
-            dataset.values, request.n_components, request.method, request.seed
+        stepper = _first_stepper(
+            dataset, request.n_components, request.method, request.seed, request.start
         )
     except ValueError as exc:  # DataError is a ValueError, so is a bad K
         return _Loaded(request, error=exc)
     return _Loaded(request, dataset, stepper)
+
+
+def _first_stepper(
+    dataset: Dataset, n_components: int, method: str, seed: int, start: Mixture | None
+) -> Stepper:
+    """The stepper of newly opened data: from a given start, or one drawn by ``method``."""
+    if start is not None:
+        if start.n_features != dataset.n_features:
+            raise DataError(
+                f"the start has {start.n_features} dimensions, the data {dataset.n_features}"
+            )
+        return Stepper(dataset.values, start, start_info=StartInfo("placed", start.n_components))
+    return Stepper.from_method(dataset.values, n_components, method, seed)
 
 
 def _check_features(dataset: Dataset, path: str | os.PathLike[str]) -> None:
@@ -407,6 +422,7 @@ class MainWindow(QMainWindow):
         title: str | None = None,
         interactive: bool = True,
         ask_columns: bool | None = None,
+        start: Mixture | None = None,
     ) -> bool:
         """Load a data file and show it with a new start; on failure keep the data open.
 
@@ -425,16 +441,21 @@ class MainWindow(QMainWindow):
         ask_columns : bool, optional
             Show the column picker for a file with more than two numeric columns (default:
             ``interactive``).
+        start : Mixture, optional
+            The first start (a sample's hand-placed one); default: drawn by the toolbar's
+            method and seed with ``n_components`` Gaussians.
 
         Returns
         -------
         bool
             True if the file was opened.
         """
+        if start is not None:
+            n_components = start.n_components
         if n_components is None:
             n_components = self.k_spin.value()
         if interactive and self._large(path):
-            self._start_load(path, columns, int(n_components), title)
+            self._start_load(path, columns, int(n_components), title, start)
             return True
         try:
             try:
@@ -447,8 +468,8 @@ class MainWindow(QMainWindow):
                     return False
                 dataset = load_dataset(path, chosen)
             _check_features(dataset, path)
-            stepper = Stepper.from_method(
-                dataset.values, int(n_components), self.start_method, self.seed_spin.value()
+            stepper = _first_stepper(
+                dataset, int(n_components), self.start_method, self.seed_spin.value(), start
             )
         except ValueError as exc:  # DataError is a ValueError, so is a bad K
             if not interactive:
@@ -485,6 +506,7 @@ class MainWindow(QMainWindow):
         columns: Sequence[str] | None,
         n_components: int,
         title: str | None,
+        start: Mixture | None = None,
     ) -> None:
         """Read ``path`` and build its first start in a worker; a newer load replaces it."""
         request = _LoadRequest(
@@ -494,6 +516,7 @@ class MainWindow(QMainWindow):
             self.start_method,
             self.seed_spin.value(),
             title,
+            start,
         )
         self._loading = request
         if self._loader.is_running():
@@ -571,7 +594,11 @@ class MainWindow(QMainWindow):
         sample: Sample = get_sample(key)
         self.use_start_of(sample)
         return self.open_file(
-            sample.path, sample.columns, n_components=sample.n_components, title=sample.title
+            sample.path,
+            sample.columns,
+            n_components=sample.n_components,
+            title=sample.title,
+            start=sample.start_mixture(),
         )
 
     def use_start_of(self, sample: Sample) -> None:

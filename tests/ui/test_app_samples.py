@@ -11,21 +11,26 @@ from gmm_gui.ui.main_window import MainWindow
 
 
 def check_davis_story(window: MainWindow) -> None:
+    """The lecture's story on the real data, from the sample's hand-placed start."""
     stepper = window.session.stepper
+    assert stepper.start_info.method == "placed"
+    np.testing.assert_array_equal(stepper.start.means[:, 0], [160.0, 180.0])
     X = stepper.X[:, 0]
     outlier = int(np.argmin(X))
     assert X[outlier] == 57.0  # the known data-entry error
+    # First E-step: both Gaussians find the far-left point unlikely, yet the nearer one claims it.
+    window.session.step_e()
+    resp = stepper.responsibilities(window.session.snapshot)[outlier]
+    assert resp[0] > 0.99
+    # Then the nearer Gaussian widens towards it, peels off and collapses onto that one point:
+    # a singular covariance, reported in words.
     window.session.run_to_convergence()
     assert window.session.wait_idle()
     snap = window.session.snapshot
-    assert snap.converged and not snap.warnings
-    mixture = snap.mixture
-    sds = np.sqrt(mixture.covariances[:, 0, 0])
-    assert mixture.n_components == 2 and sds.min() > 1.0  # nothing collapsed onto the outlier
-    assert np.all((mixture.means[:, 0] > 150) & (mixture.means[:, 0] < 190))
-    nearer = int(np.argmin(mixture.means[:, 0]))
-    resp = stepper.responsibilities(snap)[outlier]
-    assert resp[nearer] > 0.99  # claimed almost entirely by the nearer Gaussian
+    collapsed = int(np.argmin(snap.mixture.covariances[:, 0, 0]))
+    assert snap.mixture.means[collapsed, 0] == pytest.approx(57.0)
+    assert any("collapsed" in w for w in snap.warnings)
+    assert snap.mixture.means[1 - collapsed, 0] == pytest.approx(np.mean(np.delete(X, outlier)))
 
 
 def test_davis_from_the_samples_menu(qtbot):
@@ -34,9 +39,6 @@ def test_davis_from_the_samples_menu(qtbot):
     window.set_animation_ms(0)
     action = window.samples_menu.actions()[[s.key for s in SAMPLES].index("davis")]
     action.trigger()
-    sample = get_sample("davis")
-    assert window.seed_spin.value() == sample.seed and window.start_method == sample.start_method
-    assert window.session.stepper.start_info.seed == sample.seed
     check_davis_story(window)
     window.close()
 
@@ -46,20 +48,22 @@ def test_davis_file_on_the_command_line_uses_the_sample_start(qtbot):
     window = build_window(build_parser().parse_args([str(path), "--columns", "height"]))
     qtbot.addWidget(window)
     window.set_animation_ms(0)
-    assert window.session.stepper.start_info.seed == get_sample("davis").seed
     check_davis_story(window)
     window.close()
-    # An explicit seed wins over the sample's.
+    # An explicit seed asks for a drawn start instead of the sample's.
     args = build_parser().parse_args([str(path), "--columns", "height", "--seed", "0"])
     window = build_window(args)
     qtbot.addWidget(window)
     run_iterations(window, 3)
+    assert window.session.stepper.start_info.method == "kmeans++"
     assert window.session.stepper.start_info.seed == 0
     window.close()
 
 
-@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.key)
-def test_every_sample_first_run_converges_without_a_collapse(qtbot, sample):
+@pytest.mark.parametrize(
+    "sample", [s for s in SAMPLES if s.key != "davis"], ids=lambda s: s.key
+)
+def test_every_other_sample_first_run_converges_without_a_collapse(qtbot, sample):
     window = MainWindow()
     qtbot.addWidget(window)
     window.set_animation_ms(0)
