@@ -183,12 +183,28 @@ class LogLikelihoodPanel(pg.PlotWidget):
         else:
             self._converged.setVisible(False)
         if finite.any():
-            self.setXRange(0, max(1.0, float(v.size - 1)), padding=0.05)
-            self.setYRange(lo, hi, padding=0)
+            self._fit_ranges(v.size - 1, lo, hi)
             self._off_scale(v, lo, hi)
         else:
             self._start_note.setVisible(False)
             self._below.setData([], [])
+
+    def _fit_ranges(self, last: int, lo: float, hi: float) -> None:
+        """Show iterations 0..last and values lo..hi, moving the axes only when they must.
+
+        Re-ranging repaints both axes with all their tick labels, which costs more than the
+        rest of a half-step at 10,000 points; so the x axis grows in steps of 10 iterations, and
+        the y range changes only when the values leave it or fill less than a third of it.
+        """
+        x_max = float(max(10, -(-last // 10) * 10))
+        (x0, x1), (y0, y1) = self.getViewBox().viewRange()
+        if x1 != x_max + 0.05 * x_max or x0 != -0.05 * x_max:
+            self.setXRange(0, x_max, padding=0.05)
+        span = hi - lo
+        fits = y0 <= lo and hi <= y1 and (y1 - y0) <= 3.0 * span
+        if not fits or span <= 0:
+            margin = 0.08 * span if span > 0 else 1.0
+            self.setYRange(lo, hi + margin, padding=0)
 
     @staticmethod
     def _y_range(v: np.ndarray) -> tuple[float, float]:
