@@ -17,10 +17,15 @@ figures, then colours from Paul Tol's and Okabe & Ito's colour-blind-safe scheme
 
 from __future__ import annotations
 
+import threading
+import weakref
+
 import numpy as np
 from PySide6.QtGui import QColor
 
 __all__ = [
+    "BLEND_CACHE",
+    "BlendCache",
     "NEUTRAL",
     "PALETTE",
     "blend",
@@ -345,3 +350,41 @@ def uncertainty_argb32(uncertainty: np.ndarray, n_components: int) -> np.ndarray
         [np.interp(t, stops, UNCERTAINTY_STOPS[:, c].astype(np.float64)) for c in range(3)]
     )
     return pack_argb32(np.round(rgb).astype(np.uint8))
+
+
+class BlendCache:
+    """Point colours blended ahead of time, found again by their responsibilities array.
+
+    A worker thread that has just computed a half-step at a million points also blends its
+    colours (:meth:`prepare`, about 40 ms), so that the view, handed the same ``resp`` array on
+    the UI thread, only looks them up. Entries are keyed by the array's identity and dropped
+    when it is freed; a few are kept.
+    """
+
+    def __init__(self, size: int = 4) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._items: list[tuple[weakref.ref, np.ndarray, np.ndarray]] = []
+
+    def prepare(self, resp: np.ndarray | None) -> None:
+        """Blend ``resp`` (array of shape (n_samples, n_components)) and keep the result."""
+        if resp is None or self.lookup(resp) is not None:
+            return
+        mix = blend_mix(resp, component_colors(resp.shape[1]))
+        argb = mix_to_argb32(mix)
+        with self._lock:
+            alive = [item for item in self._items if item[0]() is not None]
+            self._items = [*alive[-(self._size - 1) :], (weakref.ref(resp), mix, argb)]
+
+    def lookup(self, resp: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(mix, argb)`` of a prepared ``resp``, as :func:`blend_mix` and
+        :func:`mix_to_argb32` give them, or ``None``."""
+        with self._lock:
+            for ref, mix, argb in self._items:
+                if ref() is resp:
+                    return mix, argb
+        return None
+
+
+#: The cache the window's session fills from its worker thread and the views read.
+BLEND_CACHE = BlendCache()

@@ -50,6 +50,7 @@ from gmm_gui.model import Mixture
 from gmm_gui.resources import SAMPLES, Sample, get_sample
 from gmm_gui.ui.actions import make_actions
 from gmm_gui.ui.analysis import install_analysis
+from gmm_gui.ui.colors import BLEND_CACHE
 from gmm_gui.ui.dialogs.columns import ColumnPickerDialog
 from gmm_gui.ui.panels import ComponentTable, LogLikelihoodPanel, StatusPanel, Timeline
 from gmm_gui.ui.views import PlotView1D, PlotView2D
@@ -155,6 +156,8 @@ class MainWindow(QMainWindow):
         self.session = session if session is not None else Session(self)
         if self.session.parent() is None:
             self.session.setParent(self)
+        # Large data: the worker that computes a half-step also blends its colours.
+        self.session.set_prepare(lambda snapshot: BLEND_CACHE.prepare(snapshot.resp))
         self.dataset: Dataset | None = None
         self.view: PlotView1D | PlotView2D | None = None
         self._selected = -1

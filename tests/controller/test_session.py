@@ -333,3 +333,20 @@ def test_drag_previews_are_pipelined(make_session, qtbot):
     assert session.wait_idle()
     # The first preview was handed out after the worker had started on the second.
     assert busy_when_drawn == [True, False]
+
+
+def test_prepare_runs_in_the_worker_on_the_snapshot_shown(make_session, qtbot):
+    session = make_session(offload_threshold=0)
+    prepared = []
+    session.set_prepare(lambda snap: prepared.append((snap, QThread.currentThread())))
+    with qtbot.waitSignal(session.snapshot_changed, timeout=10_000) as blocker:
+        session.step()
+    shown = blocker.args[0]
+    assert len(prepared) == 1
+    snap, thread = prepared[0]
+    assert thread is not QThread.currentThread()
+    assert snap.resp is shown.resp  # the very array the views will be handed
+    with qtbot.waitSignal(session.snapshot_changed, timeout=10_000):
+        session.run_to_convergence()
+    assert prepared[-1][0].resp is session.snapshot.resp or session.snapshot.resp is None
+    assert len(prepared) == 2  # once for the run's last state, not for every iteration

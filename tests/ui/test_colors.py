@@ -186,3 +186,22 @@ def test_blend_agrees_with_an_independent_oklab_mix():
 def test_blend_rejects_mismatched_shapes():
     with pytest.raises(ValueError, match="expected"):
         blend(np.ones((3, 2)) / 2, component_colors(3))
+
+
+def test_blend_cache_gives_what_blend_gives_and_forgets_freed_arrays():
+    from gmm_gui.ui.colors import BlendCache, blend_mix, component_colors, mix_to_argb32
+
+    cache = BlendCache(size=2)
+    rng = np.random.default_rng(0)
+    resp = rng.dirichlet(np.ones(3), size=500)
+    assert cache.lookup(resp) is None
+    cache.prepare(resp)
+    mix, argb = cache.lookup(resp)
+    np.testing.assert_array_equal(mix, blend_mix(resp, component_colors(3)))
+    np.testing.assert_array_equal(argb, mix_to_argb32(mix))
+    assert cache.lookup(resp.copy()) is None  # by identity, not by value
+    others = [rng.dirichlet(np.ones(3), size=10) for _ in range(2)]
+    for other in others:
+        cache.prepare(other)
+    assert cache.lookup(resp) is None  # only the newest `size` are kept
+    assert cache.lookup(others[-1]) is not None

@@ -542,3 +542,29 @@ def test_point_locator_finds_the_nearest_point_in_pixels():
             assert got == best
         else:
             assert got is None
+
+
+def test_view_uses_colours_blended_ahead_in_the_worker(qtbot, monkeypatch):
+    from gmm_gui.controller.snapshot import Snapshot
+    from gmm_gui.model import Mixture, e_step
+    from gmm_gui.ui import colors as colors_module
+    from gmm_gui.ui.views import PlotView2D
+
+    rng = np.random.default_rng(1)
+    X = np.vstack([rng.normal(0, 1, (300, 2)), rng.normal(4, 1, (300, 2))])
+    mixture = Mixture([0.5, 0.5], [[0.0, 0.0], [4.0, 4.0]], [np.eye(2), np.eye(2)])
+    resp, _ = e_step(X, mixture)
+    view = PlotView2D()
+    qtbot.addWidget(view)
+    view.set_animation_ms(0)
+    view.set_snapshot(Snapshot(X, mixture, None, editable=False), animate=False)
+    colors_module.BLEND_CACHE.prepare(resp)
+    expected = colors_module.BLEND_CACHE.lookup(resp)[1]
+
+    def no_blending(*args, **kwargs):
+        raise AssertionError("blended on the UI thread although the worker had done it")
+
+    monkeypatch.setattr(colors_module, "blend_mix", no_blending)
+    monkeypatch.setattr(colors_module, "mix_to_argb32", no_blending)
+    view.set_snapshot(Snapshot(X, mixture, resp, phase="E", editable=False), animate=False)
+    np.testing.assert_array_equal(view.points_item.colors, expected)

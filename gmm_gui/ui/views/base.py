@@ -537,6 +537,11 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         if resp is None:
             neutral = colors.blend_mix(np.ones((1, 1)), np.array([colors.NEUTRAL]))
             return np.repeat(neutral, n, axis=1)
+        cached = colors.BLEND_CACHE.lookup(resp)
+        if cached is not None:  # blended in the worker thread that computed it
+            mix, argb = cached
+            self._argb_memo = [(mix, argb), *self._argb_memo[:1]]
+            return mix
         resp = np.asarray(resp)
         return colors.blend_mix(resp, colors.component_colors(resp.shape[1]))
 
