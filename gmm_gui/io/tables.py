@@ -654,7 +654,8 @@ def _sniff_delimiter(lines: list[str]) -> str | None:
             first = len(_tokenize(lines[0], delimiter))
         except _QuoteError:
             continue
-        mode = max(set(counts), key=counts.count)
+        # The commonest field count; a tie (two data lines, one ragged) goes to the larger.
+        mode = max(set(counts), key=lambda c: (counts.count(c), c))
         if mode < 2:
             continue
         agree = counts.count(mode) / len(counts)

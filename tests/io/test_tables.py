@@ -379,6 +379,17 @@ def test_missing_file_and_folder(tmp_path):
         load_dataset(tmp_path)
 
 
+@pytest.mark.parametrize(
+    "text, where",
+    [("a,b\n1,2\n3\n", "line 3 has 1 field"), ("a;b\n1;2\n3\n", "line 3 has 1 field")],
+)
+def test_ragged_short_file_names_the_line_not_a_missing_column(tmp_path, text, where):
+    # Two data lines, one ragged: the field counts tie, and the delimiter must still be found.
+    path = _write(tmp_path, text)
+    with pytest.raises(DataError, match=where):
+        load_dataset(path)
+
+
 def test_ragged_line_number_deep_in_a_big_file(tmp_path):
     lines = ["x,y"] + [f"{i},{i * 2}" for i in range(5000)]
     lines[4321] = "1,2,3"
