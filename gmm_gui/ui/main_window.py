@@ -1041,9 +1041,14 @@ class MainWindow(QMainWindow):
 
     # ================================================================== closing
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        """Stop the timer, the worker thread and the animations before closing."""
+        """Stop the timer, the worker threads and the animations before closing.
+
+        Every :class:`BackgroundTask` below the window (the loader's, the Analyse tools') is
+        cancelled and waited for here, so no tool needs its own close hook.
+        """
         self.session.shutdown()
-        self._loader.shutdown()
+        for task in self.findChildren(BackgroundTask):
+            task.shutdown()
         self._loading = None
         self._load_timer.stop()
         self._busy_since_timer.stop()

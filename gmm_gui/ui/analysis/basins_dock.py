@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QColor, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -130,7 +130,6 @@ class BasinsDock(QDockWidget):
         session.data_changed.connect(self._on_data_changed)
         session.snapshot_changed.connect(self._on_snapshot)
         window.k_spin.valueChanged.connect(self._refresh_mode)
-        window.installEventFilter(self)
         self._refresh_mode()
         self._on_running(False)
 
@@ -678,12 +677,6 @@ class BasinsDock(QDockWidget):
             self.task.cancel()
         self.set_map(None)
         self._refresh_mode()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        """Stop the computation when the window closes."""
-        if watched is self._window and event.type() == QEvent.Type.Close:
-            self.shutdown()
-        return False
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Closing the dock cancels the computation and removes the overlay."""

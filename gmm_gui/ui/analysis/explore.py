@@ -524,10 +524,9 @@ class ExploreTools(QObject):
 
     # ------------------------------------------------------------------ closing
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        """Stop the density timer and k-means when the window closes."""
+        """Stop the density timer when the window closes (the window stops k-means)."""
         if watched is self.window and event.type() == QEvent.Type.Close:
             self._density_timer.stop()
-            self.kmeans_task.shutdown()
         return False
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -357,23 +357,9 @@ def _point_tip(x: float, y: float, data: object) -> str:
     return f"K = {k}, {cov_type}: {y:.6g}\nclick to load this model"
 
 
-class _CloseWatcher(QObject):
-    def __init__(self, window: MainWindow, dock: ChooseKDock) -> None:
-        super().__init__(window)
-        self._window = window
-        self._dock = dock
-        window.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if watched is self._window and event.type() == QEvent.Type.Close:
-            self._dock.shutdown()
-        return False
-
-
 def install(window: MainWindow) -> None:
     """Add Analyse > "Choose K…" and its (hidden until asked for) dock to ``window``."""
     dock = ChooseKDock(window)
-    dock.close_watcher = _CloseWatcher(window, dock)  # no thread outlives the window
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
     dock.hide()
     action = QAction("Choose K…", window)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QColor, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -111,7 +111,6 @@ class RestartsDock(QDockWidget):
         window.k_spin.valueChanged.connect(self._update_k_label)
         window.session.data_changed.connect(self._on_data_changed)
         window.session.snapshot_changed.connect(self._on_snapshot)
-        window.installEventFilter(self)
         self._update_k_label()
         self._on_running(False)
 
@@ -543,12 +542,6 @@ class RestartsDock(QDockWidget):
         if self.running:
             self.task.cancel()
         self.set_result(None)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        """Stop the runs when the window closes."""
-        if watched is self._window and event.type() == QEvent.Type.Close:
-            self.shutdown()
-        return False
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Closing the dock cancels the runs."""
