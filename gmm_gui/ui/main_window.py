@@ -868,6 +868,10 @@ class MainWindow(QMainWindow):
         if self.view is not None:
             self.view.set_snapshot(snap, animate=self._animation_ms > 0)
         self.component_table.set_mixture(snap.mixture, snap.editable)
+        if n_components and self.k_spin.value() != n_components:
+            # K follows the Gaussians on screen (added, removed, imported, a loaded run), so
+            # the next random start and the Analyse tools use the K the user sees.
+            self.k_spin.setValue(min(n_components, self.k_spin.maximum()))
         lls = stepper.log_likelihoods()
         self.loglik_panel.set_values(lls, snap.iteration, stepper.converged_at())
         previous = None

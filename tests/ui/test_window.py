@@ -106,6 +106,18 @@ def test_default_layout_and_tooltips(window):
     assert "Old Faithful eruptions" in samples and len(samples) == 5
 
 
+def test_k_box_follows_the_gaussians_on_screen(window, qtbot):
+    assert window.k_spin.value() == window.session.stepper.start.n_components == 2
+    view = window.view
+    qtbot.mouseClick(
+        view.viewport(), Qt.MouseButton.LeftButton, pos=view.data_to_viewport([5.0, 50.0])
+    )
+    assert window.session.stepper.start.n_components == 3
+    assert window.k_spin.value() == 3  # the next random start and the Analyse tools use 3
+    window.actions_by_name["undo"].trigger()
+    assert window.k_spin.value() == 2
+
+
 def test_click_to_add_two_gaussians_drag_one_then_step(window, qtbot):
     session = window.session
     session.set_start(None)
