@@ -36,7 +36,7 @@ SAMPLES_DIR = gmm_gui/resources/samples
 screenshots: $(VENV)/.installed-run
 	QT_QPA_PLATFORM=offscreen $(PY) -m gmm_gui --steps 3 --screenshot docs/screenshot-faithful.png
 	QT_QPA_PLATFORM=offscreen $(PY) -m gmm_gui $(SAMPLES_DIR)/Davis.csv --columns height \
-		--steps 20 --screenshot docs/screenshot-davis.png
+		--steps 3 --screenshot docs/screenshot-davis.png
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
