@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 from scipy.stats import multivariate_normal
 from sklearn.metrics import adjusted_rand_score
+from window_helpers import show_window
 
 from gmm_gui.model import kmeans, sample
 from gmm_gui.ui.analysis.explore import DENSITY_GRID, align_to_components
@@ -16,14 +17,7 @@ from gmm_gui.ui.views import PlotView1D, PlotView2D
 
 
 def make_window(qtbot, sample_key: str) -> MainWindow:
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.set_animation_ms(0)
-    w.resize(1200, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    assert w.open_sample(sample_key)
-    return w
+    return show_window(qtbot, sample_key, (1200, 800))
 
 
 def converge(qtbot, w: MainWindow) -> None:

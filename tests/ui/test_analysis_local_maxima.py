@@ -9,20 +9,11 @@ from PySide6.QtCore import QPointF, Qt
 from gmm_gui.model import run_restarts
 from gmm_gui.ui.analysis import restarts_dock
 from gmm_gui.ui.analysis.restarts_dock import RestartsDock
-from gmm_gui.ui.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.set_animation_ms(0)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    assert w.open_sample("galaxies")
-    yield w
-    w.close()
+def window(shown_window):
+    return shown_window("galaxies")
 
 
 def hold_after_first_progress(monkeypatch, module, name: str) -> None:

@@ -9,20 +9,11 @@ from PySide6.QtCore import QPointF, Qt
 from gmm_gui.model import Mixture, basin_map_1d
 from gmm_gui.ui.analysis import basins_dock
 from gmm_gui.ui.analysis.basins_dock import LEGEND_SOLUTIONS, BasinsDock, basin_colors
-from gmm_gui.ui.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.set_animation_ms(0)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    assert w.open_sample("davis")
-    yield w
-    w.close()
+def window(shown_window):
+    return shown_window("davis")
 
 
 def hold_after_first_progress(monkeypatch, module, name: str) -> None:

@@ -24,16 +24,8 @@ from gmm_gui.ui.views import PlotView1D, PlotView2D
 
 
 @pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.set_animation_ms(0)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    assert w.open_sample("faithful")
-    yield w
-    w.close()
+def window(shown_window):
+    return shown_window("faithful")
 
 
 @pytest.fixture
