@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from gmm_gui.controller.stepper import StartInfo
 from gmm_gui.controller.tasks import BackgroundTask
 from gmm_gui.model import BasinMap, Mixture, basin_map_1d, basin_map_2d
+from gmm_gui.ui.analysis._dock_action import add_dock_action
 from gmm_gui.ui.analysis.restarts_dock import GROUP_COLORS, group_color
 
 if TYPE_CHECKING:
@@ -687,26 +688,14 @@ class BasinsDock(QDockWidget):
 
 def install_basins(window: MainWindow) -> None:
     """Add Analyse > Map of where starts lead… to ``window``."""
-    action = window.analysis_menu.addAction("&Map of where starts lead…")
-    action.setObjectName("action_basins")
-    action.setShortcut("Ctrl+Shift+M")
-    tip = (
+    add_dock_action(
+        window,
+        BasinsDock,
+        "basins_dock",
+        "&Map of where starts lead…",
+        "Ctrl+Shift+M",
         "Run EM from a whole grid of starts and colour each start by the maximum it reaches: "
-        "the basins of attraction of the likelihood's local maxima."
+        "the basins of attraction of the likelihood's local maxima.",
+        tab_with="restarts_dock",
+        before_show=lambda dock: dock._refresh_mode(),
     )
-    action.setToolTip(tip)
-    action.setStatusTip(tip)
-
-    def show() -> None:
-        dock = window.findChild(BasinsDock, "basins_dock")
-        if dock is None:
-            dock = BasinsDock(window)
-            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-            other = window.findChild(QDockWidget, "restarts_dock")
-            if other is not None and other.isVisible():
-                window.tabifyDockWidget(other, dock)
-        dock._refresh_mode()
-        dock.show()
-        dock.raise_()
-
-    action.triggered.connect(show)

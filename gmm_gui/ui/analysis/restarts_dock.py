@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QCloseEvent, QColor, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from gmm_gui.controller.stepper import StartInfo
 from gmm_gui.controller.tasks import BackgroundTask
 from gmm_gui.model import RestartRun, RestartsResult, run_restarts
+from gmm_gui.ui.analysis._dock_action import add_dock_action
 from gmm_gui.ui.colors import component_colors
 
 if TYPE_CHECKING:
@@ -552,22 +553,12 @@ class RestartsDock(QDockWidget):
 
 def install_restarts(window: MainWindow) -> None:
     """Add Analyse > Restarts… to ``window``."""
-    action = window.analysis_menu.addAction("&Restarts…")
-    action.setObjectName("action_restarts")
-    action.setShortcut("Ctrl+Shift+R")
-    tip = (
+    add_dock_action(
+        window,
+        RestartsDock,
+        "restarts_dock",
+        "&Restarts…",
+        "Ctrl+Shift+R",
         "Run EM from many random starts and see which local maxima they reach, ranked and "
-        "counted; load any of them or keep the best."
+        "counted; load any of them or keep the best.",
     )
-    action.setToolTip(tip)
-    action.setStatusTip(tip)
-
-    def show() -> None:
-        dock = window.findChild(RestartsDock, "restarts_dock")
-        if dock is None:
-            dock = RestartsDock(window)
-            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        dock.show()
-        dock.raise_()
-
-    action.triggered.connect(show)
