@@ -187,6 +187,8 @@ class PointCloudItem(pg.GraphicsObject):
         self._data_bounds: tuple[float, float, float, float] | None = None
         self._stamps: dict[tuple, _Stamps] = {}
         self._versions = [0, 0]  # colours: current, fade_from
+        # (view geometry, pixel index per point) of the square markers; reset with positions
+        self._square_base: tuple[tuple, np.ndarray] | None = None
         self._cache: dict[str, tuple[tuple, QImage, np.ndarray]] = {}
         self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption, False)
 
@@ -219,6 +221,7 @@ class PointCloudItem(pg.GraphicsObject):
         if self._codes is not None and len(self._codes) != len(xy):
             self._codes = None
         self._cache.clear()
+        self._square_base = None
         self._versions[0] += 1
         self.update()
 
@@ -486,6 +489,22 @@ class PointCloudItem(pg.GraphicsObject):
         pad = 2 * reach + 1
         wp = w + 2 * pad
         hp = h + 2 * pad
+        if style.square:
+            # While EM steps only the colours change: the pixel of every point is kept for the
+            # view geometry, so a recolour of a million points is one scatter, not six passes.
+            geometry = (tr.m11(), tr.m12(), tr.m21(), tr.m22(), tr.dx(), tr.dy(), frame, style)
+            if self._square_base is None or self._square_base[0] != geometry:
+                self._square_base = (geometry, self._square_indices(tr, frame, w, h, pad, reach))
+            base = self._square_base[1]
+            canvas = np.zeros(hp * wp, dtype=np.uint32)
+            colors = argb | np.uint32(0xFF000000)
+            lo = -(side // 2)
+            for dy in range(lo, lo + side):
+                for dx in range(lo, lo + side):
+                    off = dy * wp + dx
+                    canvas[base + off if off else base] = colors
+            canvas = canvas.reshape(hp, wp)
+            return np.ascontiguousarray(canvas[pad : pad + h, pad : pad + w])
         shift = pad + 1.0  # truncation equals flooring wherever it matters
         fx, fy = self.device_positions(tr, frame, shift=shift)
         ix = fx.astype(np.int32)
@@ -500,24 +519,36 @@ class PointCloudItem(pg.GraphicsObject):
         base += (pad - reach) * (wp + 1)
         if not keep.all():
             np.copyto(base, np.int32(reach * (wp + 1)), where=~keep)
-        if style.square:
-            colors = argb | np.uint32(0xFF000000)
-            lo = -(side // 2)
-            for dy in range(lo, lo + side):
-                for dx in range(lo, lo + side):
-                    off = dy * wp + dx
-                    canvas[base + off if off else base] = colors
+        fx -= ix + (1 + pad - reach)
+        fy -= iy + (1 + pad - reach)
+        if codes is None:
+            self._splat_discs(canvas, base, fx, fy, argb, stamps.for_width(wp))
         else:
-            fx -= ix + (1 + pad - reach)
-            fy -= iy + (1 + pad - reach)
-            if codes is None:
-                self._splat_discs(canvas, base, fx, fy, argb, stamps.for_width(wp))
-            else:
-                for c, st in stamp_sets.items():
-                    m = codes == c
-                    self._splat_discs(canvas, base[m], fx[m], fy[m], argb[m], st.for_width(wp))
+            for c, st in stamp_sets.items():
+                m = codes == c
+                self._splat_discs(canvas, base[m], fx[m], fy[m], argb[m], st.for_width(wp))
         canvas = canvas.reshape(hp, wp)
         return np.ascontiguousarray(canvas[pad : pad + h, pad : pad + w])
+
+    def _square_indices(
+        self, tr: QTransform, frame: tuple, w: int, h: int, pad: int, reach: int
+    ) -> np.ndarray:
+        """Flat index in the padded canvas of every point's pixel (off-image points go to a
+        trash pixel in the padding), for the square markers of large data."""
+        wp = w + 2 * pad
+        fx, fy = self.device_positions(tr, frame, shift=pad + 1.0)
+        ix = fx.astype(np.int32)
+        iy = fy.astype(np.int32)
+        ix -= 1 + (pad - reach)
+        iy -= 1 + (pad - reach)
+        keep = ix.view(np.uint32) < w + 2 * reach
+        keep &= iy.view(np.uint32) < h + 2 * reach
+        base = iy * np.int32(wp)
+        base += ix
+        base += (pad - reach) * (wp + 1)
+        if not keep.all():
+            np.copyto(base, np.int32(reach * (wp + 1)), where=~keep)
+        return base
 
     def _stamp_set(self, style: PointStyle, dpr: float, symbol: str | None = None) -> _Stamps:
         key = (style.radius, style.rim, dpr, symbol)
