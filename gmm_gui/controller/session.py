@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.controller.stepper import StartInfo, Stepper
@@ -292,8 +293,11 @@ class Session(QObject):
             n = 1 if snap.phase == "E" else 2
             self._start_job("step", lambda: stepper.compute_run(snap, n))
         else:
-            self._cancel.clear()
-            cancel = self._cancel
+            # A run of its own cancel event: an older run still ending in the worker keeps the
+            # event that stopped it (clearing a shared one would revive it).
+            cancel = threading.Event()
+            self._cancel = cancel
+            token = self._token + 1  # the token _start_job gives this run
             worker_progress = self._worker_progress
             last = [0.0]
 
@@ -301,17 +305,18 @@ class Session(QObject):
                 now = time.monotonic()
                 if now - last[0] > 0.05:
                     last[0] = now
-                    worker_progress(iteration)
+                    worker_progress(token, iteration)
 
             self._start_job(
                 "run",
                 lambda: stepper.compute_run(snap, progress=report, should_cancel=cancel.is_set),
             )
 
-    def _worker_progress(self, iteration: int) -> None:
+    def _worker_progress(self, token: int, iteration: int) -> None:
+        """Called in the worker: report a run's progress unless a newer job replaced it."""
         worker = self._worker
         stepper = self._stepper
-        if worker is not None and stepper is not None:
+        if token == self._token and worker is not None and stepper is not None:
             worker.progress.emit(iteration, stepper.max_iter)
 
     @Slot()
@@ -383,6 +388,11 @@ class Session(QObject):
         if self._stepper is None or index == self._stepper.index:
             return
         self.pause()
+        newest = len(self._stepper.history) - 1
+        if index != newest and self._running is not None and self._running.kind in ("step", "run"):
+            # Looking back stops the computation in flight: its result would pull the view
+            # forward again (and, at the start, end a drag the user has begun).
+            self._drop_jobs(keep_edits=True)
         self._stepper.go_to(index)
         self._announce()
 
@@ -530,6 +540,23 @@ class Session(QObject):
         self._worker.progress.connect(self.progress)
         self._thread.finished.connect(self._worker.deleteLater)
         self._thread.start()
+        # A session dropped without shutdown() must not take a running thread down with it
+        # (Qt aborts the process): `destroyed` comes before the children are deleted, and the
+        # handler holds the thread, not the session. A normal application exit shuts down too.
+        thread = self._thread
+        session_ref = weakref.ref(self)
+
+        def stop_thread() -> None:
+            session = session_ref()
+            if session is not None:
+                session._cancel.set()
+            thread.quit()
+            thread.wait()
+
+        self.destroyed.connect(stop_thread)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(stop_thread)
 
     def _set_busy(self, busy: bool) -> None:
         if busy != self._busy_shown:

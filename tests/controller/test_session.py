@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QThread, QTimer
+from PySide6.QtCore import QCoreApplication, QThread, QTimer
 
 from gmm_gui.controller.session import Session
 from gmm_gui.controller.stepper import Stepper
@@ -350,3 +353,61 @@ def test_prepare_runs_in_the_worker_on_the_snapshot_shown(make_session, qtbot):
         session.run_to_convergence()
     assert prepared[-1][0].resp is session.snapshot.resp or session.snapshot.resp is None
     assert len(prepared) == 2  # once for the run's last state, not for every iteration
+
+
+def test_a_dropped_run_stays_cancelled_when_a_new_run_starts(make_session, qtbot, monkeypatch):
+    session = make_session(offload_threshold=0, tol=0.0, max_iter=10_000)
+    asked = []
+    release = threading.Event()
+    original = Stepper.compute_run
+
+    def held(self, snap, max_half_steps=None, *, progress=None, should_cancel=None):
+        asked.append(should_cancel)
+        release.wait(10)
+        return original(self, snap, 2, progress=progress, should_cancel=should_cancel)
+
+    monkeypatch.setattr(Stepper, "compute_run", held)
+    session.run_to_convergence()
+    qtbot.waitUntil(lambda: len(asked) == 1)
+    session.reset()  # drops the run in flight
+    session.run_to_convergence()  # a new run, queued behind the old one in the worker
+    assert asked[0](), "the dropped run must still see its cancel"
+    release.set()
+    qtbot.waitUntil(lambda: len(asked) == 2 and not session.busy, timeout=10_000)
+    assert asked[0]() and not asked[1]()
+
+
+def test_looking_back_during_a_background_step_keeps_the_view_there(make_session, qtbot):
+    session = make_session(offload_threshold=0)
+    with qtbot.waitSignal(session.snapshot_changed, timeout=10_000):
+        session.step()
+    with qtbot.waitSignal(session.snapshot_changed, timeout=10_000):
+        session.step()
+    session.step()  # a third half-step in flight ...
+    session.go_to(0)  # ... while the user goes back to the start
+    assert session.wait_idle()
+    QCoreApplication.processEvents()  # deliver anything the worker emitted
+    assert session.stepper.index == 0 and session.stepper.editable
+
+
+def test_a_session_dropped_without_shutdown_does_not_abort_the_process():
+    # Qt aborts a process whose QThread is destroyed while running; a script that drives a
+    # Session headlessly and simply ends must exit cleanly.
+    code = (
+        "import numpy as np\n"
+        "from PySide6.QtCore import QCoreApplication\n"
+        "app = QCoreApplication([])\n"
+        "from gmm_gui.controller.session import Session\n"
+        "s = Session(offload_threshold=0)\n"
+        "s.set_data(np.random.default_rng(0).normal(size=(1000, 2)), None)\n"
+        "s.new_start(2); s.wait_idle(); s.step(); s.wait_idle()\n"
+        "assert s.thread_running\n"
+        "print('stepped', s.snapshot.phase)\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "stepped E"
+    assert "Destroyed while thread" not in out.stderr
