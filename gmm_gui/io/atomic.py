@@ -10,10 +10,10 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-__all__ = ["atomic_write", "atomic_write_many"]
+__all__ = ["atomic_path", "atomic_write", "atomic_write_many"]
 
 
 def _temp_name(path: Path) -> Path:
@@ -39,6 +39,33 @@ def _write_temp(path: Path, data: bytes) -> Path:
             tmp.unlink()
         raise
     return tmp
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path beside ``path`` for writers that need a file name (Qt, pyqtgraph).
+
+    Write the file there inside the ``with`` block; when the block ends without error it is
+    given the mode a new file gets (or the existing file's) and renamed over ``path``.
+    Otherwise it is removed and ``path`` is left as it was.
+    """
+    target = Path(path)
+    tmp = _temp_name(target)
+    try:
+        yield tmp
+        try:
+            mode = target.stat().st_mode & 0o7777
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_folder(target.parent)
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -89,16 +116,21 @@ def atomic_write_many(files: Mapping[str | os.PathLike[str], bytes | str]) -> No
         Destination paths and their complete new contents.
     """
     written: list[tuple[Path, Path]] = []
+    current: Path | None = None
     try:
         for path, data in files.items():
-            target = Path(path)
-            written.append((_write_temp(target, _as_bytes(data)), target))
+            current = Path(path)
+            written.append((_write_temp(current, _as_bytes(data)), current))
         for tmp, target in written:
+            current = target
             os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         for tmp, _ in written:
             with contextlib.suppress(OSError):
                 tmp.unlink()
+        if isinstance(exc, OSError) and current is not None and exc.filename != str(current):
+            # Name the user's file, not the hidden temporary one beside it.
+            raise OSError(exc.errno, exc.strerror, str(current)) from exc
         raise
     for folder in {target.parent for _, target in written}:
         _fsync_folder(folder)

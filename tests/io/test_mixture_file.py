@@ -315,6 +315,14 @@ def test_serialisation_error_touches_nothing(tmp_path, monkeypatch):
     assert _leftovers(tmp_path) == []
 
 
+def test_a_failed_write_names_the_users_file_not_the_temporary_one(tmp_path):
+    target = tmp_path / "no-such-folder" / "params.json"
+    with pytest.raises(FileNotFoundError) as info:
+        atomic_write(target, "{}")
+    assert info.value.filename == str(target)
+    assert str(target) in str(info.value)
+
+
 def test_atomic_write_many_is_all_or_nothing_while_writing(tmp_path):
     first = tmp_path / "a.txt"
     first.write_text("a0", encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import xml.dom.minidom
 from pathlib import Path
 
@@ -415,6 +416,9 @@ def test_export_writes_png_and_svg(tmp_path, view2d, faithful, mixture2, suffix)
     path = tmp_path / f"plot{suffix}"
     view2d.export_image(path)
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # as any new file, not mkstemp's 0600
     if suffix == ".png":
         image = QImage(str(path))
         assert image.width() == 2 * view2d.viewport().width()

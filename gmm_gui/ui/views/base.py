@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +40,7 @@ from PySide6.QtGui import QCloseEvent, QColor, QFont, QImage, QKeyEvent, QPainte
 from PySide6.QtWidgets import QGraphicsItem, QToolTip, QWidget
 
 from gmm_gui.controller.snapshot import Snapshot
+from gmm_gui.io.atomic import atomic_path
 from gmm_gui.ui import colors
 from gmm_gui.ui.views.items import HandleItem
 from gmm_gui.ui.views.points import SYMBOLS, PointCloudItem, PointLocator
@@ -455,9 +455,8 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         if suffix not in (".png", ".svg"):
             raise ValueError(f"Export as .png or .svg, not {path.suffix or 'no suffix'!r}.")
         self.finish_animation()
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
-        os.close(fd)
-        try:
+        with atomic_path(path) as tmp_path:
+            tmp = str(tmp_path)
             size = self.viewport().size()
             if suffix == ".png":
                 scale = 2.0
@@ -484,10 +483,6 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
                 exporter.parameters()["background"] = QColor(255, 255, 255)
                 with _svg_closed_paths_fix():
                     exporter.export(fileName=tmp)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
     def finish_animation(self) -> None:
         """Jump to the end of a running transition (emits ``animation_finished``)."""
