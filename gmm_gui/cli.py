@@ -380,6 +380,11 @@ def _summary(args: argparse.Namespace, outcome: _Outcome) -> str:
         status = "no iteration run (--max-iter 0): the start is evaluated as it is"
     elif result.converged:
         status = f"converged after {result.n_iter} {iterations} (tol {args.tol:g})"
+    elif result.n_iter < args.max_iter:
+        status = (
+            f"stopped after {result.n_iter} {iterations}: a covariance became singular "
+            "(see the warnings); raise --reg-covar or use fewer components"
+        )
     else:
         status = (
             f"NOT converged after {result.n_iter} {iterations} (tol {args.tol:g}); "

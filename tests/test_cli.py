@@ -91,6 +91,16 @@ def test_engine_warnings_are_printed(capsys, datasets_dir):
     assert "warning: component" in stdout
 
 
+def test_a_singular_stop_is_not_blamed_on_max_iter(tmp_path, capsys):
+    # Points on a line with reg_covar 0: EM stops at once on a singular covariance.
+    data = tmp_path / "line.csv"
+    data.write_text("x,y\n1,1\n1,1\n2,2\n2,2\n3,3\n", encoding="utf-8")
+    code, stdout, _ = _run(capsys, data, "-k", 2, "--reg-covar", 0, "--covariance-type", "tied")
+    assert code == 0
+    assert "covariance became singular" in stdout and "--reg-covar" in stdout
+    assert "--max-iter" not in stdout
+
+
 def test_init_starts_exactly_there_and_matches_sklearn(tmp_path, capsys, datasets_dir):
     """--init runs EM from the file's mixture: the result is scikit-learn's from that start."""
     from sklearn.mixture import GaussianMixture

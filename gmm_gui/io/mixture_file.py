@@ -277,6 +277,8 @@ def mixture_from_json(
         doc = json.loads(text, parse_constant=reject_constant)
     except json.JSONDecodeError as exc:
         raise fail(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise fail("not a gmm-gui mixture file (its JSON is nested far too deeply)") from None
     if not isinstance(doc, dict):
         raise fail("not a gmm-gui mixture file (the JSON is not an object)")
     if doc.get("format") != FORMAT:

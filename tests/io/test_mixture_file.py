@@ -315,6 +315,13 @@ def test_serialisation_error_touches_nothing(tmp_path, monkeypatch):
     assert _leftovers(tmp_path) == []
 
 
+def test_deeply_nested_json_is_refused_in_words(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(ValueError, match="deep.json: not a gmm-gui mixture file"):
+        read_mixture(path)
+
+
 def test_a_failed_write_names_the_users_file_not_the_temporary_one(tmp_path):
     target = tmp_path / "no-such-folder" / "params.json"
     with pytest.raises(FileNotFoundError) as info:
