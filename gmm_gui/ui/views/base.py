@@ -148,6 +148,19 @@ def style_plot(plot: pg.PlotItem) -> None:
     plot.setMenuEnabled(False)
 
 
+def make_weight_label(color: QColor, anchor: tuple[float, float], fill_alpha: int) -> pg.TextItem:
+    """The "π₂ = 0.64" label of a component: bold, in a darker shade of its colour, on white."""
+    label = pg.TextItem(
+        "", color=color.darker(135), anchor=anchor, fill=pg.mkBrush(255, 255, 255, fill_alpha)
+    )
+    font = QFont()
+    font.setPointSizeF(10.5)
+    font.setBold(True)
+    label.setFont(font)
+    label.setZValue(20)
+    return label
+
+
 def label_style() -> dict[str, str]:
     """Keyword style for ``PlotItem.setLabel``."""
     return {"color": TEXT_COLOR.name(), "font-size": "11pt"}
@@ -512,8 +525,18 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
     def _show_params(self, params: Params | None) -> None:
         raise NotImplementedError
 
-    def _hover_index(self, scene_pos: QPointF) -> int | None:
+    def _points_box(self) -> pg.ViewBox:
+        """The view box that holds the data points (where hovering looks for them)."""
         raise NotImplementedError
+
+    def _hover_index(self, scene_pos: QPointF) -> int | None:
+        """Index of the point under the mouse (within a few pixels), or ``None``."""
+        vb = self._points_box()
+        if self._locator is None or not vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        view = vb.mapSceneToView(scene_pos)
+        radius = max(_HOVER_RADIUS_PX, self._points.style.radius + 2.0)
+        return self._locator.nearest((view.x(), view.y()), vb.viewPixelSize(), radius)
 
     # ------------------------------------------------------------------ colours
     def _target_mix(

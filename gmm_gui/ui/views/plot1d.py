@@ -15,16 +15,16 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.ui import colors
 from gmm_gui.ui.views.base import (
-    _HOVER_RADIUS_PX,
     Params,
     PlotViewBase,
     label_style,
+    make_weight_label,
     style_plot,
 )
 from gmm_gui.ui.views.items import EditViewBox, HandleItem
@@ -389,28 +389,14 @@ class PlotView1D(PlotViewBase):
                 h.setToolTip(f"Component {k + 1}: drag to make it wider or narrower")
             for h in group:
                 self._vb.addItem(h, ignoreBounds=True)
-            label = pg.TextItem(
-                "",
-                color=color.darker(135),
-                anchor=(0.5, 1.45),
-                fill=pg.mkBrush(255, 255, 255, 170),
-            )
-            font = QFont()
-            font.setPointSizeF(10.5)
-            font.setBold(True)
-            label.setFont(font)
-            label.setZValue(20)
+            label = make_weight_label(color, (0.5, 1.45), 170)
             self._vb.addItem(label, ignoreBounds=True)
             self._curves.append(curve)
             self._handles.append(group)
             self._labels.append(label)
 
-    def _hover_index(self, scene_pos: QPointF) -> int | None:
-        if self._locator is None or not self._strip_vb.sceneBoundingRect().contains(scene_pos):
-            return None
-        view = self._strip_vb.mapSceneToView(scene_pos)
-        radius = max(_HOVER_RADIUS_PX, self._points.style.radius + 2.0)
-        return self._locator.nearest((view.x(), view.y()), self._strip_vb.viewPixelSize(), radius)
+    def _points_box(self) -> pg.ViewBox:
+        return self._strip_vb
 
     # ------------------------------------------------------------------ editing
     def _empty_click(self, view_pos: QPointF) -> None:

@@ -14,16 +14,16 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QRectF
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from gmm_gui.model import ellipse
 from gmm_gui.ui import colors
 from gmm_gui.ui.views.base import (
-    _HOVER_RADIUS_PX,
     Params,
     PlotViewBase,
     label_style,
+    make_weight_label,
     style_plot,
 )
 from gmm_gui.ui.views.items import EditViewBox, EllipseSetItem, EllipseShape, HandleItem
@@ -433,28 +433,14 @@ class PlotView2D(PlotViewBase):
                 h.setToolTip(f"Component {k + 1}: drag to stretch and turn its ellipse")
             for h in group:
                 self._vb.addItem(h, ignoreBounds=True)
-            label = pg.TextItem(
-                "",
-                color=colors.qcolor(k).darker(135),
-                anchor=(0.5, 1.0),
-                fill=pg.mkBrush(255, 255, 255, 215),
-            )
-            font = QFont()
-            font.setPointSizeF(10.5)
-            font.setBold(True)
-            label.setFont(font)
-            label.setZValue(20)
+            label = make_weight_label(colors.qcolor(k), (0.5, 1.0), 215)
             self._vb.addItem(label, ignoreBounds=True)
             self._handles.append(group)
             self._labels.append(label)
             self._axis_dirs.append(None)
 
-    def _hover_index(self, scene_pos: QPointF) -> int | None:
-        if self._locator is None or not self._vb.sceneBoundingRect().contains(scene_pos):
-            return None
-        view = self._vb.mapSceneToView(scene_pos)
-        radius = max(_HOVER_RADIUS_PX, self._points.style.radius + 2.0)
-        return self._locator.nearest((view.x(), view.y()), self._vb.viewPixelSize(), radius)
+    def _points_box(self) -> pg.ViewBox:
+        return self._vb
 
     # ------------------------------------------------------------------ editing
     def _empty_click(self, view_pos: QPointF) -> None:
