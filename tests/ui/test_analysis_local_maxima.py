@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
+from window_helpers import hold_after_first_progress
 
 from gmm_gui.model import run_restarts
 from gmm_gui.ui.analysis import restarts_dock
@@ -14,24 +15,6 @@ from gmm_gui.ui.analysis.restarts_dock import RestartsDock
 @pytest.fixture
 def window(shown_window):
     return shown_window("galaxies")
-
-
-def hold_after_first_progress(monkeypatch, module, name: str) -> None:
-    """Make ``module.name`` (an engine function taking progress/should_cancel) stop after its
-    first progress report until Cancel is asked, so the test sees it running, whatever the load.
-    """
-    real = getattr(module, name)
-
-    def held(*args, progress, should_cancel, **kwargs):
-        cancel_event = should_cancel.__self__  # BackgroundTask's threading.Event.is_set
-
-        def report(done, total):
-            progress(done, total)
-            cancel_event.wait(30)
-
-        return real(*args, progress=report, should_cancel=should_cancel, **kwargs)
-
-    monkeypatch.setattr(module, name, held)
 
 
 def open_dock(window) -> RestartsDock:

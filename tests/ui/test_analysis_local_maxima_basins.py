@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
+from window_helpers import hold_after_first_progress
 
 from gmm_gui.model import Mixture, basin_map_1d
 from gmm_gui.ui.analysis import basins_dock
@@ -14,24 +15,6 @@ from gmm_gui.ui.analysis.basins_dock import LEGEND_SOLUTIONS, BasinsDock, basin_
 @pytest.fixture
 def window(shown_window):
     return shown_window("davis")
-
-
-def hold_after_first_progress(monkeypatch, module, name: str) -> None:
-    """Make ``module.name`` (an engine function taking progress/should_cancel) stop after its
-    first progress report until Cancel is asked, so the test sees it running, whatever the load.
-    """
-    real = getattr(module, name)
-
-    def held(*args, progress, should_cancel, **kwargs):
-        cancel_event = should_cancel.__self__  # BackgroundTask's threading.Event.is_set
-
-        def report(done, total):
-            progress(done, total)
-            cancel_event.wait(30)
-
-        return real(*args, progress=report, should_cancel=should_cancel, **kwargs)
-
-    monkeypatch.setattr(module, name, held)
 
 
 def legend_rows(bmap) -> int:

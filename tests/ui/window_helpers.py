@@ -15,3 +15,21 @@ def show_window(qtbot, sample_key: str, size: tuple[int, int] = (1280, 800)) -> 
     qtbot.waitExposed(w)
     assert w.open_sample(sample_key)
     return w
+
+
+def hold_after_first_progress(monkeypatch, module, name: str) -> None:
+    """Make ``module.name`` (an engine function taking progress/should_cancel) stop after its
+    first progress report until Cancel is asked, so the test sees it running, whatever the load.
+    """
+    real = getattr(module, name)
+
+    def held(*args, progress, should_cancel, **kwargs):
+        cancel_event = should_cancel.__self__  # BackgroundTask's threading.Event.is_set
+
+        def report(done, total):
+            progress(done, total)
+            cancel_event.wait(30)
+
+        return real(*args, progress=report, should_cancel=should_cancel, **kwargs)
+
+    monkeypatch.setattr(module, name, held)
