@@ -144,3 +144,30 @@ def test_column_picker_needs_one_or_two_columns(qtbot):
     assert not ok.isEnabled()
     dialog.set_selected(["d"])
     assert ok.isEnabled() and dialog.selected_columns() == ["d"]
+
+
+def test_status_labels_keep_their_place_from_one_half_step_to_the_next(qtbot):
+    """E- and M-step texts differ in length; the labels must not move (a relayout per frame)."""
+    status = StatusPanel()
+    qtbot.addWidget(status)
+    status.resize(1200, 24)
+    status.show()
+    qtbot.waitExposed(status)
+    X = np.zeros((3, 2))
+    m = mixture_2d()
+    geometries = []
+    for snap, previous in (
+        (Snapshot(X=X, mixture=m, phase="E", iteration=0, mean_log_likelihood=-2.5), None),
+        (Snapshot(X=X, mixture=m, phase="M", iteration=1, mean_log_likelihood=-12.25), -2.5),
+        (
+            Snapshot(X=X, mixture=m, phase="E", iteration=1, mean_log_likelihood=-12.25,
+                     converged=True),
+            -12.25,
+        ),
+    ):
+        status.set_snapshot(snap, previous)
+        status.layout().activate()
+        geometries.append(
+            [w.geometry() for w in (status.step_label, status.ll_label, status.converged_label)]
+        )
+    assert geometries[0] == geometries[1] == geometries[2]

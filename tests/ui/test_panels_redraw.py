@@ -51,3 +51,37 @@ def test_loglik_panel_skips_an_unchanged_curve(qtbot, monkeypatch):
     assert panel.current_iteration == 1 and len(calls) == 1
     panel.set_values(np.append(values, -2.1), 3, converged_at=3)
     assert len(calls) == 2 and panel.converged_visible
+
+
+def test_loglik_panel_moves_its_axes_rarely_while_em_climbs(qtbot):
+    """A typical EM curve (fast rise, then slower) re-ranges the y axis on few of its steps."""
+    panel = LogLikelihoodPanel()
+    qtbot.addWidget(panel)
+    values = -2.0 - 1.5 * 0.7 ** np.arange(30)  # climbs from -3.5 towards -2.0
+    ranges = []
+    for t in range(1, values.size + 1):
+        panel.set_values(values[:t], t - 1)
+        (_, _), (y0, y1) = panel.getViewBox().viewRange()
+        ranges.append((y0, y1))
+        assert y0 <= values[:t].min() and values[:t].max() <= y1  # every value on the plot
+    changes = sum(a != b for a, b in zip(ranges[:-1], ranges[1:], strict=True))
+    assert changes <= 5, ranges
+
+
+def test_loglik_axis_labels_do_not_narrow_between_half_steps(qtbot):
+    panel = LogLikelihoodPanel()
+    qtbot.addWidget(panel)
+    panel.resize(400, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    axis = panel.getPlotItem().getAxis("left")
+
+    def width_after_paint(values: np.ndarray) -> float:
+        panel.set_values(values, 1)
+        panel.grab()  # painting the tick labels is what sizes the axis
+        panel.getPlotItem().layout.activate()
+        return axis.width()
+
+    wide = width_after_paint(np.array([-1234.5678, -1000.25]))
+    narrow = width_after_paint(np.array([-1.5, -1.25]))  # short labels
+    assert narrow >= wide

@@ -39,6 +39,7 @@ from gmm_gui.controller.tasks import BackgroundTask
 from gmm_gui.model import BasinMap, Mixture, basin_map_1d, basin_map_2d
 from gmm_gui.ui.analysis._dock_action import add_dock_action
 from gmm_gui.ui.analysis.restarts_dock import GROUP_COLORS, group_color
+from gmm_gui.ui.views.axes import grid_axes
 
 if TYPE_CHECKING:
     from gmm_gui.ui.main_window import MainWindow
@@ -182,7 +183,7 @@ class BasinsDock(QDockWidget):
         row.addWidget(self.progress_bar, 1)
         layout.addLayout(row)
 
-        self.map_plot = pg.PlotWidget()
+        self.map_plot = pg.PlotWidget(axisItems=grid_axes())
         self.map_plot.setObjectName("basins_map")
         self.map_plot.setBackground("w")
         self.map_plot.setMinimumHeight(240)

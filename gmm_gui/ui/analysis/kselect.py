@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from gmm_gui.controller.tasks import BackgroundTask
 from gmm_gui.model import KSelection, choose_k
+from gmm_gui.ui.views.axes import AXIS_NAMES, grid_axes
 from gmm_gui.ui.views.base import label_style, style_plot
 
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ class ChooseKDock(QDockWidget):
         self.plot_widget = pg.GraphicsLayoutWidget()
         self.plot_widget.setBackground("w")
         self.plot_widget.setMinimumSize(300, 240)
-        self.plot = self.plot_widget.addPlot(row=0, col=0)
+        self.plot = self.plot_widget.addPlot(row=0, col=0, axisItems=grid_axes(AXIS_NAMES))
         style_plot(self.plot)
         # the y range can be zoomed with the wheel (a far-off K = 1 squeezes the rest)
         self.plot.setMouseEnabled(x=False, y=True)

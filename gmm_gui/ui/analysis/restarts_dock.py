@@ -38,6 +38,7 @@ from gmm_gui.controller.tasks import BackgroundTask
 from gmm_gui.model import RestartRun, RestartsResult, run_restarts
 from gmm_gui.ui.analysis._dock_action import add_dock_action
 from gmm_gui.ui.colors import component_colors
+from gmm_gui.ui.views.axes import grid_axes
 
 if TYPE_CHECKING:
     from gmm_gui.ui.main_window import MainWindow
@@ -206,7 +207,7 @@ class RestartsDock(QDockWidget):
         self.table.cellClicked.connect(self._on_row_clicked)
         layout.addWidget(self.table, 2)
 
-        self.chart = pg.PlotWidget()
+        self.chart = pg.PlotWidget(axisItems=grid_axes())
         self.chart.setObjectName("restarts_chart")
         self.chart.setBackground("w")
         self.chart.setMinimumHeight(150)

@@ -12,7 +12,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsItem, QWidget
+
+from gmm_gui.ui.views.axes import AXIS_NAMES, grid_axes
 
 __all__ = ["LogLikelihoodPanel", "decreases"]
 
@@ -54,14 +56,23 @@ class LogLikelihoodPanel(pg.PlotWidget):
     iteration_clicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background="w")
+        super().__init__(parent, background="w", axisItems=grid_axes())
         self.setObjectName("loglik_panel")
         item = self.getPlotItem()
         item.setTitle("Log-likelihood per point (higher is better)", size="10pt")
         item.setLabel("bottom", "iteration")
         item.setLabel("left", "mean log-likelihood")
         item.getAxis("left").enableAutoSIPrefix(False)
+        # The tick labels' width may grow but not shrink back: a narrower label on the next
+        # half-step would re-lay the plot out and repaint all of it.
+        item.getAxis("left").setStyle(autoReduceTextSpace=False)
         item.showGrid(x=True, y=True, alpha=0.15)
+        for name in AXIS_NAMES:
+            axis = item.getAxis(name)
+            # The grid is opaque (see GridAxisItem), so it goes behind the curve; and kept as a
+            # pixmap between frames, since it changes only when the axes' range does.
+            axis.setZValue(-1)
+            axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         item.setMenuEnabled(False)
         item.hideButtons()
         self.setMouseEnabled(x=False, y=False)
@@ -88,9 +99,7 @@ class LogLikelihoodPanel(pg.PlotWidget):
             labelOpts={"position": 0.15, "color": (0, 120, 50), "movable": False},
         )
         self._converged.setVisible(False)
-        self._below = pg.ScatterPlotItem(
-            size=11, pen=None, brush=pg.mkBrush(_LINE), symbol="t"
-        )
+        self._below = pg.ScatterPlotItem(size=11, pen=None, brush=pg.mkBrush(_LINE), symbol="t")
         self._below.setToolTip("The start's log-likelihood is far below this scale.")
         self.addItem(self._below, ignoreBounds=True)
         self._start_note = pg.TextItem("", color=(90, 90, 90), anchor=(-0.1, 0.5))
@@ -183,27 +192,32 @@ class LogLikelihoodPanel(pg.PlotWidget):
         else:
             self._converged.setVisible(False)
         if finite.any():
-            self._fit_ranges(v.size - 1, lo, hi)
+            shown = v[on_scale] if on_scale.any() else np.array([lo, hi])
+            self._fit_ranges(v.size - 1, lo, hi, float(shown.min()), float(shown.max()))
             self._off_scale(v, lo, hi)
         else:
             self._start_note.setVisible(False)
             self._below.setData([], [])
 
-    def _fit_ranges(self, last: int, lo: float, hi: float) -> None:
+    def _fit_ranges(self, last: int, lo: float, hi: float, v_min: float, v_max: float) -> None:
         """Show iterations 0..last and values lo..hi, moving the axes only when they must.
 
-        Re-ranging repaints both axes with all their tick labels, which costs more than the
-        rest of a half-step at 10,000 points; so the x axis grows in steps of 10 iterations, and
-        the y range changes only when the values leave it or fill less than a third of it.
+        ``v_min`` and ``v_max`` are the extremes of the values drawn, ``lo`` and ``hi`` the
+        range wanted around them. Re-ranging repaints both axes with all their tick labels,
+        which costs more than the rest of a half-step at 10,000 points; so the x axis grows in
+        steps of 10 iterations, and the y range changes only when a value leaves it or the
+        values fill less than a third of it. When the values climb out of the top, as they do
+        while EM runs, the new range leaves half the span as headroom for the next iterations.
         """
         x_max = float(max(10, -(-last // 10) * 10))
         (x0, x1), (y0, y1) = self.getViewBox().viewRange()
         if x1 != x_max + 0.05 * x_max or x0 != -0.05 * x_max:
             self.setXRange(0, x_max, padding=0.05)
         span = hi - lo
-        fits = y0 <= lo and hi <= y1 and (y1 - y0) <= 3.0 * span
+        fits = y0 <= v_min and v_max <= y1 and (y1 - y0) <= 3.0 * span
         if not fits or span <= 0:
-            margin = 0.08 * span if span > 0 else 1.0
+            climbing = y0 <= v_min and v_max > y1
+            margin = (0.5 if climbing else 0.08) * span if span > 0 else 1.0
             self.setYRange(lo, hi + margin, padding=0)
 
     @staticmethod

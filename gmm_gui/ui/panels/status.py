@@ -27,6 +27,29 @@ def describe_warning_count(n: int) -> str:
     return f"{n} warning" if n == 1 else f"{n} warnings"
 
 
+class _Phase:
+    """Enough of a snapshot for :func:`phase_text` (the longest texts, to size the labels)."""
+
+    mixture = True
+
+    def __init__(self, phase: str) -> None:
+        self.phase = phase
+
+
+_PHASE_E: Snapshot = _Phase("E")  # type: ignore[assignment]
+_PHASE_M: Snapshot = _Phase("M")  # type: ignore[assignment]
+
+
+def _reserve_width(label: QLabel, *samples: str) -> None:
+    """Give ``label`` at least the width of the widest of ``samples`` (rich text allowed)."""
+    widths = []
+    for sample in samples:
+        label.setText(sample)
+        widths.append(label.sizeHint().width())
+    label.setText("")
+    label.setMinimumWidth(max(widths))
+
+
 class StatusPanel(QWidget):
     """Iteration, phase, log-likelihood and its change, convergence, rows dropped, warnings."""
 
@@ -61,6 +84,18 @@ class StatusPanel(QWidget):
             layout.addWidget(w)
             layout.addSpacing(14)
         layout.addWidget(self.warning_label, 1)
+        # Each label keeps the width of its longest usual text, so that a half-step, which
+        # changes the texts, does not move the labels around: that would re-lay the status
+        # bar out and repaint it twice on every frame of an animation.
+        e_step = f"Iteration 9999 · E-step: {phase_text(_PHASE_E)}"
+        m_step = f"Iteration 9999 · M-step: {phase_text(_PHASE_M)}"
+        _reserve_width(self.step_label, f"<b>{e_step}</b>", f"<b>{m_step}</b>")
+        _reserve_width(
+            self.ll_label,
+            "log-likelihood -88.8888 <span>(change +8.88e+88)</span>",
+            "log-likelihood: –",
+        )
+        _reserve_width(self.converged_label, "<b>converged</b>", "not converged yet")
 
     def set_data_text(self, text: str, tooltip: str = "") -> None:
         """Describe the data open (name, points, rows dropped)."""

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QWidget
 
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.ui import colors
+from gmm_gui.ui.views.axes import AXIS_NAMES, grid_axes
 from gmm_gui.ui.views.base import (
     Params,
     PlotViewBase,
@@ -72,9 +73,11 @@ class PlotView1D(PlotViewBase):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._vb = EditViewBox(on_click=self._empty_click)
-        self.plot = self.addPlot(row=0, col=0, viewBox=self._vb)
+        self.plot = self.addPlot(row=0, col=0, viewBox=self._vb, axisItems=grid_axes(AXIS_NAMES))
         self._strip_vb = EditViewBox(on_click=self._empty_click)
-        self.strip = self.addPlot(row=1, col=0, viewBox=self._strip_vb)
+        self.strip = self.addPlot(
+            row=1, col=0, viewBox=self._strip_vb, axisItems=grid_axes(AXIS_NAMES)
+        )
         style_plot(self.plot)
         style_plot(self.strip)
         self.plot.getAxis("bottom").setStyle(showValues=True)

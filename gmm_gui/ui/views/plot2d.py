@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QWidget
 
 from gmm_gui.model import ellipse
 from gmm_gui.ui import colors
+from gmm_gui.ui.views.axes import AXIS_NAMES, grid_axes
 from gmm_gui.ui.views.base import (
     Params,
     PlotViewBase,
@@ -135,7 +136,7 @@ class PlotView2D(PlotViewBase):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._vb = EditViewBox(on_click=self._empty_click)
-        self.plot = self.addPlot(viewBox=self._vb)
+        self.plot = self.addPlot(viewBox=self._vb, axisItems=grid_axes(AXIS_NAMES))
         style_plot(self.plot)
         self._fills = EllipseSetItem("fill")
         self._fills.setZValue(-10)

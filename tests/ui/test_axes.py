@@ -1,0 +1,62 @@
+"""The grid axis: opaque pens that paint the same grid as pyqtgraph's translucent ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QImage, QPainter
+
+from gmm_gui.ui.views.axes import GridAxisItem, grid_axes, over
+
+
+def test_over_white_is_the_translucent_colour_composited():
+    c = over(QColor(0, 0, 0, 38))
+    assert c.alpha() == 255
+    assert abs(c.red() - 217) <= 1 and c.red() == c.green() == c.blue()
+    assert over(QColor(200, 10, 30, 255)).getRgb() == (200, 10, 30, 255)
+
+
+def grid_image(axis_items: dict | None, qtbot) -> np.ndarray:
+    widget = pg.PlotWidget(background="w", axisItems=axis_items)
+    qtbot.addWidget(widget)
+    widget.resize(420, 320)
+    widget.getPlotItem().showGrid(x=True, y=True, alpha=0.15)
+    widget.setXRange(0, 10, padding=0)
+    widget.setYRange(-4.4, -4.2, padding=0)
+    widget.show()
+    qtbot.waitExposed(widget)
+    image = QImage(widget.size(), QImage.Format.Format_ARGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    widget.render(painter)
+    painter.end()
+    ptr = image.constBits()
+    return np.frombuffer(ptr, np.uint8).reshape(image.height(), image.width(), 4)[..., :3].copy()
+
+
+def test_grid_axis_draws_the_grid_pyqtgraph_draws(qtbot):
+    ours = grid_image(grid_axes(), qtbot)
+    theirs = grid_image(None, qtbot)
+    diff = ours.astype(int) - theirs.astype(int)
+    differ = np.abs(diff).max(axis=2) > 2
+    grid_pixels = (theirs < 250).any(axis=2)
+    assert grid_pixels.sum() > 2000  # there is a grid to compare
+    # The same pixels, but where two translucent lines cross: darker there with alpha.
+    assert (diff[differ] > 0).all()
+    assert differ.sum() < 0.05 * grid_pixels.sum()
+
+
+def test_grid_axis_hands_only_opaque_pens_to_the_painter(qtbot):
+    widget = pg.PlotWidget(background="w", axisItems=grid_axes())
+    qtbot.addWidget(widget)
+    widget.getPlotItem().showGrid(x=True, y=True, alpha=0.3)
+    widget.resize(300, 200)
+    widget.show()
+    qtbot.waitExposed(widget)
+    axis = widget.getPlotItem().getAxis("left")
+    assert isinstance(axis, GridAxisItem)
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    _, ticks, _ = axis.generateDrawSpecs(painter)
+    painter.end()
+    assert ticks and all(pen.color().alpha() == 255 for pen, _, _ in ticks)
