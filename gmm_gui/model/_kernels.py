@@ -275,6 +275,27 @@ def _exact_log_prob_row(
     row += const
 
 
+#: Log-ratios at or below this give responsibilities written as exactly 0 (see _exp_flushed).
+_LOG_FLUSH = -700.0
+_FLUSH = float(np.exp(_LOG_FLUSH))  # 9.9e-305, a normal float
+
+
+def _exp_flushed(a: np.ndarray) -> None:
+    """``a = exp(a)`` in place for ``a <= 0``, with results at or below ``exp(-700)`` set to 0.
+
+    NumPy's vectorised ``exp`` leaves its fast path for any argument below about -708, whose
+    result is subnormal or zero: measured on this project's 2-core machine, 2.3 ms for 131,072
+    such values against 0.16 ms for normal ones, and up to 20 ms when the results are
+    subnormal. Well-separated components put many points there (a point 40 standard deviations
+    from a component). Flooring the arguments at -700 keeps every value normal; the
+    responsibilities so floored, all below 1e-304 beside a largest one of 1, are then zeroed,
+    which changes no sum and no statistic in double precision. NaN stays NaN.
+    """
+    np.maximum(a, _LOG_FLUSH, out=a)
+    np.exp(a, out=a)
+    np.multiply(a, a > _FLUSH, out=a)
+
+
 def log_resp_inplace(log_prob: np.ndarray) -> np.ndarray:
     """Turn component-major log-probabilities into responsibilities, in place.
 
@@ -292,7 +313,7 @@ def log_resp_inplace(log_prob: np.ndarray) -> np.ndarray:
     if not np.isfinite(mx).all():  # cannot happen with valid weights; never produce NaN
         mx[~np.isfinite(mx)] = 0.0
     np.subtract(log_prob, mx, out=log_prob)
-    np.exp(log_prob, out=log_prob)
+    _exp_flushed(log_prob)
     s = log_prob.sum(axis=0)
     inv = np.reciprocal(s)
     np.multiply(log_prob, inv, out=log_prob)

@@ -153,3 +153,27 @@ def test_zero_weight_component_is_minus_infinity_but_resp_is_finite():
     assert np.all(logp[:, 1] == -np.inf) and np.all(np.isfinite(logp[:, 0]))
     resp, total = e_step(X, m)
     assert np.all(resp[:, 1] == 0.0) and np.isfinite(total)
+
+
+def test_far_responsibilities_are_flushed_to_zero_not_left_subnormal():
+    """Log-ratios below -700 give exactly 0 (NumPy's exp is many times slower on subnormals)."""
+    log_prob = np.array(
+        [
+            [0.0, 0.0, -3.0, np.nan, 0.0],
+            [-1.0, -699.0, -720.0, 0.0, -np.inf],
+            [-2.0, -745.0, -5000.0, -1.0, -np.inf],
+        ]
+    )
+    expected_norm = np.log(np.exp(log_prob[:, :2]).sum(axis=0))
+    work = log_prob.copy()
+    log_norm = _kernels.log_resp_inplace(work)
+    resp = work
+    np.testing.assert_allclose(log_norm[:2], expected_norm, rtol=1e-15)
+    np.testing.assert_allclose(resp[:, 0], np.exp(log_prob[:, 0] - expected_norm[0]), rtol=1e-15)
+    assert resp[1, 1] == np.exp(-699.0) and resp[1, 1] > 0  # small but normal: kept
+    assert resp[2, 1] == 0.0 and resp[1, 2] == 0.0 and resp[2, 2] == 0.0  # flushed
+    assert resp[0, 2] == 1.0 and log_norm[2] == -3.0
+    assert np.isnan(resp[:, 3]).all() and np.isnan(log_norm[3])  # NaN is not hidden
+    assert resp[1, 4] == 0.0 and resp[2, 4] == 0.0 and resp[0, 4] == 1.0  # zero weights stay 0
+    finite = np.isfinite(resp).all(axis=0)
+    assert not (np.abs(resp[:, finite]) < np.finfo(float).tiny)[resp[:, finite] != 0].any()
