@@ -12,7 +12,7 @@ from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.model import Mixture, e_step
 from gmm_gui.ui.colors import blend, component_colors
 from gmm_gui.ui.views import PlotView2D
-from gmm_gui.ui.views.points import LARGE_DATA_THRESHOLD, PointCloudItem, style_for
+from gmm_gui.ui.views.points import LARGE_DATA_THRESHOLD, PointCloudItem, PointStyle, style_for
 
 N_POINTS = 120_000
 
@@ -159,3 +159,30 @@ def test_rasterize_puts_each_lone_point_at_its_pixel():
         lone = d.min(axis=1) > 2 * style.radius + 3
         assert lone.sum() > 20
         np.testing.assert_array_equal(img[py[lone], px[lone]], argb[lone])
+
+
+@pytest.mark.parametrize("side", [1, 2, 3])
+def test_square_markers_show_the_point_drawn_last_over_each_pixel(side):
+    """The recolour-once raster of large data against painting the squares one by one."""
+    rng = np.random.default_rng(side)
+    n = 3000
+    xy = rng.uniform(-0.1, 1.1, size=(n, 2))  # dense (many overlaps), some off the image
+    item = PointCloudItem()
+    item.set_positions(xy)
+    item.set_style(PointStyle(radius=side / 2, square=side))
+    tr = QTransform(40.0, 0.0, 0.0, -30.0, 2.5, 31.0)
+    frame = (0, 0, 44, 33, 1.0)
+    px = np.floor(xy[:, 0] * 40.0 + 2.5).astype(int)
+    py = np.floor(xy[:, 1] * -30.0 + 31.0).astype(int)
+    for colours in range(2):  # the second time, the pixel owners are reused
+        argb = rng.integers(0, 1 << 24, size=n, dtype=np.uint32)
+        img = item.rasterize(argb, tr, frame)
+        expected = np.zeros((33, 44), dtype=np.uint32)
+        lo = -(side // 2)
+        for dy in range(lo, lo + side):
+            for dx in range(lo, lo + side):
+                for i in range(n):
+                    x, y = px[i] + dx, py[i] + dy
+                    if 0 <= x < 44 and 0 <= y < 33:
+                        expected[y, x] = argb[i] | 0xFF000000
+        np.testing.assert_array_equal(img, expected, err_msg=f"colouring {colours}")

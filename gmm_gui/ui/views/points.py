@@ -187,8 +187,9 @@ class PointCloudItem(pg.GraphicsObject):
         self._data_bounds: tuple[float, float, float, float] | None = None
         self._stamps: dict[tuple, _Stamps] = {}
         self._versions = [0, 0]  # colours: current, fade_from
-        # (view geometry, pixel index per point) of the square markers; reset with positions
-        self._square_base: tuple[tuple, np.ndarray] | None = None
+        # (view geometry, (covered pixels, the point shown in each)) of the square markers;
+        # reset with the positions
+        self._square_base: tuple[tuple, tuple[np.ndarray, np.ndarray]] | None = None
         self._cache: dict[str, tuple[tuple, QImage, np.ndarray]] = {}
         self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption, False)
 
@@ -490,21 +491,20 @@ class PointCloudItem(pg.GraphicsObject):
         wp = w + 2 * pad
         hp = h + 2 * pad
         if style.square:
-            # While EM steps only the colours change: the pixel of every point is kept for the
-            # view geometry, so a recolour of a million points is one scatter, not six passes.
+            # While EM steps only the colours change. For the view geometry, each pixel of the
+            # image that some square covers is given the point drawn last over it (its owner);
+            # a recolour is then one gather and one scatter over the covered pixels, however
+            # many points there are, instead of ``side**2`` scatters of every point.
             geometry = (tr.m11(), tr.m12(), tr.m21(), tr.m22(), tr.dx(), tr.dy(), frame, style)
             if self._square_base is None or self._square_base[0] != geometry:
-                self._square_base = (geometry, self._square_indices(tr, frame, w, h, pad, reach))
-            base = self._square_base[1]
-            canvas = np.zeros(hp * wp, dtype=np.uint32)
-            colors = argb | np.uint32(0xFF000000)
-            lo = -(side // 2)
-            for dy in range(lo, lo + side):
-                for dx in range(lo, lo + side):
-                    off = dy * wp + dx
-                    canvas[base + off if off else base] = colors
-            canvas = canvas.reshape(hp, wp)
-            return np.ascontiguousarray(canvas[pad : pad + h, pad : pad + w])
+                owners = self._square_owners(tr, frame, w, h, pad, reach, side)
+                self._square_base = (geometry, owners)
+            pixels, owner = self._square_base[1]
+            canvas = np.zeros(h * w, dtype=np.uint32)
+            colors = argb.take(owner)
+            colors |= np.uint32(0xFF000000)
+            canvas[pixels] = colors
+            return canvas.reshape(h, w)
         shift = pad + 1.0  # truncation equals flooring wherever it matters
         fx, fy = self.device_positions(tr, frame, shift=shift)
         ix = fx.astype(np.int32)
@@ -549,6 +549,28 @@ class PointCloudItem(pg.GraphicsObject):
         if not keep.all():
             np.copyto(base, np.int32(reach * (wp + 1)), where=~keep)
         return base
+
+    def _square_owners(
+        self, tr: QTransform, frame: tuple, w: int, h: int, pad: int, reach: int, side: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The covered pixels of the ``w`` x ``h`` image and the point that shows in each.
+
+        Squares are laid in the order of the points, the later on top, as painting them one by
+        one would. Returns the flat pixel indices and, for each, the index of its point.
+        """
+        wp = w + 2 * pad
+        hp = h + 2 * pad
+        base = self._square_indices(tr, frame, w, h, pad, reach)
+        owner = np.full(hp * wp, -1, dtype=np.int32)
+        index = np.arange(len(base), dtype=np.int32)
+        lo = -(side // 2)
+        for dy in range(lo, lo + side):
+            for dx in range(lo, lo + side):
+                off = dy * wp + dx
+                owner[base + off if off else base] = index  # numpy writes in order: last wins
+        owner = owner.reshape(hp, wp)[pad : pad + h, pad : pad + w].ravel()
+        pixels = np.flatnonzero(owner >= 0)
+        return pixels, owner[pixels]
 
     def _stamp_set(self, style: PointStyle, dpr: float, symbol: str | None = None) -> _Stamps:
         key = (style.radius, style.rim, dpr, symbol)
