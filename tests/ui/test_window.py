@@ -411,6 +411,15 @@ def test_one_dimensional_data_uses_the_1d_view(window):
     assert isinstance(window.view, PlotView2D)
 
 
+def test_new_2d_data_with_fewer_gaussians_than_shown(window):
+    """Iris (3 Gaussians) then faithful (2): the view drops a Gaussian while the data change."""
+    assert window.open_sample("iris")
+    assert len(window.view.handles()) == 3
+    assert window.open_sample("faithful")
+    assert window.view is not None and len(window.view.handles()) == 2
+    assert window.session.snapshot.mixture.n_components == 2
+
+
 def test_rows_dropped_on_load_are_reported(window, tmp_path):
     data = tmp_path / "holes.csv"
     data.write_text("x,y\n1,2\nNA,3\n4,5\n6,\n7,8\n9,10\n2,2\n")

@@ -314,7 +314,7 @@ class PlotView2D(PlotViewBase):
             raise ValueError(f"PlotView2D draws 2-D data, got shape {X.shape}")
         self._points.set_positions(X)
         self._locator = PointLocator(X)
-        self._axis_dirs = []
+        self._axis_dirs = [None] * len(self._handles)  # new data: forget the handles' turns
         if len(X):
             lo, hi = X.min(axis=0), X.max(axis=0)
             span = np.where(hi > lo, hi - lo, 1.0)
