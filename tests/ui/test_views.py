@@ -203,6 +203,18 @@ def test_points_are_neutral_without_responsibilities(view2d, faithful):
     np.testing.assert_array_equal(view2d.point_colors(), np.tile(NEUTRAL, (len(faithful), 1)))
 
 
+def test_grey_start_after_coloured_points_is_exact_and_made_once(view2d, faithful, mixture2):
+    view2d.set_snapshot(snapshot(faithful, None), animate=False)
+    grey = view2d._points.colors
+    view2d.set_snapshot(snapshot(faithful, mixture2), animate=False)  # coloured by an E-step
+    assert not np.array_equal(view2d.point_colors(), np.tile(NEUTRAL, (len(faithful), 1)))
+    view2d.set_snapshot(snapshot(faithful, mixture2, resp=None), animate=False)  # a reset
+    np.testing.assert_array_equal(view2d.point_colors(), np.tile(NEUTRAL, (len(faithful), 1)))
+    assert view2d._points.colors is grey  # the grey of a million points is not made again
+    view2d.set_snapshot(snapshot(faithful[:100], None), animate=False)  # other data
+    np.testing.assert_array_equal(view2d.point_colors(), np.tile(NEUTRAL, (100, 1)))
+
+
 def test_axis_labels_show_the_column_names(view2d):
     view2d.set_axis_labels(["eruptions", "waiting"])
     assert view2d.plot.getAxis("bottom").labelText == "eruptions"

@@ -219,6 +219,8 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         self._locator: PointLocator | None = None
         self._color_override: np.ndarray | None = None
         self._argb_memo: list[tuple[np.ndarray, np.ndarray]] = []
+        # (mix, packed colours) of every point in neutral grey, for the data shown
+        self._neutral: tuple[np.ndarray, np.ndarray] | None = None
         self._symbol_legend: pg.LegendItem | None = None
         self._caption: pg.LabelItem | None = None
         self._symbol_names: tuple[str, str] | None = None  # (title, names) for the tooltip
@@ -553,8 +555,19 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         ):
             return self._mix_to  # same responsibilities object: same colours
         if resp is None:
-            neutral = colors.blend_mix(np.ones((1, 1)), np.array([colors.NEUTRAL]))
-            return np.repeat(neutral, n, axis=1)
+            # Every point grey (a start, before any E-step): made once per data set, since a
+            # million points take tens of milliseconds to convert on the UI thread.
+            cached_neutral = self._neutral
+            if cached_neutral is None or cached_neutral[0].shape[1] != n:
+                neutral = colors.blend_mix(np.ones((1, 1)), np.array([colors.NEUTRAL]))
+                mix = np.repeat(neutral, n, axis=1)
+                argb = np.full(n, colors.mix_to_argb32(neutral)[0], dtype=np.uint32)
+                mix.setflags(write=False)
+                argb.setflags(write=False)
+                cached_neutral = self._neutral = (mix, argb)
+            mix, argb = cached_neutral
+            self._argb_memo = [(mix, argb), *self._argb_memo[:1]]
+            return mix
         cached = colors.BLEND_CACHE.lookup(resp)
         if cached is not None:  # blended in the worker thread that computed it
             mix, argb = cached
