@@ -639,6 +639,9 @@ class MainWindow(QMainWindow):
             self.view.deleteLater()
         if self._view_placeholder is not None:
             self._view_layout.removeWidget(self._view_placeholder)
+            # Hidden now: deleteLater waits for the event loop, and until then the label would
+            # lie under the plot, making every change around it repaint the whole plot.
+            self._view_placeholder.hide()
             self._view_placeholder.deleteLater()
             self._view_placeholder = None
         view = cls()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QThread, QTimer, QUrl
 from PySide6.QtGui import QDropEvent, QMouseEvent
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 import gmm_gui.controller.stepper as stepper_module
 from gmm_gui.controller.session import Session
@@ -409,6 +409,11 @@ def test_one_dimensional_data_uses_the_1d_view(window):
     assert window.session.snapshot.converged
     assert window.open_sample("faithful")
     assert isinstance(window.view, PlotView2D)
+
+
+def test_no_placeholder_is_left_under_the_plot(window):
+    labels = [w for w in window.findChildren(QLabel) if w.isVisible()]
+    assert not [w for w in labels if "Open a data file" in w.text()]
 
 
 def test_new_2d_data_with_fewer_gaussians_than_shown(window):
