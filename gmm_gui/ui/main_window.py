@@ -197,6 +197,9 @@ class MainWindow(QMainWindow):
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #444; padding: 0 6px 2px 6px;")
         self.hint.setToolTip("What you can do now.")
+        # Room for two lines always: a hint of one line after one of two would make the plot
+        # taller and repaint and re-rasterise all of it (and it would jump under the mouse).
+        self.hint.setMinimumHeight(2 * self.hint.fontMetrics().lineSpacing() + 4)
         self._view_box = QWidget()
         self._view_layout = QVBoxLayout(self._view_box)
         self._view_layout.setContentsMargins(0, 0, 0, 0)

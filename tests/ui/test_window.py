@@ -411,6 +411,27 @@ def test_one_dimensional_data_uses_the_1d_view(window):
     assert isinstance(window.view, PlotView2D)
 
 
+def test_the_plot_keeps_its_size_from_start_to_run_and_back(window, qtbot):
+    """The hint above it changes length (two lines at the start, one while EM runs)."""
+
+    def plot_rect():
+        QApplication.sendPostedEvents()  # the layout requests
+        window.centralWidget().layout().activate()
+        return window.view.geometry()
+
+    at_start = plot_rect()
+    hints = {window.hint.text()}
+    window.actions_by_name["step_e"].trigger()
+    hints.add(window.hint.text())
+    assert plot_rect() == at_start
+    window.actions_by_name["run"].trigger()
+    hints.add(window.hint.text())
+    assert plot_rect() == at_start
+    window.actions_by_name["reset"].trigger()
+    assert plot_rect() == at_start
+    assert len(hints) == 3
+
+
 def test_no_placeholder_is_left_under_the_plot(window):
     labels = [w for w in window.findChildren(QLabel) if w.isVisible()]
     assert not [w for w in labels if "Open a data file" in w.text()]
