@@ -3,6 +3,10 @@
 Data goes to a temporary file in the destination's folder, is flushed and ``fsync``-ed, and then
 ``os.replace``-d over the destination, which is atomic on POSIX and Windows. If anything fails
 before the rename, the temporary file is removed and the destination is untouched.
+
+A symbolic link is written through: its target gets the new content and the link stays. A
+destination that exists but is not a regular file (``/dev/null``, a named pipe) cannot be
+replaced, only written to, so it is written to directly, as ``cp`` would.
 """
 
 from __future__ import annotations
@@ -10,10 +14,32 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 __all__ = ["atomic_path", "atomic_write", "atomic_write_many"]
+
+
+def _destination(path: str | os.PathLike[str]) -> Path:
+    """The file to write for ``path``: a symbolic link's target (the link stays), else ``path``."""
+    p = Path(path)
+    return Path(os.path.realpath(p)) if p.is_symlink() else p
+
+
+def _is_special(path: Path) -> bool:
+    """True for an existing destination that is not a regular file or folder (a device, a pipe)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _write_special(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
 
 
 def _temp_name(path: Path) -> Path:
@@ -49,7 +75,19 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     given the mode a new file gets (or the existing file's) and renamed over ``path``.
     Otherwise it is removed and ``path`` is left as it was.
     """
-    target = Path(path)
+    target = _destination(path)
+    if _is_special(target):
+        # not beside it: a device's folder is no place for a file (/dev)
+        fd, name = tempfile.mkstemp(suffix=target.suffix)
+        os.close(fd)
+        tmp = Path(name)
+        try:
+            yield tmp
+            _write_special(target, tmp.read_bytes())
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        return
     tmp = _temp_name(target)
     try:
         yield tmp
@@ -115,22 +153,30 @@ def atomic_write_many(files: Mapping[str | os.PathLike[str], bytes | str]) -> No
     files : mapping of path to bytes or str
         Destination paths and their complete new contents.
     """
-    written: list[tuple[Path, Path]] = []
+    written: list[tuple[Path, Path, Path]] = []  # (temporary, destination, the user's path)
+    special: list[tuple[Path, bytes, Path]] = []
     current: Path | None = None
     try:
         for path, data in files.items():
             current = Path(path)
-            written.append((_write_temp(current, _as_bytes(data)), current))
-        for tmp, target in written:
-            current = target
+            target = _destination(path)
+            if _is_special(target):
+                special.append((target, _as_bytes(data), current))
+            else:
+                written.append((_write_temp(target, _as_bytes(data)), target, current))
+        for tmp, target, user_path in written:
+            current = user_path  # named if the rename fails
             os.replace(tmp, target)
+        for target, data, user_path in special:
+            current = user_path
+            _write_special(target, data)
     except BaseException as exc:
-        for tmp, _ in written:
+        for tmp, _, _ in written:
             with contextlib.suppress(OSError):
                 tmp.unlink()
         if isinstance(exc, OSError) and current is not None and exc.filename != str(current):
             # Name the user's file, not the hidden temporary one beside it.
             raise OSError(exc.errno, exc.strerror, str(current)) from exc
         raise
-    for folder in {target.parent for _, target in written}:
+    for folder in {target.parent for _, target, _ in written}:
         _fsync_folder(folder)

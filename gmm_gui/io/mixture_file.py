@@ -6,6 +6,7 @@ wrong by hand-editing, and each complaint is one line naming the file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -273,8 +274,22 @@ def mixture_from_json(
     def reject_constant(name: str) -> float:
         raise fail(f"{name} is not allowed in JSON; every number must be finite")
 
+    def parse_int(digits: str) -> int:
+        # Every number ends as a float64: a whole number beyond its range is refused here,
+        # before Python's int() (over 4,300 digits) or NumPy (over 1.8e308) could fail in
+        # their own words, without the file's name.
+        if len(digits.lstrip("-")) <= 309:
+            value = int(digits)
+            with contextlib.suppress(OverflowError):
+                float(value)
+                return value
+        raise fail(
+            f"holds a whole number of {len(digits.lstrip('-'))} digits, too large to be a "
+            "finite number"
+        )
+
     try:
-        doc = json.loads(text, parse_constant=reject_constant)
+        doc = json.loads(text, parse_constant=reject_constant, parse_int=parse_int)
     except json.JSONDecodeError as exc:
         raise fail(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     except RecursionError:

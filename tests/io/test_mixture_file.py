@@ -7,6 +7,7 @@ import csv
 import json
 import os
 import re
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from gmm_gui.io import (
     write_mixture,
     write_responsibilities,
 )
+from gmm_gui.io.atomic import atomic_path
 from gmm_gui.model import Mixture, e_step, fit
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "parameter-format.md"
@@ -340,3 +342,75 @@ def test_atomic_write_many_is_all_or_nothing_while_writing(tmp_path):
     atomic_write_many({first: "a1", tmp_path / "b.txt": "b1"})
     assert first.read_text(encoding="utf-8") == "a1"
     assert (tmp_path / "b.txt").read_text(encoding="utf-8") == "b1"
+
+
+def test_a_symbolic_link_is_written_through_and_stays_a_link(tmp_path):
+    real = tmp_path / "real.json"
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    write_mixture(link, _random_mixture(np.random.default_rng(0), 2, 2), ["a", "b"])
+    assert link.is_symlink()
+    mixture, _ = read_mixture(real)
+    assert mixture.n_components == 2
+    with atomic_path(tmp_path / "link.json") as tmp:  # the way plots are exported
+        tmp.write_text("plot", encoding="utf-8")
+    assert link.is_symlink() and real.read_text(encoding="utf-8") == "plot"
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_pipe_is_written_to_not_replaced(tmp_path):
+    """A destination that is not a regular file (a pipe, /dev/null) is written to directly."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for write in (
+        lambda: atomic_write(fifo, "through the pipe"),
+        lambda: atomic_path_write(fifo, "through the pipe"),
+    ):
+        reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # open first: the writer won't wait
+        try:
+            write()
+            received = os.read(reader, 1000)
+        except BlockingIOError:  # nothing came through the pipe
+            received = b""
+        finally:
+            os.close(reader)
+        assert received == b"through the pipe"
+        assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
+
+
+def atomic_path_write(path, text):
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("where", "digits"),
+    [("means", 400), ("means", 5000), ("fit", 400), ("history", 400)],
+)
+def test_whole_numbers_beyond_any_float_are_refused_with_the_file_name(tmp_path, where, digits):
+    text = json.dumps(_valid_doc())
+    huge = "1" + "0" * (digits - 1)
+    if where == "means":
+        text = text.replace('"means": [[0.0, 0.0]', f'"means": [[{huge}, 0.0]')
+    elif where == "fit":
+        text = text[:-1] + f', "fit": {{"log_likelihood": {huge}}}}}'
+    else:
+        text = text[:-1] + f', "fit": {{"mean_log_likelihood_history": [{huge}]}}}}'
+    path = tmp_path / "huge.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ParameterFileError) as info:
+        read_mixture(path)
+    assert str(info.value) == (
+        f"{path}: holds a whole number of {digits} digits, too large to be a finite number"
+    )
+
+
+def test_the_largest_whole_numbers_a_float_holds_are_read(tmp_path):
+    doc = _valid_doc()
+    doc["fit"] = {"n_points": 10**300, "seed": 2**64}
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    _, info = read_mixture(path)
+    assert info.fit.n_points == 10**300 and info.fit.seed == 2**64
