@@ -75,7 +75,8 @@ def check_resp(resp: ArrayLike, n_samples: int) -> np.ndarray:
             f"resp must have shape (n_samples, n_components) with n_samples = {n_samples}; "
             f"got {r.shape}."
         )
-    if not np.isfinite(r).all() or (r < 0).any():
+    # Two reductions and no temporary array: NaN fails both comparisons, infinity the second.
+    if not (r.min() >= 0.0 and r.max() < np.inf):
         raise ValueError("resp must hold finite, non-negative responsibilities.")
     return r
 

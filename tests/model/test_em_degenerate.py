@@ -226,6 +226,17 @@ def test_wrong_dimensions_are_refused():
         m_step(np.zeros((4, 2)), np.ones((5, 1)))
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, -1e-300])
+def test_responsibilities_must_be_finite_and_non_negative(bad):
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    resp = np.full((6, 2), 0.5)
+    resp[3, 1] = bad
+    with pytest.raises(ValueError, match="finite, non-negative responsibilities"):
+        m_step(X, resp)
+    with pytest.raises(ValueError, match="finite, non-negative responsibilities"):
+        m_step(X, np.asfortranarray(resp))
+
+
 def test_bad_options_are_refused():
     X = np.random.default_rng(0).normal(size=(20, 2))
     with pytest.raises(ValueError, match="n_components is required"):
