@@ -13,6 +13,9 @@ peak memory is its own), offscreen:
   E-step preview, recoloured and painted, median;
 * ``ui_gap``: the longest gap between two ticks of a 5 ms UI-thread ``QTimer`` while one
   half-step runs and is drawn (median over half-steps; ``max_ms`` the worst);
+
+When EM has converged, the session is reset and the reset drawn before the next timing starts,
+so no figure holds a reset.
 * ``peak_rss_mb``: the process's peak resident memory (``ru_maxrss``) after all of the above.
 
 Targets on the 2-core machine: at 1e6 half_step_render <= 150 ms, drag_preview <= 100 ms,
