@@ -213,7 +213,9 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         self._s = 1.0
         self._editable = True
         self._selected = -1
+        # the drag in progress: {"k": k} and, once moved, the "mean" and "cov" shown
         self._dragging: dict | None = None
+        self._drag_state: dict = {}  # what a subclass needs to follow the mouse
         self._tip_index: int | None = None
         self._points: PointCloudItem | None = None
         self._locator: PointLocator | None = None
@@ -258,11 +260,19 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         self._editable = bool(snapshot.editable)
         target = Params.of(snapshot.mixture)
         drag = self._dragging
-        if drag is not None and "mean" in drag and target is not None:
+        if drag is not None and (
+            new_data
+            or not snapshot.editable
+            or target is None
+            or drag["k"] >= target.n_components
+        ):
+            # What the mouse holds is gone (undone, new data) or may no longer be edited (a
+            # step came mid-drag): the drag ends here, and the rest of it changes nothing.
+            self._drop_drag()
+        elif drag is not None and "mean" in drag:
             # A drag preview computed for an earlier mouse position must not pull the dragged
             # component back: keep it where the mouse is.
-            if drag["k"] < target.n_components and target.means.shape[1] == len(drag["mean"]):
-                target = target.with_component(drag["k"], drag["mean"], drag["cov"])
+            target = target.with_component(drag["k"], drag["mean"], drag["cov"])
         if target is None or (self._selected >= target.n_components):
             self._set_selected(-1, emit=True)
         mix_target = self._target_mix(snapshot, previous, shown_mix)
@@ -662,21 +672,35 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         else:
             self._set_selected(handle.k, emit=True)
 
-    def _begin_edit(self, k: int) -> None:
+    def _begin_edit(self, k: int) -> bool:
+        """Start dragging component ``k``; False (and no drag) if it cannot be edited."""
+        self._drop_drag()
+        if not self._editable or self._shown is None or not 0 <= k < self._shown.n_components:
+            return False
         self.finish_animation()
         self._dragging = {"k": k}
         QToolTip.hideText()
         self._tip_index = None
+        return True
+
+    def _drop_drag(self) -> None:
+        """Forget the drag in progress: later moves and the release change nothing."""
+        self._dragging = None
+        self._drag_state = {}
 
     def _edit(self, k: int, mean: np.ndarray, cov: np.ndarray, finished: bool) -> None:
-        """Show component ``k`` with a new mean and covariance at once, and report it."""
-        if self._shown is None or k >= self._shown.n_components:
+        """Show component ``k`` with a new mean and covariance at once, and report it.
+
+        What is shown is only a proposal: the session answers with a snapshot, the edited start
+        or, if it refuses the edit, the start as it was.
+        """
+        if self._dragging is None or self._dragging["k"] != k:
             return
         self._shown = self._shown.with_component(k, mean, cov)
         self._show_params(self._shown)
         if finished:
-            self._dragging = None
-        elif self._dragging is not None:
+            self._drop_drag()
+        else:
             self._dragging.update(mean=np.array(mean), cov=np.array(cov))
         self.component_edited.emit(k, np.array(mean, dtype=np.float64), np.array(cov), finished)
 

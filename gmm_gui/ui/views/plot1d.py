@@ -125,7 +125,6 @@ class PlotView1D(PlotViewBase):
         self._points = PointCloudItem()
         self._strip_vb.addItem(self._points, ignoreBounds=True)
         self._hist_top = 1.0
-        self._drag_state: dict = {}
         self._overlay = pg.ScatterPlotItem(
             size=6, symbol="x", pen=pg.mkPen(25, 25, 25, 170, width=1.2), brush=None
         )
@@ -409,9 +408,7 @@ class PlotView1D(PlotViewBase):
         k = handle.k
         x = float(self._vb.mapSceneToView(scene_pos).x())
         if stage == "start":
-            self._begin_edit(k)
-            if self._shown is None or k >= self._shown.n_components:
-                self._drag_state = {}
+            if not self._begin_edit(k):
                 return
             spread = float(np.ptp(self._X[:, 0])) if self._X is not None and len(self._X) else 1.0
             self._drag_state = {
@@ -419,8 +416,8 @@ class PlotView1D(PlotViewBase):
                 "min_sd": max(spread, 1e-12) * 1e-3,
             }
             return
-        if not self._drag_state or self._shown is None or k >= self._shown.n_components:
-            return
+        if not self._drag_state:
+            return  # no drag, or it was dropped (see PlotViewBase.set_snapshot)
         finished = stage == "finish"
         target = x + self._drag_state["offset"]
         mean = self._shown.means[k].copy()
@@ -431,5 +428,3 @@ class PlotView1D(PlotViewBase):
             sd = max(abs(target - mean[0]), self._drag_state["min_sd"])
             cov[0, 0] = sd * sd
         self._edit(k, mean, cov, finished)
-        if finished:
-            self._drag_state = {}

@@ -150,7 +150,6 @@ class PlotView2D(PlotViewBase):
         self._handles: list[list[HandleItem]] = []
         self._labels: list[pg.TextItem] = []
         self._axis_dirs: list[np.ndarray | None] = []
-        self._drag_state: dict = {}
         self._overlay = pg.ScatterPlotItem(
             size=7, symbol="x", pen=pg.mkPen(25, 25, 25, 200, width=1.4), brush=None
         )
@@ -452,11 +451,9 @@ class PlotView2D(PlotViewBase):
         view = self._vb.mapSceneToView(scene_pos)
         p = np.array([view.x(), view.y()])
         if stage == "start":
-            self._begin_edit(k)
-            params = self._shown
-            if params is None or k >= params.n_components:
-                self._drag_state = {}
+            if not self._begin_edit(k):
                 return
+            params = self._shown
             axes, lengths = principal_axes(params.covariances[k], self._axis_dirs[k])
             handle_pos = np.array([handle.pos().x(), handle.pos().y()])
             self._drag_state = {
@@ -465,8 +462,8 @@ class PlotView2D(PlotViewBase):
                 "min_length": self._min_length(),
             }
             return
-        if not self._drag_state or self._shown is None or k >= self._shown.n_components:
-            return
+        if not self._drag_state:
+            return  # no drag, or it was dropped (see PlotViewBase.set_snapshot)
         finished = stage == "finish"
         target = p + self._drag_state["offset"]
         mean = self._shown.means[k].copy()
@@ -484,8 +481,6 @@ class PlotView2D(PlotViewBase):
             other = self._drag_state["other_length"]
             cov = length**2 * np.outer(u, u) + other**2 * np.outer(w, w)
         self._edit(k, mean, cov, finished)
-        if finished:
-            self._drag_state = {}
 
     def _min_length(self) -> float:
         """Smallest semi-axis a drag may set: a thousandth of the data's spread."""
