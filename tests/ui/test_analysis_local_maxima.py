@@ -177,3 +177,35 @@ def test_clicking_a_dot_of_the_chart_loads_that_run(qtbot, window):
     np.testing.assert_array_equal(window.session.stepper.start.means, run.start.means)
     selected = dock.table.selectionModel().selectedRows()
     assert [i.row() for i in selected] == [result.group_of(run.index)]
+
+
+@pytest.mark.parametrize("second", ["davis", "faithful"])
+def test_runs_of_data_replaced_while_they_run_are_never_shown(
+    qtbot, shown_window, monkeypatch, second
+):
+    # iris (2-D) -> davis (1-D) and iris -> faithful (2-D): the cancelled iris runs come back
+    # after the new data is open; they must be dropped, not listed, drawn or loaded.
+    real = restarts_dock.run_restarts
+    hold_after_first_progress(monkeypatch, restarts_dock, "run_restarts")
+    w = shown_window("iris")
+    dock = open_dock(w)
+    dock.n_spin.setValue(500)
+    with qtbot.waitSignal(dock.task.progress, timeout=60_000):
+        dock.run()
+    shown = []
+    dock.result_changed.connect(shown.append)
+    with qtbot.waitSignal(dock.task.finished, timeout=60_000):  # the iris runs, cut short
+        assert w.open_sample(second)
+    assert shown == [None]
+    assert dock.result is None and dock.table.rowCount() == 0
+    assert dock.status.text() == "Press Run to fit the data from many random starts."
+    assert not dock.running and dock.run_button.isEnabled() and not dock.best_button.isEnabled()
+    start = w.session.stepper.start
+    dock.use_best()
+    assert dock.start_markers is None and w.session.stepper.start is start
+    # A run made for the new data is shown as usual.
+    monkeypatch.setattr(restarts_dock, "run_restarts", real)
+    result = run_dock(qtbot, dock, 3)
+    assert dock.result is result
+    assert result.n_samples == w.session.stepper.n_samples
+    assert result.runs[0].start.n_features == w.session.stepper.n_features

@@ -37,6 +37,7 @@ from gmm_gui.controller.stepper import StartInfo
 from gmm_gui.controller.tasks import BackgroundTask
 from gmm_gui.model import RestartRun, RestartsResult, run_restarts
 from gmm_gui.ui.analysis._dock_action import add_dock_action
+from gmm_gui.ui.analysis._requests import Requests
 from gmm_gui.ui.colors import component_colors
 from gmm_gui.ui.views.axes import grid_axes
 
@@ -105,6 +106,7 @@ class RestartsDock(QDockWidget):
         self.start_markers: pg.ScatterPlotItem | None = None
         self._marker_view: QWidget | None = None
         self.task = BackgroundTask(self)
+        self._requests = Requests(self.task)
         self.task.progress.connect(self._on_progress)
         self.task.finished.connect(self._on_finished)
         self.task.failed.connect(self._on_failed)
@@ -301,7 +303,7 @@ class RestartsDock(QDockWidget):
                 should_cancel=should_cancel,
             )
 
-        self.task.start(work)
+        self._requests.start(work)
 
     @Slot()
     def cancel(self) -> None:
@@ -314,6 +316,8 @@ class RestartsDock(QDockWidget):
 
     @Slot(int, int)
     def _on_progress(self, done: int, total: int) -> None:
+        if not self._requests.is_current():
+            return
         self.progress_bar.setRange(0, max(1, total))
         self.progress_bar.setValue(done)
 
@@ -328,11 +332,13 @@ class RestartsDock(QDockWidget):
 
     @Slot(object)
     def _on_finished(self, result: RestartsResult) -> None:
-        self.set_result(result)
+        if self._requests.is_current():  # not runs of data replaced since
+            self.set_result(result)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
-        self.status.setText(f"The runs stopped: {message}")
+        if self._requests.is_current():
+            self.status.setText(f"The runs stopped: {message}")
 
     # ------------------------------------------------------------------ showing
     def set_result(self, result: RestartsResult | None) -> None:
@@ -541,8 +547,8 @@ class RestartsDock(QDockWidget):
     # ------------------------------------------------------------------ lifecycle
     @Slot()
     def _on_data_changed(self) -> None:
-        if self.running:
-            self.task.cancel()
+        # Runs still under way are of the old data: stopped, and their result never shown.
+        self._requests.drop()
         self.set_result(None)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
