@@ -441,15 +441,16 @@ class Session(QObject):
         self.state_changed.emit()
 
     def _run_edit(self, stepper: Stepper, func: Callable[[Stepper], Any], planned: bool) -> None:
-        """Plan (if needed) and apply an edit on the UI thread."""
+        """Plan (if needed) and apply an edit on the UI thread.
+
+        The state is announced even when the edit is refused: the view and the table may still
+        show what the user dragged or typed, and must show the start as it is again.
+        """
         if planned:
-            result = self._guard(lambda: stepper.apply(func(stepper)))
+            self._guard(lambda: stepper.apply(func(stepper)))
         else:
-            result = self._guard(lambda: func(stepper))
-        if result is not None:
-            self._announce()
-        else:
-            self.state_changed.emit()
+            self._guard(lambda: func(stepper))
+        self._announce()
 
     def _next_edit(self) -> bool:
         """Start the next queued edit; False if none was waiting."""
@@ -625,8 +626,8 @@ class Session(QObject):
             return
         if job.kind == "edit":
             stepper = self._stepper
-            if self._guard(lambda: stepper.apply(result)) is not None:
-                self._announce()
+            self._guard(lambda: stepper.apply(result))
+            self._announce()  # refused too: see _run_edit
         elif job.kind == "preview":
             show = self._stepper.editable and not self._edits
             # Pipelined: the worker starts on the newest drag position before this one is
@@ -648,6 +649,8 @@ class Session(QObject):
         if job is not None:
             self.pause()
             self.error.emit(message)
+            if job.kind == "edit" and self._stepper is not None:
+                self._announce()  # the edit was refused: see _run_edit
         self._after_job()
 
     def _after_job(self) -> None:

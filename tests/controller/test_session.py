@@ -126,6 +126,23 @@ def test_edits_go_through_the_stepper_and_errors_become_sentences(make_session, 
     assert session.stepper.start.n_components == 3
 
 
+@pytest.mark.parametrize("offload_threshold", [10**9, 0])
+def test_a_refused_edit_shows_the_start_again(make_session, qtbot, offload_threshold):
+    # The view and the table show a drag or a typed value before the session answers; when it
+    # refuses, it must announce the start as it is, or they keep showing the refused one.
+    session = make_session(offload_threshold=offload_threshold)
+    before = session.snapshot
+    errors, seen = [], []
+    session.error.connect(errors.append)
+    session.snapshot_changed.connect(seen.append)
+    session.set_table_value(0, "corr", 1.0)
+    session.edit_component(5, np.zeros(2), np.eye(2), True)  # there is no Gaussian 6
+    assert session.wait_idle()
+    assert len(errors) == 2 and "correlation" in errors[0] and "Gaussian 6" in errors[1]
+    assert seen == [before, before]
+    assert session.snapshot is before and not session.stepper.can_undo
+
+
 def test_large_data_is_computed_in_the_worker_thread(make_session, qtbot, monkeypatch):
     session = make_session(offload_threshold=0)
     stepper = session.stepper

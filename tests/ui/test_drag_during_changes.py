@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -99,4 +101,33 @@ def test_a_gaussian_undone_during_its_drag_does_not_haunt_the_next_one(shown_win
     np.testing.assert_array_equal(session.stepper.start.means[3], [2.0, 2.0])
     assert_view_shows_the_session(window)
     window.actions_by_name["run"].trigger()
+    assert_view_shows_the_session(window)
+
+
+def test_a_drag_the_session_refuses_is_undrawn(shown_window, qtbot, tmp_path):
+    window = shown_window("faithful")
+    doc = {
+        "format": "gmm-gui/mixture",
+        "version": 1,
+        "covariance_type": "diag",
+        "columns": ["eruptions", "waiting"],
+        "weights": [0.5, 0.5],
+        "means": [[2, 55], [4.3, 80]],
+        "covariances": [[[0.1, 0], [0, 30]], [[0.2, 0], [0, 40]]],
+    }
+    path = tmp_path / "diag.json"
+    path.write_text(json.dumps(doc))
+    assert window.import_parameters(path)
+    session = window.session
+    before = session.stepper.start.covariances.copy()
+    handle = window.view.handles()[0][1]  # an axis handle of Gaussian 1: turning is refused
+    p = np.array([handle.pos().x(), handle.pos().y()])
+    errors = []
+    session.error.connect(errors.append)
+    mouse = Mouse(qtbot, window.view)
+    mouse.press(p)
+    mouse.move(p + [0.3, 3.0])
+    mouse.release()
+    assert errors and "diagonal" in errors[-1]
+    np.testing.assert_array_equal(session.stepper.start.covariances, before)
     assert_view_shows_the_session(window)
