@@ -83,6 +83,21 @@ def test_component_table_shows_and_edits(qtbot):
     assert not table.item(row, col).flags() & Qt.ItemFlag.ItemIsEditable
 
 
+def test_component_table_shows_the_mixture_again_after_a_typed_value(qtbot):
+    # A value the controller refuses leaves the mixture as it was: set_mixture with the same
+    # mixture must put its number back in the cell, not keep what was typed.
+    table = ComponentTable()
+    qtbot.addWidget(table)
+    table.set_columns(["eruptions", "waiting"])
+    mixture = mixture_2d()
+    table.set_mixture(mixture, editable=True)
+    row, col = table.cell_of(0, "weight")
+    with qtbot.waitSignal(table.value_edited):
+        table.item(row, col).setText("1.5")
+    table.set_mixture(mixture, editable=True)
+    assert float(table.item(row, col).text()) == pytest.approx(0.3)
+
+
 def test_component_table_in_one_dimension(qtbot):
     table = ComponentTable()
     qtbot.addWidget(table)

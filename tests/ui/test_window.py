@@ -182,6 +182,18 @@ def test_table_edit_moves_that_gaussian_before_a_run(window):
     assert not table.item(row, col).flags() & Qt.ItemFlag.ItemIsEditable
 
 
+def test_a_refused_table_value_is_replaced_by_the_model_value(window):
+    table = window.component_table
+    start = window.session.stepper.start
+    for field, text in [("weight", "1.5"), ("sd0", "-2"), ("corr", "1")]:
+        row, col = table.cell_of(0, field)
+        before = table.item(row, col).text()
+        table.item(row, col).setText(text)
+        assert window.message_label.text()  # says why
+        assert window.session.stepper.start is start
+        assert table.item(row, col).text() == before
+
+
 def test_delete_removes_the_selected_gaussian(window):
     window.component_table.selectRow(1)
     window.actions_by_name["delete"].trigger()

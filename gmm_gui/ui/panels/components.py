@@ -155,7 +155,8 @@ class ComponentTable(QTableWidget):
     def set_mixture(self, mixture: Mixture | None, editable: bool) -> None:
         """Fill the table from ``mixture`` (signals blocked, so nothing loops).
 
-        The same mixture object with the same editability (an E-step) changes nothing.
+        The same mixture object with the same editability (an E-step) changes nothing, unless
+        a value was typed over since.
         """
         if mixture is not None and mixture is self._shown and bool(editable) == self._editable:
             return
@@ -228,6 +229,9 @@ class ComponentTable(QTableWidget):
             return
         if k < len(self._values) and value == float(_fmt(self._values[k][field])):
             return  # unchanged text
+        # The cell no longer shows the mixture: the next set_mixture fills it again, even with
+        # the same mixture (the value was refused, and the start stays as it was).
+        self._shown = None
         self.value_edited.emit(k, str(field), value)
 
     @Slot()
