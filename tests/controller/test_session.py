@@ -143,6 +143,20 @@ def test_a_refused_edit_shows_the_start_again(make_session, qtbot, offload_thres
     assert session.snapshot is before and not session.stepper.can_undo
 
 
+@pytest.mark.parametrize("offload_threshold", [10**9, 0])
+def test_a_huge_table_value_is_refused_without_numpy_warnings(
+    make_session, qtbot, offload_threshold
+):
+    # warnings are errors in the tests: an overflow in the worker would fail the edit instead
+    session = make_session(offload_threshold=offload_threshold)
+    errors = []
+    session.error.connect(errors.append)
+    session.set_table_value(0, "sd0", 1e300)
+    assert session.wait_idle()
+    assert len(errors) == 1 and "finite" in errors[0]
+    assert not session.stepper.can_undo
+
+
 def test_large_data_is_computed_in_the_worker_thread(make_session, qtbot, monkeypatch):
     session = make_session(offload_threshold=0)
     stepper = session.stepper
