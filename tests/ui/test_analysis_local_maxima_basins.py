@@ -220,3 +220,32 @@ def test_a_map_with_many_solutions_lists_the_rare_ones_in_one_row(qtbot, window)
     assert dock.legend.item(last, 0).text() == f"{LEGEND_SOLUTIONS + 1}–{len(bmap.solutions)}"
     cells = sum(int(dock.legend.item(r, 2).text()) for r in range(dock.legend.rowCount()))
     assert cells == bmap.n_done == 400
+
+
+@pytest.mark.parametrize("second", ["davis", "faithful"])
+def test_a_map_of_data_replaced_while_it_is_made_is_never_shown(
+    qtbot, shown_window, monkeypatch, second
+):
+    # iris (2-D) -> davis (1-D) and iris -> faithful (2-D): the cancelled iris map comes back
+    # after the new data is open; it must be dropped, not drawn in the dock or over the view.
+    real = basins_dock.basin_map_2d
+    hold_after_first_progress(monkeypatch, basins_dock, "basin_map_2d")
+    w = shown_window("iris")
+    dock = open_dock(w)
+    dock.grid_spin.setValue(200)
+    with qtbot.waitSignal(dock.task.progress, timeout=60_000):
+        dock.compute()
+    shown = []
+    dock.map_changed.connect(shown.append)
+    with qtbot.waitSignal(dock.task.finished, timeout=60_000):  # the iris map, cut short
+        assert w.open_sample(second)
+    assert shown == [None]
+    assert dock.bmap is None and dock.overlay is None and dock.legend.rowCount() == 0
+    assert dock.status.text() == ""
+    assert not dock.running and not dock.cancel_button.isEnabled()
+    if second == "faithful":
+        # A map made for the new data is shown as usual.
+        monkeypatch.setattr(basins_dock, "basin_map_2d", real)
+        bmap = compute(qtbot, dock, 6)
+        assert dock.bmap is bmap and dock.overlay is not None
+        np.testing.assert_array_equal(bmap.start.means, w.session.stepper.start.means)

@@ -38,6 +38,7 @@ from gmm_gui.controller.stepper import StartInfo
 from gmm_gui.controller.tasks import BackgroundTask
 from gmm_gui.model import BasinMap, Mixture, basin_map_1d, basin_map_2d
 from gmm_gui.ui.analysis._dock_action import add_dock_action
+from gmm_gui.ui.analysis._requests import Requests
 from gmm_gui.ui.analysis.restarts_dock import GROUP_COLORS, group_color
 from gmm_gui.ui.views.axes import grid_axes
 
@@ -123,6 +124,7 @@ class BasinsDock(QDockWidget):
         self.overlay: pg.ImageItem | None = None
         self._overlay_view: QWidget | None = None
         self.task = BackgroundTask(self)
+        self._requests = Requests(self.task)
         self.task.progress.connect(self._on_progress)
         self.task.finished.connect(self._on_finished)
         self.task.failed.connect(self._on_failed)
@@ -379,7 +381,7 @@ class BasinsDock(QDockWidget):
         self.progress_bar.setRange(0, n * n)
         self.progress_bar.setValue(0)
         self.status.setText(f"Running EM from {n * n} starts…")
-        self.task.start(work)
+        self._requests.start(work)
 
     @Slot()
     def cancel(self) -> None:
@@ -392,6 +394,8 @@ class BasinsDock(QDockWidget):
 
     @Slot(int, int)
     def _on_progress(self, done: int, total: int) -> None:
+        if not self._requests.is_current():
+            return
         self.progress_bar.setRange(0, max(1, total))
         self.progress_bar.setValue(done)
 
@@ -403,11 +407,13 @@ class BasinsDock(QDockWidget):
 
     @Slot(object)
     def _on_finished(self, bmap: BasinMap) -> None:
-        self.set_map(bmap, self._pending_kind)
+        if self._requests.is_current():  # not a map of data replaced since
+            self.set_map(bmap, self._pending_kind)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
-        self.status.setText(f"The map could not be made: {message}")
+        if self._requests.is_current():
+            self.status.setText(f"The map could not be made: {message}")
 
     # ------------------------------------------------------------------ showing
     def set_map(self, bmap: BasinMap | None, kind: str = "1d") -> None:
@@ -675,8 +681,8 @@ class BasinsDock(QDockWidget):
     # ------------------------------------------------------------------ lifecycle
     @Slot()
     def _on_data_changed(self) -> None:
-        if self.running:
-            self.task.cancel()
+        # A map still being computed is of the old data: stopped, and never shown.
+        self._requests.drop()
         self.set_map(None)
         self._refresh_mode()
 
