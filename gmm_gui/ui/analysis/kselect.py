@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from gmm_gui.controller.tasks import BackgroundTask
 from gmm_gui.model import KSelection, choose_k
+from gmm_gui.ui.analysis._requests import Requests
 from gmm_gui.ui.views.axes import AXIS_NAMES, grid_axes
 from gmm_gui.ui.views.base import label_style, style_plot
 
@@ -75,8 +76,8 @@ class ChooseKDock(QDockWidget):
         self.setObjectName("choose_k_dock")
         self.window = window
         self.selection: KSelection | None = None
-        self._generation = 0
         self.task = BackgroundTask(self)
+        self._requests = Requests(self.task)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(6, 4, 6, 4)
@@ -184,18 +185,15 @@ class ChooseKDock(QDockWidget):
         self.progress_bar.setValue(0)
         self.summary.setText(f"Fitting K = 1 … {k_max} for {', '.join(types)} …")
 
-        generation = self._generation
+        def work(progress: object, should_cancel: object) -> KSelection:
+            return choose_k(X, k_max, types, seed=0, progress=progress, should_cancel=should_cancel)
 
-        def work(progress: object, should_cancel: object) -> tuple[int, KSelection]:
-            result = choose_k(
-                X, k_max, types, seed=0, progress=progress, should_cancel=should_cancel
-            )
-            return generation, result
-
-        self.task.start(work)
+        self._requests.start(work)
 
     @Slot(int, int)
     def _on_progress(self, done: int, total: int) -> None:
+        if not self._requests.is_current():
+            return
         self.progress_bar.setRange(0, max(total, 1))
         self.progress_bar.setValue(done)
 
@@ -205,19 +203,18 @@ class ChooseKDock(QDockWidget):
         self.cancel_button.setEnabled(running)
 
     @Slot(object)
-    def _on_finished(self, result: tuple[int, KSelection]) -> None:
-        generation, selection = result
-        if generation == self._generation:  # not for data that has been replaced since
+    def _on_finished(self, selection: KSelection) -> None:
+        if self._requests.is_current():  # not for data that has been replaced since
             self.set_selection(selection)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
-        self.summary.setText(f"Could not score K: {message}")
+        if self._requests.is_current():
+            self.summary.setText(f"Could not score K: {message}")
 
     @Slot()
     def _on_data_changed(self) -> None:
-        self._generation += 1
-        self.task.cancel()
+        self._requests.drop()
         self.set_selection(None)
         self.summary.setText("Press Compute to score K = 1, 2, … for the data.")
 
