@@ -285,3 +285,47 @@ def test_kmeans_of_many_points_runs_in_the_background(faithful, qtbot, monkeypat
     aligned = align_to_components(snap.resp.argmax(axis=1), result.labels, k)
     np.testing.assert_array_equal(w.view.point_colors(), component_colors(k)[aligned])
     assert "running" not in w.view.caption()
+
+
+@pytest.mark.parametrize("inline", [True, False])
+@pytest.mark.parametrize(
+    "rows",
+    [
+        "1,2\n2,1\n3,5\n8,8\n9,7\n",  # 5 points, K = 6
+        "1,2\n2,1\n3,5\n8,8\n9,7\n1,2\n8,8\n",  # 7 points, only 5 distinct, K = 6
+    ],
+)
+def test_kmeans_with_more_gaussians_than_distinct_points_says_so(
+    qtbot, tmp_path, monkeypatch, rows, inline
+):
+    import gmm_gui.ui.analysis.explore as explore_module
+
+    if not inline:
+        monkeypatch.setattr(explore_module, "KMEANS_INLINE_MAX", 1)
+    path = tmp_path / "five.csv"
+    path.write_text("x,y\n" + rows)
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.set_animation_ms(0)
+    w.show()
+    qtbot.waitExposed(w)
+    w.k_spin.setValue(2)
+    assert w.open_file(str(path))
+    for p in ([1, 1], [5, 5], [8, 2], [2, 8]):  # clicked in: K = 6, more than the 5 points
+        w.session.add_component(np.array(p, float))
+    assert w.session.stepper.start.n_components == 6
+    tools = w.explore_tools
+    tools.draw_samples(10, seed=1)
+    tools.kmeans_action.setChecked(True)
+    qtbot.waitUntil(lambda: not tools.kmeans_task.is_running(), timeout=10_000)
+    problem = "k-means needs at least K = 6 distinct points, and the data have only 5"
+    caption = w.view.caption()
+    assert problem in caption and "10 points drawn from the model" in caption
+    assert w.view.color_override() is None and len(w.view.marker_points()) == 0
+    for _ in range(2):  # the next snapshots: said again, nothing raised
+        with qtbot.waitSignal(w.session.snapshot_changed, timeout=10_000):
+            w.session.step()
+    assert problem in w.view.caption() and "10 points drawn" in w.view.caption()
+    tools.kmeans_action.setChecked(False)
+    assert "k-means" not in w.view.caption()
+    w.close()

@@ -349,28 +349,27 @@ class ExploreTools(QObject):
             self.uncertainty_action.setChecked(False)
         self.refresh()
 
-    def _kmeans_labels(self, X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """k-means' labels and centres for ``X`` and ``k``; None while it runs in the background.
+    def _kmeans_labels(self, X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray] | str | None:
+        """k-means' labels and centres for ``X`` and ``k``; None while it runs in the background;
+        a sentence when k-means cannot be made (fewer distinct points than ``k``).
 
         Up to :data:`KMEANS_INLINE_MAX` points k-means runs at once (a few milliseconds);
         above, in a background task, and the view is brought up to date when it ends.
         """
         key = (id(X), X.shape, k)
-        if self._kmeans_cache is not None and self._kmeans_cache[0] == key:
-            return self._kmeans_cache[1], self._kmeans_cache[2]
-        if len(X) <= KMEANS_INLINE_MAX:
-            result = kmeans(X, k, seed=0)
-            self._kmeans_cache = (key, np.asarray(result.labels), np.asarray(result.centers))
-            return self._kmeans_cache[1], self._kmeans_cache[2]
-        if self._kmeans_pending != key:
-            self._kmeans_pending = key
+        if self._kmeans_cache is None or self._kmeans_cache[0] != key:
+            if len(X) > KMEANS_INLINE_MAX:
+                if self._kmeans_pending != key:
+                    self._kmeans_pending = key
 
-            def work(progress: object, should_cancel: object) -> tuple:
-                result = kmeans(X, k, seed=0)
-                return key, np.asarray(result.labels), np.asarray(result.centers)
+                    def work(progress: object, should_cancel: object) -> tuple:
+                        return (key, *_kmeans_or_problem(X, k))
 
-            self.kmeans_task.start(work)
-        return None
+                    self.kmeans_task.start(work)
+                return None
+            self._kmeans_cache = (key, *_kmeans_or_problem(X, k))
+        _, labels, centers, problem = self._kmeans_cache
+        return problem or (labels, centers)
 
     @Slot(object)
     def _on_kmeans_done(self, result: tuple) -> None:
@@ -382,9 +381,13 @@ class ExploreTools(QObject):
     def _show_kmeans(self, view: object, snap: Snapshot) -> str:
         k = snap.mixture.n_components
         found = self._kmeans_labels(np.asarray(snap.X), k)
-        if found is None:
+        if found is None or isinstance(found, str):
             view.set_marker_points(None)
-            return f"k-means, K = {k}: running on {len(snap.X)} points …"
+            if found is None:
+                return f"k-means, K = {k}: running on {len(snap.X)} points …"
+            if view.color_override() is not None:
+                view.set_color_override(None)
+            return f"k-means, K = {k}: {found}"
         labels, centers = found
         if snap.resp is not None:
             em = hard_labels(snap.resp)
@@ -528,6 +531,22 @@ class ExploreTools(QObject):
         if watched is self.window and event.type() == QEvent.Type.Close:
             self._density_timer.stop()
         return False
+
+
+def _kmeans_or_problem(X: np.ndarray, k: int) -> tuple[np.ndarray | None, np.ndarray | None, str]:
+    """``(labels, centres, "")`` of k-means with ``k`` clusters, or ``(None, None, why not)``."""
+    try:
+        result = kmeans(X, k, seed=0)
+    except ValueError as exc:  # k is more than the distinct points (each cluster needs one)
+        n_distinct = len(np.unique(X, axis=0))
+        if n_distinct >= k:
+            return None, None, f"k-means could not be made: {exc}"
+        why = (
+            f"k-means needs at least K = {k} distinct points, and the data have only "
+            f"{n_distinct}; use fewer Gaussians to compare with k-means"
+        )
+        return None, None, why
+    return np.asarray(result.labels), np.asarray(result.centers), ""
 
 
 def _hex(rgb: np.ndarray) -> str:
