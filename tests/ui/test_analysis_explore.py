@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QFileDialog, QInputDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 from scipy.stats import multivariate_normal
 from sklearn.metrics import adjusted_rand_score
 from window_helpers import show_window
@@ -329,3 +329,18 @@ def test_kmeans_with_more_gaussians_than_distinct_points_says_so(
     tools.kmeans_action.setChecked(False)
     assert "k-means" not in w.view.caption()
     w.close()
+
+
+def test_export_samples_to_a_name_that_cannot_be_a_file_says_so(faithful, monkeypatch, tmp_path):
+    w = faithful
+    tools = w.explore_tools
+    tools.draw_samples(20, seed=3)
+    bad = str(tmp_path / "sam\0ples.csv")  # a NUL byte: ValueError, not OSError, from open()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (bad, "")))
+    boxes = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: boxes.append(a[1:3])))
+    tools.export_samples_action.trigger()
+    assert [title for title, _ in boxes] == ["Export samples"]
+    assert boxes[0][1].startswith(f"Could not write {bad}: ")
+    assert w.last_problem == boxes[0][1]
+    assert not list(tmp_path.iterdir())

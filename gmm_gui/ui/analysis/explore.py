@@ -316,7 +316,7 @@ class ExploreTools(QObject):
             return
         try:
             self.export_samples(path)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: e.g. a NUL byte in the name
             self.window.show_error("Export samples", f"Could not write {path}: {exc}")
             return
         self.window.show_message(f"Wrote {len(self.samples)} samples to {path}")
