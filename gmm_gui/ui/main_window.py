@@ -50,7 +50,7 @@ from gmm_gui.model import Mixture
 from gmm_gui.resources import SAMPLES, Sample, get_sample
 from gmm_gui.ui.actions import make_actions
 from gmm_gui.ui.analysis import install_analysis
-from gmm_gui.ui.colors import BLEND_CACHE
+from gmm_gui.ui.colors import BLEND_CACHE, PALETTE
 from gmm_gui.ui.dialogs.columns import ColumnPickerDialog
 from gmm_gui.ui.panels import ComponentTable, LogLikelihoodPanel, StatusPanel, Timeline
 from gmm_gui.ui.views import PlotView1D, PlotView2D
@@ -67,6 +67,11 @@ BACKGROUND_LOAD_BYTES = 2_000_000
 #: A background load, half-step, preview or new start that lasts longer than this shows the
 #: progress bar and Cancel (a run to convergence shows them at once).
 LOAD_PROGRESS_DELAY_MS = 1000
+#: The largest K the K box takes when typed: one Gaussian per colour of the palette (beyond
+#: that, colours repeat). The box grows past it to show the Gaussians on screen (clicked in,
+#: imported, however many: the table and the weight labels number them all), so that New start
+#: and the Analyse tools use the K the user sees.
+K_BOX_MAX = len(PALETTE)
 
 
 @dataclass(frozen=True)
@@ -259,9 +264,12 @@ class MainWindow(QMainWindow):
         bar.addWidget(self._label(" K ", "Number of Gaussians (K) in a new random start."))
         self.k_spin = QSpinBox()
         self.k_spin.setObjectName("k_spin")
-        self.k_spin.setRange(1, 10)
+        self.k_spin.setRange(1, K_BOX_MAX)
         self.k_spin.setValue(2)
-        self.k_spin.setToolTip("Number of Gaussians (K) in a new random start.")
+        self.k_spin.setToolTip(
+            f"Number of Gaussians (K) in a new random start (up to {K_BOX_MAX}, one per "
+            "colour; more when more are on the plot)."
+        )
         bar.addWidget(self.k_spin)
         bar.addWidget(self._label(" Start ", "How a new start is drawn."))
         self.method_combo = QComboBox()
@@ -877,7 +885,8 @@ class MainWindow(QMainWindow):
         if n_components and self.k_spin.value() != n_components:
             # K follows the Gaussians on screen (added, removed, imported, a loaded run), so
             # the next random start and the Analyse tools use the K the user sees.
-            self.k_spin.setValue(min(n_components, self.k_spin.maximum()))
+            self.k_spin.setMaximum(max(K_BOX_MAX, n_components))
+            self.k_spin.setValue(n_components)
         lls = stepper.log_likelihoods()
         self.loglik_panel.set_values(lls, snap.iteration, stepper.converged_at())
         previous = None

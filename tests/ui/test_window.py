@@ -110,6 +110,22 @@ def test_k_box_follows_the_gaussians_on_screen(window, qtbot):
     assert window.k_spin.value() == 2
 
 
+def test_k_box_follows_more_gaussians_than_there_are_colours(window, qtbot):
+    session = window.session
+    X = session.stepper.X
+    for i in range(26):  # 28 Gaussians, clicked in one by one
+        session.add_component(X[(7 * i) % len(X)])
+    assert session.stepper.start.n_components == 28 == window.component_table.rowCount()
+    assert window.k_spin.value() == 28
+    window.new_start_button.click()  # 'New start' draws the K the user sees
+    assert session.stepper.start.n_components == 28
+    for _ in range(27):  # the new start, then the 26 clicks
+        window.actions_by_name["undo"].trigger()
+    assert window.k_spin.value() == 2
+    window.k_spin.setValue(15)  # typed: at most one Gaussian per colour
+    assert window.k_spin.value() == 10
+
+
 def test_click_to_add_two_gaussians_drag_one_then_step(window, qtbot):
     session = window.session
     session.set_start(None)
