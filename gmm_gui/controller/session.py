@@ -421,14 +421,7 @@ class Session(QObject):
     # --------------------------------------------------------------- editing
     def _edit(self, edit: str, *args: Any) -> None:
         """An edit of the start: planned in the worker for large data, applied here."""
-
-        def plan(stepper: Stepper) -> Any:
-            # A value typed or dragged to an extreme (an sd of 1e300) overflows on its way to a
-            # covariance; the stepper refuses the result with a sentence, NumPy need not warn.
-            with np.errstate(over="ignore", invalid="ignore"):
-                return stepper.plan(edit, *args)
-
-        self._queue_edit(edit, plan, planned=True)
+        self._queue_edit(edit, lambda s: s.plan(edit, *args), planned=True)
 
     def _queue_edit(self, kind: str, func: Callable[[Stepper], Any], *, planned: bool) -> None:
         stepper = self._stepper

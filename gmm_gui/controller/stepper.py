@@ -55,6 +55,9 @@ __all__ = [
     "TABLE_FIELDS",
 ]
 
+#: Table values beyond this magnitude are refused (see _plan_set_table_value).
+_LARGEST_ENTRY = 1e150
+
 #: Start methods offered to the user, as (engine name, label shown in the window).
 START_METHODS: tuple[tuple[str, str], ...] = (
     ("random", "Random"),
@@ -925,6 +928,12 @@ class Stepper:
         value = float(value)
         if not np.isfinite(value):
             raise ValueError("the value must be a finite number")
+        if field != "weight" and abs(value) > _LARGEST_ENTRY:
+            # as the engine refuses such data: squared (a variance, a distance) it overflows
+            raise ValueError(
+                f"{value:g} is too large to square in double precision; keep means and standard "
+                "deviations within ±1e150"
+            )
         d = self.n_features
         if field == "weight":
             if not 0.0 < value < 1.0 and not (value == 1.0 and old.n_components == 1):

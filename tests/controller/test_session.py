@@ -151,10 +151,15 @@ def test_a_huge_table_value_is_refused_without_numpy_warnings(
     session = make_session(offload_threshold=offload_threshold)
     errors = []
     session.error.connect(errors.append)
-    session.set_table_value(0, "sd0", 1e300)
-    assert session.wait_idle()
-    assert len(errors) == 1 and "finite" in errors[0]
+    for field, value in (("sd0", 1e300), ("mean0", 1e308), ("mean0", -1e200)):
+        session.set_table_value(0, field, value)
+        assert session.wait_idle()
+        assert "too large to square" in errors[-1]
+    assert len(errors) == 3
     assert not session.stepper.can_undo
+    session.set_table_value(0, "sd0", 1e100)  # large but squarable: accepted
+    assert session.wait_idle()
+    assert len(errors) == 3 and session.stepper.can_undo
 
 
 def test_large_data_is_computed_in_the_worker_thread(make_session, qtbot, monkeypatch):
