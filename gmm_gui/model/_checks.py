@@ -9,6 +9,9 @@ __all__ = ["check_data", "check_fittable", "check_resp"]
 
 # Data beyond this magnitude would overflow when squared (and variances with it).
 _LARGEST = 1e150
+# A column spread over less than this has a variance that underflows (and a precision that
+# overflows): the k-means++ distances are all 0 and every point looks the same.
+_SMALLEST_SPREAD = 1e-150
 
 
 def check_data(
@@ -103,4 +106,12 @@ def check_fittable(X: np.ndarray, n_components: int) -> None:
         raise ValueError(
             f"column {j + 1} of the data is constant (every value is {X[0, j]:g}): a Gaussian "
             "would be flat along it; drop that column."
+        )
+    tiny = np.flatnonzero(spread < _SMALLEST_SPREAD)
+    if tiny.size:
+        j = int(tiny[0])
+        where = "the data" if X.shape[1] == 1 else f"column {j + 1} of the data"
+        raise ValueError(
+            f"{where} spreads over only {spread[j]:.3g}, too little to square in double "
+            "precision; rescale the data (for example, change its units)."
         )

@@ -3,6 +3,8 @@ their precision."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.mixture import GaussianMixture
@@ -203,12 +205,25 @@ def test_random_from_data_picks_distinct_points_among_many_duplicates():
         (np.full((5, 1), 3.0), "all 5 points are the same value"),
         (np.zeros((3, 2, 2)), "shape"),
         (np.array([[1e200, 0.0], [2.0, 3.0], [0.0, 1.0]]), "too large to square"),
+        (np.array([[1e-200, 0.0], [2e-200, 3.0], [0.0, 1.0]]), "column 1 .* only 2e-200"),
+        (np.array([[1e-300], [2e-300], [5e-300]]), "the data spreads over only 4e-300"),
         (np.array([["a", "b"], ["c", "d"]]), "numbers"),
     ],
 )
 def test_unfittable_data_is_refused_with_a_clear_value_error(X, match):
     with pytest.raises(ValueError, match=match):
         fit(X, "kmeans++", n_components=1)
+
+
+@pytest.mark.parametrize("scale", [1e-140, 1e140])
+def test_far_scales_that_can_be_squared_fit_as_the_unit_scale_does(scale):
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))]
+    unit = fit(X, "kmeans++", n_components=2, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scaled = fit(X * scale, "kmeans++", n_components=2, seed=0, reg_covar=1e-6 * scale**2)
+    np.testing.assert_allclose(scaled.mixture.means / scale, unit.mixture.means, rtol=1e-6)
 
 
 def test_fewer_points_than_components_is_refused():
