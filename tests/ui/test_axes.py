@@ -60,3 +60,31 @@ def test_grid_axis_hands_only_opaque_pens_to_the_painter(qtbot):
     _, ticks, _ = axis.generateDrawSpecs(painter)
     painter.end()
     assert ticks and all(pen.color().alpha() == 255 for pen, _, _ in ticks)
+
+
+def test_the_opaque_grid_lies_under_the_data_in_any_plot(qtbot):
+    """PlotWidget(axisItems=grid_axes()) with no other styling: the data stay on top."""
+
+    def rendered(axis_items):
+        widget = pg.PlotWidget(background="w", axisItems=axis_items)
+        qtbot.addWidget(widget)
+        widget.resize(400, 300)
+        widget.showGrid(x=True, y=True, alpha=0.3)
+        xs = np.linspace(0, 10, 400)
+        for y in np.linspace(0, 10, 11):  # thick red lines right on the grid lines
+            widget.plot(xs, np.full_like(xs, y), pen=pg.mkPen((200, 0, 0), width=9))
+        widget.setXRange(0, 10, padding=0)
+        widget.setYRange(0, 10, padding=0)
+        widget.show()
+        qtbot.waitExposed(widget)
+        image = QImage(widget.size(), QImage.Format.Format_ARGB32)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        widget.render(painter)
+        painter.end()
+        rgb = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1, 4)[..., :3]
+        return (rgb[..., 2] > 150) & (rgb[..., 1] < 90) & (rgb[..., 0] < 90)  # pure red (BGRA)
+
+    ours = rendered(grid_axes())
+    assert ours.sum() > 20_000
+    assert not (rendered(None) & ~ours).any()  # no red pixel of pyqtgraph's is grey in ours

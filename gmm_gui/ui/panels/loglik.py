@@ -68,11 +68,8 @@ class LogLikelihoodPanel(pg.PlotWidget):
         item.getAxis("left").setStyle(autoReduceTextSpace=False)
         item.showGrid(x=True, y=True, alpha=0.15)
         for name in AXIS_NAMES:
-            axis = item.getAxis(name)
-            # The grid is opaque (see GridAxisItem), so it goes behind the curve; and kept as a
-            # pixmap between frames, since it changes only when the axes' range does.
-            axis.setZValue(-1)
-            axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            # kept as a pixmap between frames: it changes only when the axes' range does
+            item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         item.setMenuEnabled(False)
         item.hideButtons()
         self.setMouseEnabled(x=False, y=False)
@@ -238,7 +235,10 @@ class LogLikelihoodPanel(pg.PlotWidget):
     def _off_scale(self, v: np.ndarray, lo: float, hi: float) -> None:
         """Mark a start too low to draw with an arrow at the bottom and its value."""
         if np.isfinite(v[0]) and v[0] < lo:
-            y = lo + 0.04 * (hi - lo)
+            # at the bottom of the range shown, which may reach lower than ``lo`` (the range
+            # moves only when it must, see _fit_ranges)
+            _, (y0, y1) = self.getViewBox().viewRange()
+            y = y0 + 0.04 * (y1 - y0)
             self._below.setData([0.0], [y])
             self._start_note.setText(f"start {v[0]:.4g}, far below")
             self._start_note.setPos(0.0, y)

@@ -38,11 +38,23 @@ def over(color: QColor, background: QColor = BACKGROUND) -> QColor:
 
 
 class GridAxisItem(pg.AxisItem):
-    """A :class:`pyqtgraph.AxisItem` that draws its lines with opaque pens (see the module)."""
+    """A :class:`pyqtgraph.AxisItem` that draws its lines with opaque pens (see the module).
+
+    Opaque grid lines must lie under the data, so the axis stays at z = -1 (behind the plot's
+    items) whatever z pyqtgraph gives it (0.5, above them, when it places the axis).
+    """
+
+    #: Where the axis and its grid are drawn: behind every item of the plot.
+    Z = -1.0
 
     def __init__(self, orientation: str, **kwargs: Any) -> None:  # noqa: ANN401
         super().__init__(orientation, **kwargs)
         self._opaque: dict[int, QPen] = {}
+        self.setZValue(self.Z)
+
+    def setZValue(self, z: float) -> None:  # noqa: N802 - Qt override
+        """Keep the axis behind the data (see the class)."""
+        super().setZValue(min(float(z), self.Z))
 
     def generateDrawSpecs(self, p: QPainter) -> tuple[Any, list, list] | None:  # noqa: N802
         """pyqtgraph's drawing specification, each translucent pen replaced by its opaque twin."""
