@@ -68,6 +68,18 @@ def test_loglik_panel_moves_its_axes_rarely_while_em_climbs(qtbot):
     assert changes <= 5, ranges
 
 
+def test_a_start_far_below_stays_marked_inside_the_plot(qtbot):
+    panel = LogLikelihoodPanel()
+    qtbot.addWidget(panel)
+    values = np.r_[-60.0, -2.0 - 1.5 * 0.7 ** np.arange(30)]  # the start far below the rest
+    for t in range(3, values.size + 1):
+        panel.set_values(values[:t], t - 1)
+        (_, _), (y0, y1) = panel.getViewBox().viewRange()
+        _, ys = panel._below.getData()
+        assert len(ys) == 1 and y0 <= ys[0] <= y1, t
+        assert panel._start_note.isVisible() and "-60" in panel._start_note.toPlainText()
+
+
 def test_loglik_axis_labels_do_not_narrow_between_half_steps(qtbot):
     panel = LogLikelihoodPanel()
     qtbot.addWidget(panel)
