@@ -186,3 +186,25 @@ def test_status_labels_keep_their_place_from_one_half_step_to_the_next(qtbot):
             [w.geometry() for w in (status.step_label, status.ll_label, status.converged_label)]
         )
     assert geometries[0] == geometries[1] == geometries[2]
+
+
+@pytest.mark.parametrize("width", [1000, 1280])
+def test_status_labels_never_overlap_and_fit_in_a_wide_window(qtbot, width):
+    status = StatusPanel()
+    qtbot.addWidget(status)
+    status.set_data_text("faithful.csv: 272 points")
+    status.resize(width, 24)
+    status.show()
+    qtbot.waitExposed(status)
+    assert status.width() == width  # not held wider by the labels' minimum widths
+    X = np.zeros((3, 2))
+    for phase in ("E", "M"):
+        snap = Snapshot(X=X, mixture=mixture_2d(), phase=phase, iteration=99,
+                        mean_log_likelihood=-12.3456)
+        status.set_snapshot(snap, -12.5)
+        status.layout().activate()
+        labels = [status.step_label, status.ll_label, status.converged_label, status.data_label]
+        for left, right in zip(labels[:-1], labels[1:], strict=True):
+            assert left.geometry().right() < right.geometry().left(), (phase, left.objectName())
+        if width >= 1280:  # the whole sentence is seen
+            assert status.step_label.width() >= status.step_label.sizeHint().width()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from gmm_gui.controller.snapshot import Snapshot
 
@@ -18,26 +18,13 @@ def phase_text(snapshot: Snapshot) -> str:
     if snapshot.phase == "start":
         return "drag or place Gaussians, then press E"
     if snapshot.phase == "E":
-        return "each point's responsibilities recomputed (its colour)"
-    return "each Gaussian re-estimated from the points it is responsible for"
+        return "responsibilities recomputed, points recoloured"
+    return "Gaussians re-estimated from their points"
 
 
 def describe_warning_count(n: int) -> str:
     """'1 warning' / '3 warnings'."""
     return f"{n} warning" if n == 1 else f"{n} warnings"
-
-
-class _Phase:
-    """Enough of a snapshot for :func:`phase_text` (the longest texts, to size the labels)."""
-
-    mixture = True
-
-    def __init__(self, phase: str) -> None:
-        self.phase = phase
-
-
-_PHASE_E: Snapshot = _Phase("E")  # type: ignore[assignment]
-_PHASE_M: Snapshot = _Phase("M")  # type: ignore[assignment]
 
 
 def _reserve_width(label: QLabel, *samples: str) -> None:
@@ -80,16 +67,19 @@ class StatusPanel(QWidget):
         self.warning_label.setWordWrap(False)
         self.warning_label.setMinimumWidth(40)
         self.warning_label.setStyleSheet("color: #b00020;")
-        for w in (self.step_label, self.ll_label, self.converged_label, self.data_label):
+        # A half-step changes the texts; the labels must not move for that, or the status bar
+        # is re-laid out and repainted twice on every frame of an animation. So the step
+        # label's width comes from the space there is (its text is cut short in a narrow
+        # window rather than pushing the others over), and the two labels after it keep the
+        # width of their longest usual text.
+        self.step_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        _reserve_width(self.step_label, "<b>Iteration 9999 · M-step</b>")
+        layout.addWidget(self.step_label, 3)
+        layout.addSpacing(14)
+        for w in (self.ll_label, self.converged_label, self.data_label):
             layout.addWidget(w)
             layout.addSpacing(14)
         layout.addWidget(self.warning_label, 1)
-        # Each label keeps the width of its longest usual text, so that a half-step, which
-        # changes the texts, does not move the labels around: that would re-lay the status
-        # bar out and repaint it twice on every frame of an animation.
-        e_step = f"Iteration 9999 · E-step: {phase_text(_PHASE_E)}"
-        m_step = f"Iteration 9999 · M-step: {phase_text(_PHASE_M)}"
-        _reserve_width(self.step_label, f"<b>{e_step}</b>", f"<b>{m_step}</b>")
         _reserve_width(
             self.ll_label,
             "log-likelihood -88.8888 <span>(change +8.88e+88)</span>",
