@@ -179,9 +179,9 @@ def test_square_markers_show_the_point_drawn_last_over_each_pixel(side):
         img = item.rasterize(argb, tr, frame)
         expected = np.zeros((33, 44), dtype=np.uint32)
         lo = -(side // 2)
-        for dy in range(lo, lo + side):
-            for dx in range(lo, lo + side):
-                for i in range(n):
+        for i in range(n):  # each point's square painted whole, in the order of the points
+            for dy in range(lo, lo + side):
+                for dx in range(lo, lo + side):
                     x, y = px[i] + dx, py[i] + dy
                     if 0 <= x < 44 and 0 <= y < 33:
                         expected[y, x] = argb[i] | 0xFF000000

@@ -564,10 +564,14 @@ class PointCloudItem(pg.GraphicsObject):
         owner = np.full(hp * wp, -1, dtype=np.int32)
         index = np.arange(len(base), dtype=np.int32)
         lo = -(side // 2)
-        for dy in range(lo, lo + side):
-            for dx in range(lo, lo + side):
-                off = dy * wp + dx
-                owner[base + off if off else base] = index  # numpy writes in order: last wins
+        offsets = np.array(
+            [dy * wp + dx for dy in range(lo, lo + side) for dx in range(lo, lo + side)],
+            dtype=np.int32,
+        )
+        if side == 1:
+            owner[base] = index  # numpy assigns in order: the last point over a pixel wins
+        else:  # point by point, each square whole: a later point covers an earlier one
+            owner[(base[:, None] + offsets[None, :]).ravel()] = np.repeat(index, side * side)
         owner = owner.reshape(hp, wp)[pad : pad + h, pad : pad + w].ravel()
         pixels = np.flatnonzero(owner >= 0)
         return pixels, owner[pixels]
