@@ -58,6 +58,16 @@ __all__ = [
 #: Table values beyond this magnitude are refused (see _plan_set_table_value).
 _LARGEST_ENTRY = 1e150
 
+
+def _check_squarable(value: float) -> None:
+    """Refuse a mean or standard deviation whose square (a distance, a variance) overflows,
+    as the engine refuses such data."""
+    if abs(value) > _LARGEST_ENTRY:
+        raise ValueError(
+            f"{value:g} is too large to square in double precision; keep means and standard "
+            "deviations within ±1e150"
+        )
+
 #: Start methods offered to the user, as (engine name, label shown in the window).
 START_METHODS: tuple[tuple[str, str], ...] = (
     ("random", "Random"),
@@ -928,12 +938,6 @@ class Stepper:
         value = float(value)
         if not np.isfinite(value):
             raise ValueError("the value must be a finite number")
-        if field != "weight" and abs(value) > _LARGEST_ENTRY:
-            # as the engine refuses such data: squared (a variance, a distance) it overflows
-            raise ValueError(
-                f"{value:g} is too large to square in double precision; keep means and standard "
-                "deviations within ±1e150"
-            )
         d = self.n_features
         if field == "weight":
             if not 0.0 < value < 1.0 and not (value == 1.0 and old.n_components == 1):
@@ -943,6 +947,7 @@ class Stepper:
             j = int(field[-1])
             if j >= d:
                 raise ValueError(f"the data has only {d} feature(s)")
+            _check_squarable(value)
             mean = np.array(old.means[k], dtype=float, copy=True)
             mean[j] = value
             mixture = old.with_component(k, mean=mean)
@@ -962,6 +967,7 @@ class Stepper:
                     raise ValueError(f"the data has only {d} feature(s)")
                 if value <= 0:
                     raise ValueError("a standard deviation must be positive")
+                _check_squarable(value)
                 sd[j] = value
             new_cov = np.diag(sd**2)
             if d == 2:

@@ -291,6 +291,9 @@ def _exp_flushed(a: np.ndarray) -> None:
     responsibilities so floored, all below 1e-304 beside a largest one of 1, are then zeroed,
     which changes no sum and no statistic in double precision. NaN stays NaN.
     """
+    if a.min() >= _LOG_FLUSH:  # none so far off: one reduction, then the plain exp
+        np.exp(a, out=a)
+        return
     np.maximum(a, _LOG_FLUSH, out=a)
     np.exp(a, out=a)
     np.multiply(a, a > _FLUSH, out=a)

@@ -156,6 +156,11 @@ def test_a_huge_table_value_is_refused_without_numpy_warnings(
         assert session.wait_idle()
         assert "too large to square" in errors[-1]
     assert len(errors) == 3
+    for field, value, said in (("corr", 1e200, "between -1 and 1"), ("sd0", -1e200, "positive")):
+        session.set_table_value(0, field, value)  # the field's own rule speaks first
+        assert session.wait_idle()
+        assert said in errors[-1]
+    del errors[3:]
     assert not session.stepper.can_undo
     session.set_table_value(0, "sd0", 1e100)  # large but squarable: accepted
     assert session.wait_idle()
