@@ -215,6 +215,22 @@ def test_grey_start_after_coloured_points_is_exact_and_made_once(view2d, faithfu
     np.testing.assert_array_equal(view2d.point_colors(), np.tile(NEUTRAL, (100, 1)))
 
 
+@pytest.mark.parametrize("which", ["view1d", "view2d"])
+def test_handles_follow_editability_during_a_glide_that_moves_nothing(request, which):
+    """The first E-step keeps the Gaussians; with animation on, the handles must still lock."""
+    view = request.getfixturevalue(which)
+    X = request.getfixturevalue("heights" if which == "view1d" else "faithful")
+    mix = init_mixture(X, 2, "kmeans", seed=0)
+    view.set_animation_ms(150)
+    view.set_snapshot(snapshot(X, mix, resp=None, editable=True, phase="start"), animate=False)
+    assert all(h.draggable for group in view.handles() for h in group)
+    view.set_snapshot(snapshot(X, mix, editable=False, phase="E"), animate=True)
+    assert view.is_animating()
+    assert not any(h.draggable for group in view.handles() for h in group)
+    view.set_snapshot(snapshot(X, mix, resp=None, editable=True, phase="start"), animate=True)
+    assert all(h.draggable for group in view.handles() for h in group)  # back at the start
+
+
 def test_axis_labels_show_the_column_names(view2d):
     view2d.set_axis_labels(["eruptions", "waiting"])
     assert view2d.plot.getAxis("bottom").labelText == "eruptions"

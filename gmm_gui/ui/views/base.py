@@ -257,6 +257,7 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             self._mix_shown = None
         previous = self._snapshot
         self._snapshot = snapshot
+        editable_changed = self._editable != bool(snapshot.editable)
         self._editable = bool(snapshot.editable)
         target = Params.of(snapshot.mixture)
         drag = self._dragging
@@ -309,6 +310,10 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             self._s = 0.0
             self._clock.start()
             self._timer.start()
+            if editable_changed:
+                # the handles must show or hide now even when the Gaussians do not move (the
+                # first E-step from the start): the first frame redraws them
+                self._shown = None
             self._apply_frame(0.0)
         else:
             self._s = 1.0
