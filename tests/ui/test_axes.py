@@ -23,6 +23,11 @@ def grid_image(axis_items: dict | None, qtbot) -> np.ndarray:
     widget.getPlotItem().showGrid(x=True, y=True, alpha=0.15)
     widget.setXRange(0, 10, padding=0)
     widget.setYRange(-4.4, -4.2, padding=0)
+    return rendered_bgr(widget, qtbot)
+
+
+def rendered_bgr(widget: pg.PlotWidget, qtbot) -> np.ndarray:
+    """The widget shown and painted on white: (height, width, 3) bytes, blue first."""
     widget.show()
     qtbot.waitExposed(widget)
     image = QImage(widget.size(), QImage.Format.Format_ARGB32)
@@ -75,15 +80,8 @@ def test_the_opaque_grid_lies_under_the_data_in_any_plot(qtbot):
             widget.plot(xs, np.full_like(xs, y), pen=pg.mkPen((200, 0, 0), width=9))
         widget.setXRange(0, 10, padding=0)
         widget.setYRange(0, 10, padding=0)
-        widget.show()
-        qtbot.waitExposed(widget)
-        image = QImage(widget.size(), QImage.Format.Format_ARGB32)
-        image.fill(QColor("white"))
-        painter = QPainter(image)
-        widget.render(painter)
-        painter.end()
-        rgb = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1, 4)[..., :3]
-        return (rgb[..., 2] > 150) & (rgb[..., 1] < 90) & (rgb[..., 0] < 90)  # pure red (BGRA)
+        bgr = rendered_bgr(widget, qtbot)
+        return (bgr[..., 2] > 150) & (bgr[..., 1] < 90) & (bgr[..., 0] < 90)  # pure red
 
     ours = rendered(grid_axes())
     assert ours.sum() > 20_000
