@@ -260,6 +260,15 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         for name in ("step_e", "step_m", "next_iteration", "play", "run", "reset"):
             bar.addAction(a[name])
+        # Play and Pause share a button: as wide as the wider, so the toolbar does not shift
+        play = bar.widgetForAction(a["play"])
+        text = a["play"].text()
+        widths = []
+        for label in ("&Play", "&Pause"):
+            a["play"].setText(label)
+            widths.append(play.sizeHint().width())
+        a["play"].setText(text)
+        play.setMinimumWidth(max(widths))
         bar.addSeparator()
         bar.addWidget(self._label(" K ", "Number of Gaussians (K) in a new random start."))
         self.k_spin = QSpinBox()

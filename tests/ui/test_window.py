@@ -460,6 +460,17 @@ def test_the_plot_keeps_its_size_from_start_to_run_and_back(window, qtbot):
     assert len(hints) == 3
 
 
+def test_the_toolbar_does_not_shift_when_play_becomes_pause(window):
+    play = window.toolbar.widgetForAction(window.actions_by_name["play"])
+    run = window.toolbar.widgetForAction(window.actions_by_name["run"])
+    before = (play.width(), run.x())
+    window.actions_by_name["play"].trigger()
+    assert "Pause" in play.text()
+    window.toolbar.layout().activate()
+    assert (play.width(), run.x()) == before
+    window.actions_by_name["play"].trigger()  # pause again
+
+
 def test_no_placeholder_is_left_under_the_plot(window):
     labels = [w for w in window.findChildren(QLabel) if w.isVisible()]
     assert not [w for w in labels if "Open a data file" in w.text()]
