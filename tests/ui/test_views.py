@@ -231,6 +231,21 @@ def test_handles_follow_editability_during_a_glide_that_moves_nothing(request, w
     assert all(h.draggable for group in view.handles() for h in group)  # back at the start
 
 
+def test_an_e_step_does_not_redraw_the_unmoved_gaussians(view2d, faithful, mixture2, monkeypatch):
+    view2d.set_snapshot(snapshot(faithful, mixture2, editable=False, phase="M"))
+    calls = []
+    original = view2d._show_params
+    monkeypatch.setattr(view2d, "_show_params", lambda p: (calls.append(p), original(p)))
+    view2d.set_snapshot(snapshot(faithful, mixture2, editable=False, phase="E"))
+    assert calls == []
+    moved = Mixture(mixture2.weights, mixture2.means + 0.5, mixture2.covariances)
+    view2d.set_snapshot(snapshot(faithful, moved, editable=False, phase="M"))
+    assert len(calls) == 1
+    np.testing.assert_allclose(view2d.shown_params().means, moved.means)
+    view2d.set_snapshot(snapshot(faithful, moved, editable=True, phase="start"))
+    assert len(calls) == 2  # the handles unlock
+
+
 def test_axis_labels_show_the_column_names(view2d):
     view2d.set_axis_labels(["eruptions", "waiting"])
     assert view2d.plot.getAxis("bottom").labelText == "eruptions"

@@ -317,8 +317,17 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             self._apply_frame(0.0)
         else:
             self._s = 1.0
+            # An E-step keeps the Gaussians: nothing of them to redraw (ellipses, curves,
+            # handles and labels are a few milliseconds a frame)
+            unchanged = (
+                not new_data
+                and not editable_changed
+                and target is not None
+                and target.equals(self._shown)
+            )
             self._shown = target
-            self._show_params(target)
+            if not unchanged:
+                self._show_params(target)
 
     def set_animation_ms(self, ms: int) -> None:
         """Duration of a transition in milliseconds (0: jump)."""
