@@ -12,7 +12,13 @@ from PySide6.QtGui import QImage
 
 from gmm_gui.io.mixture_file import write_mixture
 from gmm_gui.model import Mixture, fit
-from gmm_gui.ui.app import build_parser, build_window, main, run_iterations
+from gmm_gui.ui.app import (
+    avoid_huge_page_stalls,
+    build_parser,
+    build_window,
+    main,
+    run_iterations,
+)
 from gmm_gui.ui.views import PlotView1D
 
 
@@ -134,3 +140,27 @@ def test_python_m_gmm_gui_screenshot_in_a_fresh_process(tmp_path, datasets_dir):
     )
     assert result.returncode == 0, result.stderr
     assert not QImage(str(out)).isNull()
+
+
+@pytest.fixture
+def huge_page_advice():
+    """NumPy's huge-page advice, put back as it was after the test."""
+    multiarray = np._core.multiarray
+    before = multiarray._get_madvise_hugepage()
+    yield multiarray
+    multiarray._set_madvise_hugepage(before)
+
+
+def test_the_window_turns_numpys_huge_page_advice_off(qtbot, monkeypatch, huge_page_advice):
+    monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+    huge_page_advice._set_madvise_hugepage(True)
+    window = build_window()
+    qtbot.addWidget(window)
+    assert huge_page_advice._get_madvise_hugepage() is False
+
+
+def test_the_environment_still_decides_about_huge_pages(monkeypatch, huge_page_advice):
+    huge_page_advice._set_madvise_hugepage(True)
+    monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
+    assert avoid_huge_page_stalls() is False
+    assert huge_page_advice._get_madvise_hugepage() is True
