@@ -11,6 +11,13 @@ from gmm_gui.model.basins import (
     basin_map_2d,
     fit_batch,
 )
+from gmm_gui.model.covariance import (
+    COVARIANCE,
+    COVARIANCE_TYPES,
+    CovarianceSpec,
+    CovarianceType,
+    check_covariance_type,
+)
 from gmm_gui.model.criteria import aic, bic, n_parameters
 from gmm_gui.model.em import (
     ComponentIssue,
@@ -37,7 +44,7 @@ from gmm_gui.model.metrics import (
     label_agreement,
     uncertainty,
 )
-from gmm_gui.model.mixture import COVARIANCE_TYPES, Mixture
+from gmm_gui.model.mixture import Mixture
 from gmm_gui.model.restarts import (
     MaximumGroup,
     RestartRun,
@@ -73,7 +80,11 @@ __all__ = [
     "label_agreement",
     "run_restarts",
     "uncertainty",
+    "COVARIANCE",
     "COVARIANCE_TYPES",
+    "CovarianceSpec",
+    "CovarianceType",
+    "check_covariance_type",
     "INIT_METHODS",
     "ComponentIssue",
     "DegenerateMixtureError",

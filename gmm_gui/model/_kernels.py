@@ -26,6 +26,9 @@ import math
 
 import numpy as np
 
+from gmm_gui.model._linalg import inv_lower
+from gmm_gui.model.covariance import COVARIANCE
+
 __all__ = [
     "PreparedData",
     "constrain_covariances",
@@ -325,32 +328,6 @@ def log_resp_inplace(log_prob: np.ndarray) -> np.ndarray:
     return s
 
 
-def inv_lower(chol: np.ndarray) -> np.ndarray:
-    """Inverses of a stack of lower-triangular matrices, by forward substitution.
-
-    Parameters
-    ----------
-    chol : array of shape (n_matrices, n_features, n_features)
-        Lower triangular with positive diagonal.
-
-    Returns
-    -------
-    array of shape (n_matrices, n_features, n_features)
-        Lower triangular.
-    """
-    n = chol.shape[-1]
-    inv = np.zeros_like(chol)
-    diag_inv = 1.0 / np.diagonal(chol, axis1=-2, axis2=-1)
-    for i in range(n):
-        inv[..., i, i] = diag_inv[..., i]
-        for j in range(i):
-            acc = chol[..., i, j] * inv[..., j, j]
-            for m in range(j + 1, i):
-                acc = acc + chol[..., i, m] * inv[..., m, j]
-            inv[..., i, j] = -acc * diag_inv[..., i]
-    return inv
-
-
 # ---------------------------------------------------------------------------------- M-step
 def estimate_parameters(
     data: PreparedData,
@@ -476,31 +453,18 @@ def constrain_covariances(
 ) -> np.ndarray:
     """Apply a covariance type's constraint and ``reg_covar`` to raw full covariances.
 
+    The registry's :attr:`~gmm_gui.model.covariance.CovarianceSpec.constrain`, by name.
+
     Parameters
     ----------
-    raw : array of shape (n_components, n_features, n_features)
+    raw : array of shape (..., n_components, n_features, n_features)
         Weighted covariances of the points about each mean, no regularisation.
-    nk : array of shape (n_components,)
+    nk : array of shape (..., n_components)
     covariance_type : {"full", "tied", "diag", "spherical"}
     reg_covar : float
 
     Returns
     -------
-    array of shape (n_components, n_features, n_features)
+    array of shape (..., n_components, n_features, n_features)
     """
-    n_features = raw.shape[1]
-    idx = np.arange(n_features)
-    if covariance_type == "full":
-        cov = 0.5 * (raw + np.swapaxes(raw, 1, 2))
-    elif covariance_type == "tied":
-        shared = np.einsum("k,kij->ij", nk, raw) / nk.sum()
-        shared = 0.5 * (shared + shared.T)
-        cov = np.broadcast_to(shared, raw.shape).copy()
-    else:
-        diag = np.diagonal(raw, axis1=1, axis2=2).copy()
-        if covariance_type == "spherical":
-            diag = np.repeat(diag.mean(axis=1, keepdims=True), n_features, axis=1)
-        cov = np.zeros_like(raw)
-        cov[:, idx, idx] = diag
-    cov[:, idx, idx] += reg_covar
-    return cov
+    return COVARIANCE[covariance_type].constrain(raw, nk, reg_covar)
