@@ -11,6 +11,7 @@ from gmm_gui.model.basins import (
     basin_map_2d,
     fit_batch,
 )
+from gmm_gui.model.convergence import has_converged, is_last_iteration
 from gmm_gui.model.covariance import (
     COVARIANCE,
     COVARIANCE_TYPES,
@@ -19,20 +20,8 @@ from gmm_gui.model.covariance import (
     check_covariance_type,
 )
 from gmm_gui.model.criteria import aic, bic, n_parameters
-from gmm_gui.model.em import (
-    ComponentIssue,
-    DegenerateMixtureError,
-    FitResult,
-    PreparedData,
-    StartResult,
-    diagnose,
-    e_step,
-    fit,
-    log_prob_components,
-    m_step,
-    prepare_data,
-    score_samples,
-)
+from gmm_gui.model.diagnostics import diagnose
+from gmm_gui.model.em import FitResult, StartResult, fit
 from gmm_gui.model.geometry import ellipse, ellipses
 from gmm_gui.model.init import INIT_METHODS, KMeansResult, init_mixture, kmeans, kmeans_plusplus
 from gmm_gui.model.metrics import (
@@ -55,6 +44,16 @@ from gmm_gui.model.restarts import (
 )
 from gmm_gui.model.sampling import sample
 from gmm_gui.model.selection import KCandidate, KSelection, choose_k, holdout_split
+from gmm_gui.model.steps import (
+    ComponentIssue,
+    DegenerateMixtureError,
+    PreparedData,
+    e_step,
+    log_prob_components,
+    m_step,
+    prepare_data,
+    score_samples,
+)
 
 __all__ = [
     "BasinMap",
@@ -75,6 +74,8 @@ __all__ = [
     "density_grid",
     "fit_batch",
     "group_maxima",
+    "has_converged",
+    "is_last_iteration",
     "hard_labels",
     "holdout_split",
     "label_agreement",

@@ -9,6 +9,7 @@ from numpy.typing import ArrayLike
 from gmm_gui.model._checks import check_data
 from gmm_gui.model.covariance import COVARIANCE, check_covariance_type
 from gmm_gui.model.mixture import Mixture
+from gmm_gui.model.steps import score_samples
 
 __all__ = ["aic", "bic", "n_parameters"]
 
@@ -38,8 +39,6 @@ def n_parameters(n_components: int, n_features: int, covariance_type: str = "ful
 
 
 def _total_log_likelihood(X: ArrayLike, mixture: Mixture) -> tuple[float, int]:
-    from gmm_gui.model.em import score_samples
-
     Xa = check_data(X, n_features=mixture.n_features)
     return float(score_samples(Xa, mixture).sum()), Xa.shape[0]
 
