@@ -96,11 +96,9 @@ class PreparedData:
         n_terms = 1 + n_features + len(pairs)
         if n_terms * n_samples <= _MAX_PHI_SIZE:
             phi = np.empty((n_terms, n_samples))
-            phi[0] = 1.0
             xt = phi[1 : 1 + n_features]
             np.subtract(X.T, self.offset[:, None], out=xt)
-            for row, (i, j) in enumerate(pairs, start=1 + n_features):
-                np.multiply(xt[i], xt[j], out=phi[row])
+            _fill_monomials(phi, pairs)
             self.phi: np.ndarray | None = phi
         else:
             xt = np.subtract(X.T, self.offset[:, None])
@@ -111,6 +109,21 @@ class PreparedData:
         mean = xt.mean(axis=1)
         self.data_var = float(np.mean(np.maximum(sq - mean * mean, 0.0)))
 
+    def monomials(self) -> np.ndarray:
+        """The monomial matrix ``phi``, built now (and not kept) if it was too large to keep.
+
+        Returns
+        -------
+        array of shape (n_terms, n_samples)
+            C-contiguous; ``data.phi`` itself when it exists (read it, do not write it).
+        """
+        if self.phi is not None:
+            return self.phi
+        phi = np.empty((1 + self.n_features + len(self.pairs), self.n_samples))
+        phi[1 : 1 + self.n_features] = self.xt
+        _fill_monomials(phi, self.pairs)
+        return phi
+
     @property
     def n_samples(self) -> int:
         """Number of points."""
@@ -120,6 +133,19 @@ class PreparedData:
     def n_features(self) -> int:
         """Number of features."""
         return int(self.X.shape[1])
+
+
+def _fill_monomials(phi: np.ndarray, pairs: list[tuple[int, int]]) -> None:
+    """Fill row 0 (ones) and the product rows of ``phi`` from its coordinate rows, in place.
+
+    ``phi`` has shape (1 + n_features + len(pairs), n_samples); rows ``1 .. n_features`` hold the
+    centred coordinates, the row after them ``x_i x_j`` for each pair ``(i, j)`` in order.
+    """
+    n_features = phi.shape[0] - 1 - len(pairs)
+    phi[0] = 1.0
+    xt = phi[1 : 1 + n_features]
+    for row, (i, j) in enumerate(pairs, start=1 + n_features):
+        np.multiply(xt[i], xt[j], out=phi[row])
 
 
 # ---------------------------------------------------------------------------------- E-step
