@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import permutations
 
 import numpy as np
@@ -171,13 +171,6 @@ class RestartsResult:
     def ranked(self) -> list[RestartRun]:
         """The runs sorted by final log-likelihood, best first."""
         return sorted(self.runs, key=lambda r: (-_finite(r.mean_log_likelihood), r.index))
-
-    def regroup(self, *, ll_tol: float, mean_tol: float) -> RestartsResult:
-        """The same runs grouped with other tolerances."""
-        groups = group_maxima(
-            self.runs, self.scale, n_samples=self.n_samples, ll_tol=ll_tol, mean_tol=mean_tol
-        )
-        return replace(self, groups=tuple(groups), ll_tol=ll_tol, mean_tol=mean_tol)
 
     def group_of(self, index: int) -> int:
         """Position in :attr:`groups` of the group holding run ``index``."""
