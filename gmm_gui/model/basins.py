@@ -10,7 +10,7 @@ A 60 x 60 map is 3600 EM runs, so the runs are batched by :func:`gmm_gui.model.b
 (re-exported here), each start following exactly the iteration of :func:`gmm_gui.model.em.fit`.
 The maps run EM to ``tol=1e-6`` by default, tighter than a single fit, so that starts reaching
 the same maximum end close enough together to be recognised as such
-(:func:`gmm_gui.model.restarts.identify_maxima`).
+(:func:`gmm_gui.model.maxima.identify_maxima`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from gmm_gui.model.batch import (
     ProgressCallback,
     fit_batch,
 )
+from gmm_gui.model.maxima import DEFAULT_LL_TOL, DEFAULT_MEAN_TOL, data_scale, identify_maxima
 from gmm_gui.model.mixture import Mixture
-from gmm_gui.model.restarts import DEFAULT_LL_TOL, DEFAULT_MEAN_TOL, data_scale, identify_maxima
 
 __all__ = [
     "FAILED",
