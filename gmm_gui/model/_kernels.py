@@ -35,6 +35,7 @@ __all__ = [
     "estimate_parameters",
     "inv_lower",
     "log_resp_inplace",
+    "parameters_from_stats",
     "sufficient_stats",
     "weighted_log_prob",
 ]
@@ -355,6 +356,62 @@ def log_resp_inplace(log_prob: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------- M-step
+def parameters_from_stats(
+    stats: np.ndarray, offset: np.ndarray, pairs: list[tuple[int, int]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Soft counts, means and raw covariances from the sufficient statistics of the monomials.
+
+    The statistics add up over points, so those of several chunks of the data may be summed
+    before this is called. Leading batch axes (``...``) are kept: the batched EM passes one row
+    of statistics per start.
+
+    Parameters
+    ----------
+    stats : array of shape (..., n_components, n_terms)
+        ``resp.T @ phi.T``: per component the sum of the responsibilities, of ``r x`` and of
+        ``r x_i x_j`` (``(i, j)`` in the order of ``pairs``), ``x`` centred on ``offset``.
+    offset : array of shape (n_features,)
+        The centre of the data the statistics were taken on.
+    pairs : list of (int, int)
+        The products ``x_i x_j`` (``i <= j``) in the order of the statistics' columns.
+
+    Returns
+    -------
+    nk : array of shape (..., n_components)
+        Soft counts plus ``10 * eps``, as in scikit-learn (so an empty component gives no NaN).
+    means : array of shape (..., n_components, n_features)
+        ``sum(r x) / nk`` in the data's own coordinates: a component with (almost) no points
+        goes to the origin as in scikit-learn, not to the data's centre.
+    raw : array of shape (..., n_components, n_features, n_features)
+        ``sum_i r_i (x_i - mu)(x_i - mu)^T / nk``, symmetric, not constrained or regularised.
+        Expanded from moments, so it loses digits for a component that is narrow and far from
+        ``offset`` (:func:`estimate_parameters` checks and recomputes those exactly).
+    """
+    n_features = offset.shape[0]
+    nk = stats[..., 0] + 10 * _EPS
+    sums = stats[..., 1 : 1 + n_features]
+    means = (sums + (nk - 10 * _EPS)[..., None] * offset) / nk[..., None]
+    mu_c = means - offset
+    # sum_i r_i (x_i - mu)(x_i - mu)^T / nk from the moments, with m = sum r x / nk the
+    # exact centred mean, g = mu - m (the rounding of the stored mean, and scikit-learn's
+    # pull of a near-empty component towards the origin) and c = sum(r) / nk:
+    #   E[x x^T] - (2 - c) m m^T - (1 - c)(m g^T + g m^T) + c g g^T,
+    # so the rounding of mu enters only squared; c = 1 up to 1e-15 unless nk is tiny.
+    first = sums / nk[..., None]
+    gap = mu_c - first
+    own = 1.0 - 10 * _EPS / nk
+    raw = np.empty(nk.shape + (n_features, n_features))
+    for col, (i, j) in enumerate(pairs, start=1 + n_features):
+        raw[..., i, j] = (
+            stats[..., col] / nk
+            - (2.0 - own) * first[..., i] * first[..., j]
+            - (1.0 - own) * (first[..., i] * gap[..., j] + gap[..., i] * first[..., j])
+            + own * gap[..., i] * gap[..., j]
+        )
+        raw[..., j, i] = raw[..., i, j]
+    return nk, means, raw
+
+
 def estimate_parameters(
     data: PreparedData,
     resp: np.ndarray,
@@ -386,35 +443,15 @@ def estimate_parameters(
     if data.phi is not None:
         if stats is None:
             stats = sufficient_stats(data, resp)
-        nk = stats[0] + 10 * _EPS
-        sums = stats[1 : 1 + n_features]
+        nk, means, raw = parameters_from_stats(stats.T, data.offset, data.pairs)
+        exact = ~_expansion_is_accurate(raw, data.extent)
     else:
         nk = resp.sum(axis=0) + 10 * _EPS
         sums = data.xt @ resp
-    # Means as scikit-learn's sum(r x) / nk: a component with (almost) no points goes to the
-    # origin as there, not to the data's centre.
-    means = (sums.T + np.outer(nk - 10 * _EPS, data.offset)) / nk[:, None]
+        means = (sums.T + np.outer(nk - 10 * _EPS, data.offset)) / nk[:, None]
+        raw = np.empty((n_components, n_features, n_features))
+        exact = np.ones(n_components, dtype=bool)
     mu_c = means - data.offset
-    raw = np.empty((n_components, n_features, n_features))
-    exact = np.ones(n_components, dtype=bool)
-    if data.phi is not None:
-        # sum_i r_i (x_i - mu)(x_i - mu)^T / nk from the moments, with m = sum r x / nk the
-        # exact centred mean, g = mu - m (the rounding of the stored mean, and scikit-learn's
-        # pull of a near-empty component towards the origin) and c = sum(r) / nk:
-        #   E[x x^T] - (2 - c) m m^T - (1 - c)(m g^T + g m^T) + c g g^T,
-        # so the rounding of mu enters only squared; c = 1 up to 1e-15 unless nk is tiny.
-        first = sums.T / nk[:, None]
-        gap = mu_c - first
-        own = 1.0 - 10 * _EPS / nk
-        for col, (i, j) in enumerate(data.pairs, start=1 + n_features):
-            raw[:, i, j] = (
-                stats[col] / nk
-                - (2.0 - own) * first[:, i] * first[:, j]
-                - (1.0 - own) * (first[:, i] * gap[:, j] + gap[:, i] * first[:, j])
-                + own * gap[:, i] * gap[:, j]
-            )
-            raw[:, j, i] = raw[:, i, j]
-        exact = ~_expansion_is_accurate(raw, data.extent)
     for k in np.flatnonzero(exact):
         raw[k] = _exact_covariance(data.xt, resp[:, k], mu_c[k], nk[k])
     return nk, means, constrain_covariances(raw, nk, covariance_type, reg_covar)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gmm_gui.model._kernels import PreparedData
+from gmm_gui.model._kernels import PreparedData, parameters_from_stats
 from gmm_gui.model._progress import Progress, ShouldCancel, never_cancel, no_progress
 from gmm_gui.model.convergence import has_converged
 from gmm_gui.model.covariance import COVARIANCE, check_covariance_type
@@ -35,7 +35,6 @@ CancelCallback = ShouldCancel
 #: fastest among 2**14 .. 2**20 on the bundled data sets).
 DEFAULT_CHUNK_ELEMENTS = 1 << 17
 
-_EPS10 = 10 * np.finfo(float).eps
 _EXP_FLOOR = 600.0  # responsibilities below exp(-600) are rounded up to it
 _MAX_THREADS = 4
 _POLL_SECONDS = 0.05  # how often the calling thread looks at progress and cancel
@@ -88,6 +87,7 @@ class _Moments:
         self.n_samples = data.n_samples
         self.n_features = data.n_features
         self.offset = data.offset
+        self.pairs = data.pairs
         self.iu = np.array([i for i, _ in data.pairs], dtype=np.intp)
         self.ju = np.array([j for _, j in data.pairs], dtype=np.intp)
         self.features_t = data.monomials()  # (F, n), C-contiguous
@@ -171,18 +171,15 @@ def _e_step_stats(mom: _Moments, coef: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def _m_step_stats(
     mom: _Moments, stats: np.ndarray, covariance_type: str, reg_covar: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The M-step of a pool from the weighted feature sums, as :func:`gmm_gui.model.em.m_step`."""
-    d = mom.n_features
-    resp_sum = stats[:, :, 0]
-    nk = resp_sum + _EPS10  # (B, K)
-    means = stats[:, :, 1 : 1 + d] / nk[:, :, None]
-    second = np.empty(stats.shape[:2] + (d, d))
-    second[:, :, mom.iu, mom.ju] = stats[:, :, 1 + d :]
-    second[:, :, mom.ju, mom.iu] = stats[:, :, 1 + d :]
-    # sum_n r_n (x_n - mu)(x_n - mu)^T = S_xx - (2 nk - sum_n r_n) mu mu^T when mu = S_x / nk
-    outer = means[:, :, :, None] * means[:, :, None, :]
-    raw = (second - (2.0 * nk - resp_sum)[:, :, None, None] * outer) / nk[:, :, None, None]
-    idx = np.arange(d)
+    """The M-step of a pool from the weighted feature sums, shape (B, K, F).
+
+    The moments become covariances as in :func:`gmm_gui.model.em.m_step`
+    (:func:`~gmm_gui.model._kernels.parameters_from_stats`), and the registry's constraint
+    applies the covariance type and ``reg_covar`` to the whole pool at once.
+    """
+    # The pool works in centred coordinates: the statistics are about the origin.
+    nk, means, raw = parameters_from_stats(stats, np.zeros(mom.n_features), mom.pairs)
+    idx = np.arange(mom.n_features)
     raw[:, :, idx, idx] = np.maximum(raw[:, :, idx, idx], 0.0)  # round-off below zero
     cov = COVARIANCE[covariance_type].constrain(raw, nk, reg_covar)
     weights = nk / np.sum(nk, axis=1, keepdims=True)
