@@ -17,7 +17,7 @@ including values near 1e6 with spread 1 (where scikit-learn's own diag, spherica
 estimates, which use ``E[x^2] - mu^2`` on the raw data, lose digits).
 
 Everything here works on validated float64 arrays; the public functions are in
-:mod:`gmm_gui.model.em`.
+:mod:`gmm_gui.model.steps`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from gmm_gui.model.covariance import COVARIANCE
 
 __all__ = [
     "PreparedData",
-    "constrain_covariances",
     "estimate_parameters",
     "inv_lower",
     "log_resp_inplace",
@@ -454,7 +453,7 @@ def estimate_parameters(
     mu_c = means - data.offset
     for k in np.flatnonzero(exact):
         raw[k] = _exact_covariance(data.xt, resp[:, k], mu_c[k], nk[k])
-    return nk, means, constrain_covariances(raw, nk, covariance_type, reg_covar)
+    return nk, means, COVARIANCE[covariance_type].constrain(raw, nk, reg_covar)
 
 
 def _expansion_is_accurate(cov: np.ndarray, extent: np.ndarray) -> np.ndarray:
@@ -509,25 +508,3 @@ def _exact_covariance(
         for j in range(i, n_features):
             cov[i, j] = cov[j, i] = float(weighted @ diff[j]) / nk
     return cov
-
-
-def constrain_covariances(
-    raw: np.ndarray, nk: np.ndarray, covariance_type: str, reg_covar: float
-) -> np.ndarray:
-    """Apply a covariance type's constraint and ``reg_covar`` to raw full covariances.
-
-    The registry's :attr:`~gmm_gui.model.covariance.CovarianceSpec.constrain`, by name.
-
-    Parameters
-    ----------
-    raw : array of shape (..., n_components, n_features, n_features)
-        Weighted covariances of the points about each mean, no regularisation.
-    nk : array of shape (..., n_components)
-    covariance_type : {"full", "tied", "diag", "spherical"}
-    reg_covar : float
-
-    Returns
-    -------
-    array of shape (..., n_components, n_features, n_features)
-    """
-    return COVARIANCE[covariance_type].constrain(raw, nk, reg_covar)

@@ -173,7 +173,7 @@ def _m_step_stats(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The M-step of a pool from the weighted feature sums, shape (B, K, F).
 
-    The moments become covariances as in :func:`gmm_gui.model.em.m_step`
+    The moments become covariances as in :func:`gmm_gui.model.steps.m_step`
     (:func:`~gmm_gui.model._kernels.parameters_from_stats`), and the registry's constraint
     applies the covariance type and ``reg_covar`` to the whole pool at once.
     """

@@ -16,8 +16,9 @@ import numpy as np
 
 from gmm_gui.model._progress import never_cancel, no_progress
 from gmm_gui.model.criteria import aic, bic, n_parameters
-from gmm_gui.model.em import fit, score_samples
+from gmm_gui.model.em import fit
 from gmm_gui.model.mixture import Mixture
+from gmm_gui.model.steps import score_samples
 
 __all__ = [
     "CRITERIA",
