@@ -350,6 +350,10 @@ class JobRunner(QObject):
         thread = self._lane(lane).thread
         return thread is not None and thread.isRunning()
 
+    def thread(self, lane: str) -> QThread | None:
+        """``lane``'s worker thread (the one its next job runs on), or ``None``."""
+        return self._lane(lane).thread
+
     def is_current(self, job: Job) -> bool:
         """True while ``job`` runs or waits and was neither replaced nor dropped."""
         lane = self._lanes.get(job.lane)
