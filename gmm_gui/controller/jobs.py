@@ -198,6 +198,7 @@ class _LaneThread(QThread):
         super().__init__(runner)
         self.setObjectName(f"gmm_gui_jobs_{lane}")
         self._runner = runner
+        self.lane = lane
         self._queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self.job: Job | None = None  # the job being run, read by other threads
         self.retired = False
@@ -555,6 +556,15 @@ class JobRunner(QObject):
         while not idle() and not deadline.hasExpired():
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
         return idle()
+
+    def stop_lane(self, lane: str, timeout_ms: int = SHUTDOWN_WAIT_MS) -> None:
+        """Drop every job of ``lane`` and stop its threads (waiting at most ``timeout_ms``);
+        a later job of the lane starts a new thread."""
+        state = self._lane(lane)
+        self.drop(lane)
+        state.thread = None
+        _stop_threads([t for t in self._threads if t.lane == lane], timeout_ms)
+        self._threads[:] = [t for t in self._threads if t.lane != lane]
 
     def shutdown(self, timeout_ms: int = SHUTDOWN_WAIT_MS) -> None:
         """Cancel every job, stop every thread and wait for them (at most ``timeout_ms``);

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication, QThread, QTimer
 
+from gmm_gui.controller.jobs import JobRunner
 from gmm_gui.controller.session import Session
 from gmm_gui.controller.stepper import Stepper
 from gmm_gui.model import Mixture, e_step
@@ -218,13 +219,13 @@ def test_latest_drag_preview_wins(make_session, qtbot):
 
 def test_a_stale_result_is_dropped(make_session, qtbot, monkeypatch):
     arrived = []
-    original = Session._on_job_finished
+    original = JobRunner._deliver  # where every result arrives, current or not
 
-    def spy(self, token, result):
-        arrived.append(token)
-        original(self, token, result)
+    def spy(self, job, ok, value):
+        arrived.append(job)
+        original(self, job, ok, value)
 
-    monkeypatch.setattr(Session, "_on_job_finished", spy)
+    monkeypatch.setattr(JobRunner, "_deliver", spy)
     session = make_session(offload_threshold=0)
     session.step()
     session.reset()  # forgets the job in flight
@@ -320,9 +321,9 @@ def test_edits_of_the_start_are_planned_in_the_worker_and_queued_in_order(
     threads = []
     original = Stepper.plan
 
-    def spy(self, edit, *args, **kwargs):
-        threads.append((edit, QThread.currentThread()))
-        return original(self, edit, *args, **kwargs)
+    def spy(self, edit):
+        threads.append((edit.name, QThread.currentThread()))
+        return original(self, edit)
 
     monkeypatch.setattr(Stepper, "plan", spy)
     busy = []

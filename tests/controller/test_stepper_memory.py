@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import gmm_gui.controller.stepper as stepper_module
+from gmm_gui.controller.edits import EditComponent, NewStart
 from gmm_gui.controller.stepper import Stepper
 from gmm_gui.model import Mixture, e_step
 
@@ -90,7 +91,7 @@ def test_a_collapsing_m_step_is_a_sentence_not_a_crash():
 def test_plan_is_pure_and_apply_refuses_a_stale_plan():
     stepper = Stepper(blobs(300), start())
     before = stepper.snapshot
-    planned = stepper.plan("new_start", 2, "kmeans++", 0)
+    planned = stepper.plan(NewStart(2, "kmeans++", 0))
     assert stepper.snapshot is before and not stepper.can_undo  # nothing changed yet
     other = Stepper(blobs(300), start())
     expected = other.new_start(2, "kmeans++", 0)
@@ -100,7 +101,7 @@ def test_plan_is_pure_and_apply_refuses_a_stale_plan():
     assert stepper.snapshot is planned.start and stepper.undo_text == "kmeans++ start (K=2)"
     with pytest.raises(ValueError, match="start changed"):
         stepper.apply(planned)  # planned from a start that is no longer the start
-    move = stepper.plan("edit_component", 0, np.array([1.0, 1.0]))
+    move = stepper.plan(EditComponent(0, np.array([1.0, 1.0])))
     stepper.apply(move)
     assert np.array_equal(stepper.start.means[0], [1.0, 1.0])
     # Undo and redo reuse the stored start states: no E-step.
