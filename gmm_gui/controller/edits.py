@@ -9,6 +9,7 @@ it draws a new start or computes the new start's log-likelihood) and returns a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
@@ -30,6 +31,7 @@ __all__ = [
     "SetTableValue",
     "StartInfo",
     "TABLE_FIELDS",
+    "UndoStack",
 ]
 
 #: Fields of the component table that :class:`SetTableValue` accepts.
@@ -87,6 +89,61 @@ class PlannedEdit:
     start: Snapshot
     info: StartInfo
     description: str
+
+
+class UndoStack:
+    """The edits that Undo and Redo would reverse, as :class:`EditRecord` (newest last)."""
+
+    def __init__(self) -> None:
+        self._undo: list[EditRecord] = []
+        self._redo: list[EditRecord] = []
+
+    @property
+    def can_undo(self) -> bool:
+        """True when an edit can be undone."""
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        """True when an undone edit can be redone."""
+        return bool(self._redo)
+
+    @property
+    def undo_text(self) -> str:
+        """Description of the edit Undo would undo ("" if none)."""
+        return self._undo[-1].description if self._undo else ""
+
+    @property
+    def redo_text(self) -> str:
+        """Description of the edit Redo would redo ("" if none)."""
+        return self._redo[-1].description if self._redo else ""
+
+    def push(self, record: EditRecord) -> None:
+        """A new edit was made: ``record`` is the start before it; nothing is left to redo."""
+        self._undo.append(record)
+        self._redo.clear()
+
+    def clear(self) -> None:
+        """Forget every edit."""
+        self._undo.clear()
+        self._redo.clear()
+
+    def undo(self, current: Callable[[str], EditRecord]) -> EditRecord | None:
+        """Take the record to go back to; ``current(description)`` records the start now, for
+        Redo. ``None`` if there is nothing to undo."""
+        if not self._undo:
+            return None
+        record = self._undo.pop()
+        self._redo.append(current(record.description))
+        return record
+
+    def redo(self, current: Callable[[str], EditRecord]) -> EditRecord | None:
+        """Take the record to go forward to (see :meth:`undo`)."""
+        if not self._redo:
+            return None
+        record = self._redo.pop()
+        self._undo.append(current(record.description))
+        return record
 
 
 class EditTarget(Protocol):

@@ -37,21 +37,17 @@ from gmm_gui.controller.edits import (
     SetStart,
     SetTableValue,
     StartInfo,
+    UndoStack,
     moved,
 )
+from gmm_gui.controller.halfsteps import DEFAULT_SPREAD_FRACTION, HalfSteps
 from gmm_gui.controller.history import DEFAULT_RESP_CACHE_BYTES, History
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.io.mixture_file import FitInfo
 from gmm_gui.model import (
-    DegenerateMixtureError,
     Mixture,
     aic,
     bic,
-    diagnose,
-    e_step,
-    init_mixture,
-    m_step,
-    prepare_data,
 )
 
 __all__ = [
@@ -70,9 +66,6 @@ START_METHODS: tuple[tuple[str, str], ...] = (
     ("kmeans++", "k-means++"),
     ("random_from_data", "From data"),
 )
-
-#: A new Gaussian placed by a click starts with this fraction of the data's standard deviation.
-DEFAULT_SPREAD_FRACTION = 0.25
 
 _EDITS = (SetStart, NewStart, AddComponent, RemoveComponent, EditComponent, SetTableValue)
 
@@ -118,33 +111,19 @@ class Stepper:
         start_info: StartInfo | None = None,
         resp_cache_bytes: int = DEFAULT_RESP_CACHE_BYTES,
     ) -> None:
-        X = np.array(X, dtype=float, copy=True)
-        if X.ndim == 1:
-            X = X[:, None]
-        if X.ndim != 2 or X.shape[0] == 0:
-            raise ValueError(f"X must have shape (n_samples, n_features), got {X.shape}")
-        if not np.all(np.isfinite(X)):
-            raise ValueError("X holds missing or infinite values")
-        X.setflags(write=False)
-        self._X = X
-        # Centred, transposed and with its monomials once, so that no step re-checks or
-        # re-arranges the data (a fifth of a half-step's time at a million points).
-        self._data = prepare_data(X)
-        self._cache: tuple[Mixture, np.ndarray, float] | None = None
-        self.covariance_type = covariance_type
-        self.reg_covar = float(reg_covar)
-        self.tol = float(tol)
-        self.max_iter = int(max_iter)
-        scale = np.std(X, axis=0)
-        self._scale = np.where(scale > 0, scale, 1.0)
-        self._undo: list[EditRecord] = []
-        self._redo: list[EditRecord] = []
+        self._steps = HalfSteps(
+            X, covariance_type=covariance_type, reg_covar=reg_covar, tol=tol, max_iter=max_iter
+        )
+        self._X = self._steps.X
+        self._edits = UndoStack()
         self._info = start_info or StartInfo(
             "placed" if start is None else "imported",
             0 if start is None else start.n_components,
         )
         self._check_mixture(start)
-        self._history = History(self._start_snapshot(start), self._recompute_resp, resp_cache_bytes)
+        self._history = History(
+            self._steps.start_snapshot(start), self._steps.recompute_resp, resp_cache_bytes
+        )
 
     @classmethod
     def from_method(
@@ -168,10 +147,30 @@ class Stepper:
         """
         stepper = cls(X, None, **options)  # type: ignore[arg-type]
         stepper.new_start(n_components, method, seed)
-        stepper._undo.clear()
+        stepper._edits.clear()
         return stepper
 
     # ------------------------------------------------------------------ state
+    @property
+    def covariance_type(self) -> str:
+        """Passed to the M-step."""
+        return self._steps.covariance_type
+
+    @property
+    def reg_covar(self) -> float:
+        """Added to each covariance's diagonal by the M-step."""
+        return self._steps.reg_covar
+
+    @property
+    def tol(self) -> float:
+        """The convergence threshold on the mean log-likelihood's change."""
+        return self._steps.tol
+
+    @property
+    def max_iter(self) -> int:
+        """A run to convergence stops after this many iterations in any case."""
+        return self._steps.max_iter
+
     @property
     def X(self) -> np.ndarray:
         """The data, read-only array of shape (n_samples, n_features)."""
@@ -304,14 +303,14 @@ class Stepper:
             raise ValueError("there are no Gaussians yet")
         if snap.resp is not None and snap.phase == "E":
             return snap.resp
-        return self._mean_e_step(snap.mixture)[0]
+        return self._steps.mean_e_step(snap.mixture)[0]
 
     def fit_info(self, snap: Snapshot | None = None) -> FitInfo:
         """What to write in a parameter file's ``"fit"`` block for ``snap`` (default: shown)."""
         snap = self.snapshot if snap is None else snap
         if snap.mixture is None:
             raise ValueError("there are no Gaussians yet")
-        _, mean_ll = self._mean_e_step(snap.mixture)
+        _, mean_ll = self._steps.mean_e_step(snap.mixture)
         return FitInfo(
             n_points=self.n_samples,
             n_iter=snap.iteration,
@@ -327,45 +326,6 @@ class Stepper:
         )
 
     # -------------------------------------------------------------- computing
-    def _mean_e_step(self, mixture: Mixture) -> tuple[np.ndarray, float]:
-        cached = self._cache
-        if cached is not None and cached[0] is mixture:
-            return cached[1], cached[2]
-        resp, log_likelihood = e_step(self._data, mixture)
-        mean_ll = float(log_likelihood) / self.n_samples
-        resp.setflags(write=False)
-        # One slot: the E-step of the newest mixture, computed with its log-likelihood after an
-        # M-step, is reused by the next E-step instead of being computed twice.
-        self._cache = (mixture, resp, mean_ll)
-        return resp, mean_ll
-
-    def _recompute_resp(self, mixture: Mixture) -> np.ndarray:
-        """Responsibilities of a past state let go by the history: one E-step, read-only."""
-        resp, _ = e_step(self._data, mixture)
-        resp.setflags(write=False)
-        return resp
-
-    def _warnings(self, resp: np.ndarray, mixture: Mixture, iteration: int) -> tuple[str, ...]:
-        issues = diagnose(self._data, resp, mixture, self.reg_covar, iteration)
-        return tuple(str(issue.message) for issue in issues)
-
-    def _start_snapshot(self, mixture: Mixture | None) -> Snapshot:
-        mean_ll = None
-        if mixture is not None:
-            _, mean_ll = self._mean_e_step(mixture)
-        return Snapshot(
-            X=self._X,
-            mixture=mixture,
-            resp=None,
-            phase="start",
-            iteration=0,
-            mean_log_likelihood=mean_ll,
-            history=(),
-            converged=False,
-            warnings=(),
-            editable=True,
-        )
-
     def compute_next(self, snap: Snapshot) -> Snapshot:
         """The state one half-step after ``snap`` (pure: the stepper is not changed).
 
@@ -373,48 +333,7 @@ class Stepper:
         after an E-step an M-step (new Gaussians, points still coloured by the responsibilities
         that produced them).
         """
-        if snap.mixture is None:
-            raise ValueError("place at least one Gaussian before running EM")
-        if snap.phase in ("start", "M"):
-            resp, mean_ll = self._mean_e_step(snap.mixture)
-            return replace(
-                snap,
-                resp=resp,
-                phase="E",
-                mean_log_likelihood=mean_ll,
-                editable=False,
-            )
-        resp = snap.resp
-        if resp is None:  # a past state whose responsibilities were let go
-            resp = self._mean_e_step(snap.mixture)[0]
-        try:
-            mixture = m_step(self._data, resp, self.covariance_type, self.reg_covar)
-        except (DegenerateMixtureError, ValueError, np.linalg.LinAlgError) as exc:
-            # Only possible with reg_covar = 0 (or data so large that it is lost in round-off).
-            detail = str(exc).strip() or "a covariance is no longer positive definite"
-            raise ValueError(
-                f"The M-step of iteration {snap.iteration + 1} cannot go on: {detail}"
-            ) from exc
-        _, mean_ll = self._mean_e_step(mixture)
-        iteration = snap.iteration + 1
-        # TODO(lead): call the engine's stopping rule
-        # The engine's (scikit-learn's) test: iteration t is the last one when
-        # |L_{t-1} - L_{t-2}| < tol, with L_0 the start's log-likelihood and L_{-1} = -inf.
-        start_ll = self._history.start.mean_log_likelihood
-        lls = [np.nan if start_ll is None else start_ll, *snap.history]
-        change = lls[iteration - 1] - lls[iteration - 2] if iteration >= 2 else np.inf
-        converged = bool(np.isfinite(change) and abs(change) < self.tol)
-        return replace(
-            snap,
-            mixture=mixture,
-            phase="M",
-            iteration=iteration,
-            mean_log_likelihood=mean_ll,
-            history=(*snap.history, mean_ll),
-            converged=converged,
-            warnings=self._warnings(resp, mixture, iteration),
-            editable=False,
-        )
+        return self._steps.next(snap, self._history.start.mean_log_likelihood)
 
     def compute_run(
         self,
@@ -477,7 +396,7 @@ class Stepper:
 
     def preview_of(self, mixture: Mixture) -> Snapshot:
         """A start-state snapshot of ``mixture`` with its responsibilities shown (pure)."""
-        resp, mean_ll = self._mean_e_step(mixture)
+        resp, mean_ll = self._steps.mean_e_step(mixture)
         return replace(
             self._history.start, mixture=mixture, resp=resp, mean_log_likelihood=mean_ll
         )
@@ -552,22 +471,22 @@ class Stepper:
     @property
     def can_undo(self) -> bool:
         """True when an edit of the start can be undone."""
-        return bool(self._undo)
+        return self._edits.can_undo
 
     @property
     def can_redo(self) -> bool:
         """True when an undone edit can be redone."""
-        return bool(self._redo)
+        return self._edits.can_redo
 
     @property
     def undo_text(self) -> str:
         """Description of the edit :meth:`undo` would undo ("" if none)."""
-        return self._undo[-1].description if self._undo else ""
+        return self._edits.undo_text
 
     @property
     def redo_text(self) -> str:
         """Description of the edit :meth:`redo` would redo ("" if none)."""
-        return self._redo[-1].description if self._redo else ""
+        return self._edits.redo_text
 
     def _check_mixture(self, mixture: Mixture | None) -> None:
         if mixture is not None and mixture.n_features != self.n_features:
@@ -585,7 +504,8 @@ class Stepper:
             If ``mixture`` is for data of another dimension.
         """
         self._check_mixture(mixture)
-        return PlannedEdit(self._history.start, self._start_snapshot(mixture), info, description)
+        start = self._steps.start_snapshot(mixture)
+        return PlannedEdit(self._history.start, start, info, description)
 
     def plan(self, edit: Edit) -> PlannedEdit:
         """Compute an edit of the start without making it (pure; a worker thread may call it).
@@ -619,8 +539,7 @@ class Stepper:
         if planned.base is not self._history.start:
             raise ValueError("the start changed while the edit was being computed")
         old = self._history.start
-        self._undo.append(EditRecord(old.mixture, self._info, planned.description, old))
-        self._redo.clear()
+        self._edits.push(EditRecord(old.mixture, self._info, planned.description, old))
         self._info = planned.info
         self._history.restart(planned.start)
         return self.snapshot
@@ -680,70 +599,34 @@ class Stepper:
         return self.edit(SetTableValue(k, field, value))
 
     def draw_start(self, n_components: int, method: str, seed: int | None) -> Mixture:
-        """A start drawn by the engine's initialiser, made :meth:`visible` (pure).
-
-        Parameters
-        ----------
-        n_components : int
-        method : {"random", "kmeans++", "random_from_data", "kmeans"}
-        seed : int or None
-        """
-        return self.visible(
-            init_mixture(
-                self._data,
-                int(n_components),
-                method,
-                seed=seed,
-                covariance_type=self.covariance_type,
-                reg_covar=self.reg_covar,
-            )
-        )
+        """A start drawn by the engine's initialiser (``"random"``, ``"kmeans++"``,
+        ``"random_from_data"``, ``"kmeans"``), made :meth:`visible` (pure)."""
+        return self._steps.draw_start(n_components, method, seed)
 
     def visible(self, mixture: Mixture) -> Mixture:
-        """``mixture`` with every Gaussian that sits on a single point given a visible spread.
-
-        The engine's k-means++ and from-data starts (as scikit-learn's) put each Gaussian on one
-        data point, its covariance at the ``reg_covar`` floor: nothing to see or drag, and a
-        start log-likelihood of minus millions. Such a covariance is replaced by
-        :meth:`default_covariance`, the spread of a Gaussian placed by a click; means and
-        weights are kept.
-        """
-        floor = 10.0 * self.reg_covar + 1e-12 * float(np.max(self._scale**2))
-        variances = np.diagonal(mixture.covariances, axis1=1, axis2=2)
-        collapsed = np.all(variances <= floor, axis=1)
-        if not collapsed.any() or self.covariance_type != "full":
-            return mixture
-        covs = np.array(mixture.covariances, dtype=float, copy=True)
-        covs[collapsed] = self.default_covariance()
-        return Mixture(mixture.weights, mixture.means, covs, self.covariance_type)
+        """``mixture`` with every Gaussian that sits on a single point (the engine's k-means++
+        and from-data starts) given the spread of :meth:`default_covariance`."""
+        return self._steps.visible(mixture)
 
     def default_covariance(self, fraction: float = DEFAULT_SPREAD_FRACTION) -> np.ndarray:
-        """Covariance of a newly placed Gaussian: ``fraction`` of the data's spread per axis.
-
-        Returns
-        -------
-        covariance : array of shape (n_features, n_features)
-        """
-        return np.diag((fraction * self._scale) ** 2)
+        """Covariance of a newly placed Gaussian: ``fraction`` of the data's spread per axis,
+        shape (n_features, n_features)."""
+        return self._steps.default_covariance(fraction)
 
     def undo(self) -> Snapshot | None:
         """Undo the last edit of the start (and forget any run from it)."""
-        if not self._undo:
-            return None
-        record = self._undo.pop()
-        current = self._history.start
-        self._redo.append(EditRecord(self.start, self._info, record.description, current))
-        self._info = record.info
-        self._history.restart(record.snapshot or self._start_snapshot(record.mixture))
-        return self.snapshot
+        return self._restore(self._edits.undo(self._record))
 
     def redo(self) -> Snapshot | None:
         """Redo the last undone edit."""
-        if not self._redo:
+        return self._restore(self._edits.redo(self._record))
+
+    def _record(self, description: str) -> EditRecord:
+        return EditRecord(self.start, self._info, description, self._history.start)
+
+    def _restore(self, record: EditRecord | None) -> Snapshot | None:
+        if record is None:
             return None
-        record = self._redo.pop()
-        current = self._history.start
-        self._undo.append(EditRecord(self.start, self._info, record.description, current))
         self._info = record.info
-        self._history.restart(record.snapshot or self._start_snapshot(record.mixture))
+        self._history.restart(record.snapshot or self._steps.start_snapshot(record.mixture))
         return self.snapshot

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import gmm_gui.controller.stepper as stepper_module
+import gmm_gui.controller.halfsteps as halfsteps_module
 from gmm_gui.controller.edits import EditComponent, NewStart
 from gmm_gui.controller.stepper import Stepper
 from gmm_gui.model import Mixture, e_step
@@ -37,13 +37,13 @@ def test_responsibilities_stay_within_the_budget_and_come_back_identical(monkeyp
     assert history[2].resp is None  # an early one was let go ...
     # ... and comes back by one E-step of its stored mixture: the same array, bit for bit.
     calls = []
-    original = stepper_module.e_step
+    original = halfsteps_module.e_step
 
     def spy(*args):
         calls.append(1)
         return original(*args)
 
-    monkeypatch.setattr(stepper_module, "e_step", spy)
+    monkeypatch.setattr(halfsteps_module, "e_step", spy)
     e_snap = stepper.go_to(1)
     m_snap = stepper.go_to(2)
     assert len(calls) == 1  # the M-step shows the responsibilities of the E-step before it
