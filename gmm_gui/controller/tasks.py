@@ -78,6 +78,11 @@ class BackgroundTask(QObject):
         """Ask the running work to stop at its next ``should_cancel()`` check."""
         self._runner.cancel(_LANE)
 
+    def drop(self) -> None:
+        """Give up the work under way (e.g. it is for data no longer open): it is cancelled,
+        and nothing it still reports (progress, a result, a failure) is emitted."""
+        self._runner.drop(_LANE)
+
     def wait(self, timeout_ms: int = 30_000) -> bool:
         """Block until the running work has ended (tests and shutdown); True if it did."""
         job: Job | None = self._runner.running(_LANE)

@@ -453,3 +453,19 @@ def test_a_session_dropped_without_shutdown_does_not_abort_the_process():
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "stepped E"
     assert "Destroyed while thread" not in out.stderr
+
+
+@pytest.mark.parametrize("offload_threshold", [10**9, 0])
+def test_drag_moves_and_drag_end_are_two_slots(make_session, qtbot, offload_threshold):
+    session = make_session(offload_threshold=offload_threshold)
+    previews = []
+    session.preview_changed.connect(previews.append)
+    session.preview_component(0, np.array([3.0, 3.0]), np.eye(2))
+    assert session.wait_idle()
+    assert len(previews) == 1 and not session.stepper.can_undo
+    np.testing.assert_allclose(previews[0].mixture.means[0], [3.0, 3.0])
+    session.finish_component_edit(0, np.array([3.5, 3.0]), 2.0 * np.eye(2))
+    assert session.wait_idle()
+    np.testing.assert_allclose(session.stepper.start.means[0], [3.5, 3.0])
+    assert session.stepper.undo_text == "move and reshape Gaussian 1"
+    assert len(previews) == 1  # the end of a drag records, it previews nothing
