@@ -163,6 +163,11 @@ class Job:
     on_result, on_failure, on_progress : callable, optional
         Called on the UI thread, only while the job is current: ``on_result(result)``,
         ``on_failure(sentence)``, ``on_progress(done, total)``.
+    id : int
+        Unique, in the order jobs were made.
+    cancel_event : threading.Event
+        Set when the job is cancelled, replaced or dropped; the work's ``should_cancel`` is its
+        ``is_set``.
     """
 
     kind: str
@@ -173,10 +178,10 @@ class Job:
     on_result: Callable[[Any], None] | None = None
     on_failure: Callable[[str], None] | None = None
     on_progress: Callable[[int, int], None] | None = None
-    id: int = field(default_factory=lambda: next(_ids))
-    cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
-    _ran: threading.Event = field(default_factory=threading.Event, repr=False)
-    _last_progress: float = field(default=float("-inf"), repr=False)
+    id: int = field(default_factory=lambda: next(_ids), init=False)
+    cancel_event: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
+    _ran: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
+    _last_progress: float = field(default=float("-inf"), init=False, repr=False)
 
     @property
     def cancelled(self) -> bool:

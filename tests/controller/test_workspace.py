@@ -220,3 +220,22 @@ def test_cancel_stops_a_load_and_keeps_the_data(workspace, tmp_path, qapp, gated
     qapp.processEvents()
     assert workspace.dataset.name == "good.csv"
     assert workspace.cancel() is False  # nothing loading: the session's cancel
+
+
+def test_busy_and_the_job_kind_are_announced(qapp, tmp_path):
+    workspace = Workspace(offload_threshold=0)  # every step in the session's lane
+    try:
+        data = tmp_path / "small.csv"
+        write_csv(data, 200)
+        workspace.open_file(data)
+        kinds = []
+        workspace.state_changed.connect(lambda state: kinds.append((state.busy, state.job_kind)))
+        workspace.session.run_to_convergence()
+        assert workspace.state.busy and workspace.state.job_kind == "run"
+        assert workspace.session.wait_idle()
+        assert kinds[-1] == (False, None) and (True, "run") in kinds
+        assert workspace.state.converged_at == workspace.session.stepper.converged_at()
+        assert workspace.state.converged_at is not None
+    finally:
+        workspace.shutdown()
+    assert [t for t in workspace.findChildren(QThread) if t.isRunning()] == []
