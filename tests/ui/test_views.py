@@ -13,7 +13,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QToolTip
 from scipy.stats import norm
-from view_helpers import LEFT, RIGHT, click, drag, pixel_size, snapshot
+from view_helpers import LEFT, RIGHT, click, drag, draggable, pixel_size, snapshot
 
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.io import load_dataset
@@ -181,12 +181,12 @@ def test_handles_follow_editability_during_a_glide_that_moves_nothing(request, w
     mix = init_mixture(X, 2, "kmeans", seed=0)
     view.set_animation_ms(150)
     view.set_snapshot(snapshot(X, mix, resp=None, editable=True, phase="start"), animate=False)
-    assert all(h.draggable for group in view.handles() for h in group)
+    assert all(draggable(h) for group in view.handles() for h in group)
     view.set_snapshot(snapshot(X, mix, editable=False, phase="E"), animate=True)
     assert view.is_animating()
-    assert not any(h.draggable for group in view.handles() for h in group)
+    assert not any(draggable(h) for group in view.handles() for h in group)
     view.set_snapshot(snapshot(X, mix, resp=None, editable=True, phase="start"), animate=True)
-    assert all(h.draggable for group in view.handles() for h in group)  # back at the start
+    assert all(draggable(h) for group in view.handles() for h in group)  # back at the start
 
 
 def test_an_e_step_does_not_redraw_the_unmoved_gaussians(view2d, faithful, mixture2, monkeypatch):

@@ -54,3 +54,8 @@ def snapshot(X, mixture, resp="e", editable=True, phase="E") -> Snapshot:
     if isinstance(resp, str):
         resp = None if mixture is None else e_step(X, mixture)[0]
     return Snapshot(X=X, mixture=mixture, resp=resp, phase=phase, editable=editable)
+
+
+def draggable(handle) -> bool:
+    """Whether a view's handle offers a drag: its cursor says so (a pointing hand: click only)."""
+    return handle.cursor().shape() != Qt.CursorShape.PointingHandCursor
