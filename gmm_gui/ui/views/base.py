@@ -15,7 +15,7 @@ import os
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QColor, QFont, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QColor, QFont, QHideEvent, QKeyEvent
 from PySide6.QtWidgets import QGraphicsItem, QToolTip, QWidget
 
 from gmm_gui.controller.snapshot import Snapshot
@@ -146,8 +146,8 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         ----------
         snapshot : Snapshot
         animate : bool
-            Tween parameters and colours over :meth:`animation_ms` milliseconds. A new data set,
-            or a duration of 0, jumps.
+            Tween parameters and colours over the duration of :meth:`set_animation_ms`. A new
+            data set, a hidden view or a duration of 0 jumps.
         """
         X = np.asarray(snapshot.X)
         new_data = self._X is None or not (
@@ -187,7 +187,11 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             self._set_selected(-1, emit=True)
         mix_target = self._colors.mix_for(snapshot, previous, shown_mix)
 
-        animate = bool(animate) and self._clock.duration_ms > 0 and not new_data
+        # a hidden view (its window closed or not shown yet) has nothing to glide for, and a
+        # timer left ticking there would outlive the window's close
+        animate = (
+            bool(animate) and self._clock.duration_ms > 0 and not new_data and self.isVisible()
+        )
         self._to = target
         self._from = shown_params if (animate and target is not None) else None
         if self._from is not None and not target.same_shape(self._from):
@@ -391,6 +395,15 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         """Stop the animation timer with the widget."""
         self._clock.stop()
         super().closeEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Hidden (its window closed, or another view shown): end a running transition now.
+
+        A window's close reaches its child views only as a hide; without this the animation
+        timer of a closed window ticked on until the window was deleted.
+        """
+        self.finish_animation()
+        super().hideEvent(event)
 
     # ------------------------------------------------------------------ subclass hooks
     def _set_data(self, X: np.ndarray) -> None:
