@@ -19,6 +19,7 @@ from gmm_gui.model import (
     diagnose,
     e_step,
     init_mixture,
+    is_last_iteration,
     m_step,
     prepare_data,
 )
@@ -148,12 +149,10 @@ class HalfSteps:
             ) from exc
         _, mean_ll = self.mean_e_step(mixture)
         iteration = snap.iteration + 1
-        # TODO(lead): call the engine's stopping rule
-        # The engine's (scikit-learn's) test: iteration t is the last one when
-        # |L_{t-1} - L_{t-2}| < tol, with L_0 the start's log-likelihood and L_{-1} = -inf.
+        # The engine's (scikit-learn's) stopping rule, written once in the engine: iteration t
+        # is the last one when |L_{t-1} - L_{t-2}| < tol (L_0 the start's, L_{-1} = -inf).
         lls = [np.nan if start_ll is None else start_ll, *snap.history]
-        change = lls[iteration - 1] - lls[iteration - 2] if iteration >= 2 else np.inf
-        converged = bool(np.isfinite(change) and abs(change) < self.tol)
+        converged = is_last_iteration(lls[:iteration], self.tol)
         return replace(
             snap,
             mixture=mixture,
