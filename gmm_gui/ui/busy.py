@@ -1,4 +1,4 @@
-"""The status bar's progress bar and Cancel button: shown while work lasts.
+"""The status bar's progress bar and Cancel button (shown while work lasts), and its problem line.
 
 A run to convergence shows them at once; a half-step, a drag preview, a new start on a large data
 set, or a background load only when it lasts longer than :attr:`BusyIndicator.progress_delay_ms`
@@ -11,16 +11,19 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QProgressBar, QPushButton, QStatusBar
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
 from gmm_gui.controller.session import Session
 from gmm_gui.ui.loading import Loader, LoadRequest
 
-__all__ = ["LOAD_PROGRESS_DELAY_MS", "BusyIndicator"]
+__all__ = ["LOAD_PROGRESS_DELAY_MS", "PROBLEM_MS", "BusyIndicator", "ProblemLabel"]
 
 #: A background load, half-step, preview or new start that lasts longer than this shows the
 #: progress bar and Cancel (a run to convergence shows them at once).
 LOAD_PROGRESS_DELAY_MS = 1000
+
+#: How long a problem stays in the status bar.
+PROBLEM_MS = 8000
 
 _TIP = "Progress of the computation running in the background."
 
@@ -119,3 +122,25 @@ class BusyIndicator(QObject):
         self._load_timer.stop()
         self._status_bar.clearMessage()
         self.refresh()
+
+
+class ProblemLabel(QLabel):
+    """The last problem reported, in red in the status bar for :data:`PROBLEM_MS`."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("", parent)
+        self.setObjectName("message_label")
+        self.setStyleSheet("color: #b00020;")
+        self.setToolTip("The last problem reported.")
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(lambda: self.setText(""))
+
+    def show_problem(self, text: str) -> None:
+        """Show ``text`` for a few seconds."""
+        self.setText(text)
+        self._timer.start(PROBLEM_MS)
+
+    def stop(self) -> None:
+        """Stop the timer (on close)."""
+        self._timer.stop()

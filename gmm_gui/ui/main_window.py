@@ -13,11 +13,10 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -31,19 +30,21 @@ from gmm_gui.controller.stepper import Stepper
 from gmm_gui.controller.tasks import BackgroundTask
 from gmm_gui.io import ColumnChoiceRequired, Dataset
 from gmm_gui.model import Mixture
-from gmm_gui.resources import SAMPLES, Sample, get_sample
-from gmm_gui.ui.actions import make_actions
+from gmm_gui.resources import Sample, get_sample
+from gmm_gui.ui.actions import make_actions, update_actions
 from gmm_gui.ui.analysis import install_tools
 from gmm_gui.ui.analysis.context import AnalysisContext
-from gmm_gui.ui.busy import BusyIndicator
+from gmm_gui.ui.busy import BusyIndicator, ProblemLabel
 from gmm_gui.ui.colors import BLEND_CACHE
 from gmm_gui.ui.dialogs.columns import ColumnPickerDialog
 from gmm_gui.ui.exports import Exports
 from gmm_gui.ui.loading import Loaded, Loader, LoadRequest, load_now
+from gmm_gui.ui.menus import build_menus
 from gmm_gui.ui.overlay import ViewOverlay
 from gmm_gui.ui.panels import ComponentTable, LogLikelihoodPanel, StatusPanel, Timeline
 from gmm_gui.ui.plot_area import PlotArea, step_caption
 from gmm_gui.ui.recent import RecentFiles
+from gmm_gui.ui.selection import ComponentSelection
 from gmm_gui.ui.toolbar import EmToolbar
 from gmm_gui.ui.views import PlotView1D, PlotView2D
 
@@ -74,7 +75,6 @@ class MainWindow(QMainWindow):
             self.session.setParent(self)
         # Large data: the worker that computes a half-step also blends its colours.
         self.session.set_prepare(lambda snapshot: BLEND_CACHE.prepare(snapshot.resp))
-        self._selected = -1
         self.last_problem = ""
         self._animation_ms = ANIMATION_MS
         self.actions_by_name: dict[str, QAction] = make_actions(self)
@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         self.component_table = ComponentTable()
         self.timeline = Timeline()
         self.plot_area = PlotArea()
+        self.selection = ComponentSelection(self.component_table, lambda: self.view, self)
         self.hint = self.plot_area.hint
         self.side = QSplitter(Qt.Orientation.Vertical)
         self.side.setObjectName("side_splitter")
@@ -131,35 +132,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _build_menus(self) -> None:
-        a = self.actions_by_name
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        file_menu.addAction(a["open"])
-        self.samples_menu = file_menu.addMenu("&Samples")
-        self.samples_menu.setToolTipsVisible(True)
-        for sample in SAMPLES:
-            action = self.samples_menu.addAction(sample.title)
-            action.setObjectName(f"sample_{sample.key}")
-            action.setToolTip(sample.description)
-            action.setStatusTip(sample.description)
-            action.triggered.connect(lambda _=False, key=sample.key: self.open_sample(key))
-        self.recent = RecentFiles(file_menu.addMenu("Open &recent"), self.open_file)
+        menus = build_menus(self.menuBar(), self.actions_by_name, self.open_sample)
+        self.samples_menu, self.analysis_menu = menus.samples, menus.analysis
+        self.recent = RecentFiles(menus.recent, self.open_file)
         self.recent_menu = self.recent.menu
-        file_menu.addSeparator()
-        for name in ("import_parameters", "export_parameters", "export_responsibilities"):
-            file_menu.addAction(a[name])
-        file_menu.addAction(a["export_plot"])
-        file_menu.addSeparator()
-        file_menu.addAction(a["quit"])
-        edit_menu = menu.addMenu("&Edit")
-        for name in ("undo", "redo", "delete"):
-            edit_menu.addAction(a[name])
-        run_menu = menu.addMenu("&Run")
-        for name in ("step_e", "step_m", "next_iteration", "play", "run", "reset", "cancel"):
-            run_menu.addAction(a[name])
-        self.analysis_menu = menu.addMenu("&Analyse")
-        for m in (file_menu, edit_menu, run_menu, self.analysis_menu):
-            m.setToolTipsVisible(True)
 
     def _build_status(self) -> None:
         self.status_panel = StatusPanel()
@@ -168,14 +144,8 @@ class MainWindow(QMainWindow):
             self.statusBar(), self.session, self.loader, self.actions_by_name["cancel"]
         )
         self.progress_bar, self.cancel_button = self.busy.progress_bar, self.busy.cancel_button
-        self.message_label = QLabel("")
-        self.message_label.setObjectName("message_label")
-        self.message_label.setStyleSheet("color: #b00020;")
-        self.message_label.setToolTip("The last problem reported.")
+        self.message_label = ProblemLabel()
         self.statusBar().addPermanentWidget(self.message_label)
-        self._message_timer = QTimer(self)
-        self._message_timer.setSingleShot(True)
-        self._message_timer.timeout.connect(lambda: self.message_label.setText(""))
 
     def _wire(self) -> None:
         a, s, e = self.actions_by_name, self.session, self.exports
@@ -212,7 +182,6 @@ class MainWindow(QMainWindow):
         self.loglik_panel.iteration_clicked.connect(s.go_to_iteration)
         self.component_table.value_edited.connect(s.set_table_value)
         self.component_table.invalid_value.connect(self.show_problem)
-        self.component_table.component_selected.connect(self._on_component_selected)
 
     # ================================================================== properties
     @property
@@ -308,12 +277,8 @@ class MainWindow(QMainWindow):
         return True
 
     def _request(
-        self,
-        path: str | os.PathLike[str],
-        columns: Sequence[str] | None,
-        n_components: int,
-        title: str | None,
-        start: Mixture | None = None,
+        self, path: str | os.PathLike[str], columns: Sequence[str] | None, n_components: int,
+        title: str | None, start: Mixture | None = None,
     ) -> LoadRequest:
         method, seed = self.start_method, self.seed_spin.value()
         chosen = None if columns is None else tuple(columns)
@@ -361,26 +326,20 @@ class MainWindow(QMainWindow):
 
     def _opened(self, request: LoadRequest, dataset: Dataset, stepper: Stepper) -> None:
         self.k_spin.setValue(request.n_components)
-        self._selected = -1
+        self.selection.forget()
         if self.plot_area.ensure_view(dataset.n_features, self._animation_ms):
             view = self.plot_area.view
             assert view is not None
             view.add_requested.connect(self.session.add_component)
             view.remove_requested.connect(self.session.remove_component)
             view.component_edited.connect(self.session.edit_component)
-            view.component_selected.connect(self._on_component_selected)
+            view.component_selected.connect(self.selection.select)
             self.overlay.set_view(view)
         self.overlay.set_axis_labels(dataset.columns)
         self.component_table.set_columns(dataset.columns)
-        axes = " × ".join(dataset.columns)
-        name = request.title or dataset.name
-        self.plot_area.view_title.setText(f"{name} — {axes}, {dataset.n_samples} points")
+        self.plot_area.show_dataset(dataset, request.title)
         self.setWindowTitle(f"gmm-gui — {dataset.name}")
-        dropped = f", {dataset.n_dropped} rows dropped" if dataset.n_dropped else ""
-        self.status_panel.set_data_text(
-            f"{dataset.name}: {dataset.n_samples} points{dropped}",
-            "\n".join(dataset.drop_reasons) or "No rows were dropped.",
-        )
+        self.status_panel.set_dataset(dataset)
         self.workspace.set_data(dataset, stepper)
         self.recent.add(request.path, dataset.columns)
 
@@ -412,11 +371,7 @@ class MainWindow(QMainWindow):
         if stepper is None:
             return
         n_components = 0 if snap.mixture is None else snap.mixture.n_components
-        if self._selected >= n_components:
-            self._selected = -1
-            self.component_table.select_component(-1)
-            if self.view is not None:
-                self.view.set_selected_component(-1)
+        self.selection.fit(n_components)
         if self.view is not None:
             self.view.set_snapshot(snap, animate=self._animation_ms > 0)
         self.component_table.set_mixture(snap.mixture, snap.editable)
@@ -438,55 +393,20 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _update_actions(self) -> None:
-        a = self.actions_by_name
+        loading, has_view = self.loader.loading, self.view is not None
+        update_actions(self.actions_by_name, self.session, loading=loading, has_view=has_view)
         stepper = self.session.stepper
-        playing = self.session.playing
-        has = stepper is not None
-        next_phase = stepper.next_phase if has else None
-        editable = has and stepper.editable
-        has_mixture = has and stepper.snapshot.mixture is not None
-        a["step_e"].setEnabled(next_phase == "E")
-        a["step_m"].setEnabled(next_phase == "M")
-        a["next_iteration"].setEnabled(next_phase is not None)
-        a["play"].setEnabled(next_phase is not None or playing)
-        # blockSignals, not QSignalBlocker: with PySide6 6.12 on Python 3.11 every
-        # QSignalBlocker drops one reference to None, which aborts the process after a while.
-        was_blocked = a["play"].blockSignals(True)
-        a["play"].setChecked(playing)
-        a["play"].blockSignals(was_blocked)
-        a["play"].setText("&Pause" if playing else "&Play")
-        a["run"].setEnabled(next_phase is not None and not self.session.busy)
-        a["reset"].setEnabled(has and len(stepper.history) > 1)
-        a["cancel"].setEnabled(self.session.busy or playing or self.loader.loading)
-        a["undo"].setEnabled(has and stepper.can_undo)
-        a["redo"].setEnabled(has and stepper.can_redo)
-        a["undo"].setText(f"&Undo {stepper.undo_text}" if has and stepper.can_undo else "&Undo")
-        a["redo"].setText(f"&Redo {stepper.redo_text}" if has and stepper.can_redo else "&Redo")
-        a["delete"].setEnabled(bool(editable and has_mixture))
-        for name in ("export_parameters", "export_responsibilities"):
-            a[name].setEnabled(bool(has_mixture))
-        a["export_plot"].setEnabled(self.view is not None)
-        a["import_parameters"].setEnabled(has)
-        self.toolbar.set_enabled_for(has, bool(has_mixture))
-
-    @Slot(int)
-    def _on_component_selected(self, k: int) -> None:
-        self._selected = int(k)
-        if self.sender() is not self.component_table:
-            self.component_table.select_component(k)
-        if self.view is not None and self.sender() is not self.view:
-            self.view.set_selected_component(k)
+        has_mixture = stepper is not None and stepper.snapshot.mixture is not None
+        self.toolbar.set_enabled_for(stepper is not None, has_mixture)
 
     @Slot()
     def delete_selected(self) -> None:
         """Edit > Delete: remove the selected Gaussian from the start."""
-        k = self._selected
-        if k < 0:
-            k = self.component_table.selected_component()
+        k = self.selection.current()
         if k < 0:
             self.show_problem("Select a Gaussian first: click its centre or its row in the table.")
             return
-        self._selected = -1
+        self.selection.forget()
         self.session.remove_component(k)
 
     @Slot(float)
@@ -510,8 +430,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def show_problem(self, text: str) -> None:
         """A short problem shown in the status bar for a few seconds."""
-        self.message_label.setText(text)
-        self._message_timer.start(8000)
+        self.message_label.show_problem(text)
 
     def show_message(self, text: str) -> None:
         """A short confirmation in the status bar."""
@@ -529,7 +448,7 @@ class MainWindow(QMainWindow):
         for task in self.findChildren(BackgroundTask):
             task.shutdown()
         self.busy.stop()
-        self._message_timer.stop()
+        self.message_label.stop()
         if self.view is not None and self.view.isVisible():
             self.view.close()
         super().closeEvent(event)

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gmm_gui.controller.snapshot import Snapshot
+from gmm_gui.io import Dataset
 from gmm_gui.ui.views import PlotView1D, PlotView2D
 
 __all__ = ["PlotArea", "hint_text", "step_caption"]
@@ -90,6 +91,12 @@ class PlotArea(QWidget):
         self._placeholder: QLabel | None = QLabel("Open a data file (File > Open) or a sample.")
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._layout.addWidget(self._placeholder, 1)
+
+    def show_dataset(self, dataset: Dataset, title: str | None = None) -> None:
+        """Name the data shown (``title``, or the file's name), its axes and its size."""
+        axes = " × ".join(dataset.columns)
+        name = title or dataset.name
+        self.view_title.setText(f"{name} — {axes}, {dataset.n_samples} points")
 
     def show_snapshot_text(self, snap: Snapshot) -> None:
         """The hint and the engine's warnings for ``snap``."""
