@@ -47,9 +47,10 @@ class Exports(QObject):
     Parameters
     ----------
     workspace : AnalysisContext
-        The session and the data open; problems and confirmations go to its messages.
+        The session and the data open.
     overlay : ViewOverlay
-        The plot shown (exported by :meth:`export_plot`).
+        The plot shown (exported by :meth:`export_plot`); problems and confirmations go to its
+        messages.
     parent : QWidget
         The parent of the file dialogs.
     """
@@ -81,20 +82,20 @@ class Exports(QObject):
         A problem is shown in a message box (or only kept as the window's last problem when
         not ``interactive``); the start then stays as it was.
         """
-        ws = self._workspace
+        ws, say = self._workspace, self._overlay
         stepper = ws.session.stepper
         if stepper is None:
-            ws.show_error("Cannot import parameters", "Open a data file first.", interactive)
+            say.show_error("Cannot import parameters", "Open a data file first.", interactive)
             return False
         try:
             mixture, info = read_mixture(path, n_features=stepper.n_features)
         except ValueError as exc:
-            ws.show_error("Cannot import parameters", str(exc), interactive)
+            say.show_error("Cannot import parameters", str(exc), interactive)
             return False
         ws.session.set_start(mixture, StartInfo("imported", mixture.n_components))
         dataset = ws.dataset
         if dataset is not None and tuple(info.columns) != tuple(dataset.columns):
-            ws.show_problem(
+            self._overlay.show_problem(
                 f"Note: the parameters were saved for columns {', '.join(info.columns)}; "
                 f"the data open has {', '.join(dataset.columns)}."
             )
@@ -113,14 +114,14 @@ class Exports(QObject):
         ws = self._workspace
         stepper, snap, dataset = ws.session.stepper, ws.session.snapshot, ws.dataset
         if stepper is None or snap is None or snap.mixture is None or dataset is None:
-            ws.show_error("Nothing to export", "There are no Gaussians to export yet.")
+            self._overlay.show_error("Nothing to export", "There are no Gaussians to export yet.")
             return False
         try:
             write_mixture(path, snap.mixture, dataset.columns, stepper.fit_info(snap))
         except (OSError, ValueError) as exc:
-            ws.show_error("Cannot export parameters", f"{path}: {exc}")
+            self._overlay.show_error("Cannot export parameters", f"{path}: {exc}")
             return False
-        ws.show_message(f"Parameters saved to {path}")
+        self._overlay.show_message(f"Parameters saved to {path}")
         return True
 
     # ------------------------------------------------------------------ responsibilities
@@ -140,15 +141,15 @@ class Exports(QObject):
         ws = self._workspace
         stepper, snap, dataset = ws.session.stepper, ws.session.snapshot, ws.dataset
         if stepper is None or snap is None or snap.mixture is None or dataset is None:
-            ws.show_error("Nothing to export", "There are no Gaussians yet.")
+            self._overlay.show_error("Nothing to export", "There are no Gaussians yet.")
             return False
         try:
             resp = stepper.responsibilities(snap)
             write_responsibilities(path, resp, dataset.row_index)
         except (OSError, ValueError) as exc:
-            ws.show_error("Cannot export responsibilities", f"{path}: {exc}")
+            self._overlay.show_error("Cannot export responsibilities", f"{path}: {exc}")
             return False
-        ws.show_message(f"Responsibilities saved to {path}")
+        self._overlay.show_message(f"Responsibilities saved to {path}")
         return True
 
     # ------------------------------------------------------------------ the plot
@@ -168,14 +169,14 @@ class Exports(QObject):
 
     def export_plot(self, path: str | os.PathLike[str]) -> bool:
         """Save the plot as PNG or SVG (by suffix)."""
-        ws, view = self._workspace, self._overlay.view
+        view = self._overlay.view
         if view is None:
-            ws.show_error("Nothing to export", "Open a data file first.")
+            self._overlay.show_error("Nothing to export", "Open a data file first.")
             return False
         try:
             view.export_image(path)
         except (OSError, ValueError) as exc:
-            ws.show_error("Cannot export the plot", f"{path}: {exc}")
+            self._overlay.show_error("Cannot export the plot", f"{path}: {exc}")
             return False
-        ws.show_message(f"Plot saved to {path}")
+        self._overlay.show_message(f"Plot saved to {path}")
         return True

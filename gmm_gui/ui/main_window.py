@@ -79,9 +79,9 @@ class MainWindow(QMainWindow):
         self._animation_ms = ANIMATION_MS
         self.actions_by_name: dict[str, QAction] = make_actions(self)
         # Interim parts that the controller's Workspace replaces (issue #10).
-        self.workspace = AnalysisContext(self.session, self, self)
+        self.workspace = AnalysisContext(self.session, self)
         self.loader = Loader(self)
-        self.overlay = ViewOverlay(self)
+        self.overlay = ViewOverlay(self, self)
         self._build_central()
         self.toolbar = EmToolbar(self.actions_by_name, self)
         self.addToolBar(self.toolbar)

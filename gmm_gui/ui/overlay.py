@@ -5,13 +5,14 @@ The window replaces its plot view when the data's dimension changes (1-D and 2-D
 markers through :meth:`ViewOverlay.add_image` / :meth:`ViewOverlay.add_markers`, removes them by
 the handle it got (also after the view was replaced), reads the visible range and the selected
 Gaussian, and sets the view's decorations (colour override, marker points, point symbols,
-overlay points, density map, caption).
+overlay points, density map, caption). Messages to the user (status bar, message boxes) go
+through it too: they are the window's, not the workspace's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,14 +22,34 @@ from PySide6.QtCore import QObject, QRectF, Signal, Slot
 if TYPE_CHECKING:
     from gmm_gui.ui.views import PlotView1D, PlotView2D
 
-__all__ = ["ViewOverlay"]
+__all__ = ["Messages", "ViewOverlay"]
 
 #: A handle of something added to the plot: the item itself (for reading it back in tests).
 Handle = pg.GraphicsObject
 
 
+class Messages(Protocol):
+    """Where messages to the user go (the window: status bar and message boxes)."""
+
+    def show_message(self, text: str) -> None:
+        """A short confirmation."""
+
+    def show_problem(self, text: str) -> None:
+        """A short problem, shown for a few seconds."""
+
+    def show_error(self, title: str, text: str, interactive: bool = True) -> None:
+        """A problem the user must read (a message box)."""
+
+
 class ViewOverlay(QObject):
-    """The current plot view as the analysis tools see it.
+    """The current plot view as the analysis tools see it, and the window's messages.
+
+    Parameters
+    ----------
+    messages : Messages, optional
+        Where :meth:`show_message`, :meth:`show_problem` and :meth:`show_error` go (nowhere
+        when not given).
+    parent : QObject, optional
 
     Signals
     -------
@@ -42,8 +63,9 @@ class ViewOverlay(QObject):
     view_changed = Signal(object)
     range_changed = Signal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, messages: Messages | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._messages = messages
         self._view: PlotView1D | PlotView2D | None = None
         self._columns: tuple[str, ...] = ()
         self._items: dict[int, tuple[Handle, object]] = {}  # id(item) -> (item, its view)
@@ -240,6 +262,24 @@ class ViewOverlay(QObject):
         """The note in the plot's corner (what the colours and shapes mean now)."""
         if self._view is not None:
             self._view.set_caption(text)
+
+    # ------------------------------------------------------------------ messages
+    @Slot(str)
+    def show_message(self, text: str) -> None:
+        """A short confirmation in the window's status bar."""
+        if self._messages is not None:
+            self._messages.show_message(text)
+
+    @Slot(str)
+    def show_problem(self, text: str) -> None:
+        """A short problem in the window's status bar."""
+        if self._messages is not None:
+            self._messages.show_problem(text)
+
+    def show_error(self, title: str, text: str, interactive: bool = True) -> None:
+        """A problem in a message box (kept as the last problem when not ``interactive``)."""
+        if self._messages is not None:
+            self._messages.show_error(title, text, interactive)
 
     @Slot()
     def _on_range_changed(self, *args: object) -> None:

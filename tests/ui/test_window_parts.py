@@ -22,20 +22,6 @@ from gmm_gui.ui.overlay import ViewOverlay
 from gmm_gui.ui.views import PlotView1D, PlotView2D
 
 
-class _Messages:
-    def __init__(self):
-        self.messages = []
-
-    def show_message(self, text):
-        self.messages.append(("message", text))
-
-    def show_problem(self, text):
-        self.messages.append(("problem", text))
-
-    def show_error(self, title, text, interactive=True):
-        self.messages.append(("error", text))
-
-
 def _open(context: AnalysisContext, tmp_path, name: str, seed: int):
     rng = np.random.default_rng(seed)
     path = tmp_path / name
@@ -48,7 +34,7 @@ def _open(context: AnalysisContext, tmp_path, name: str, seed: int):
 @pytest.fixture
 def context(qtbot):
     session = Session()
-    ctx = AnalysisContext(session, _Messages())
+    ctx = AnalysisContext(session)
     yield ctx
     session.shutdown()
 
@@ -255,3 +241,32 @@ def test_a_screenshot_that_cannot_be_written_leaves_nothing(qtbot, tmp_path):
     with pytest.raises(OSError):
         save_screenshot(widget, tmp_path / "missing" / "shot.png")
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------- messages
+class _Messages:
+    def __init__(self):
+        self.said = []
+
+    def show_message(self, text):
+        self.said.append(("message", text))
+
+    def show_problem(self, text):
+        self.said.append(("problem", text))
+
+    def show_error(self, title, text, interactive=True):
+        self.said.append(("error", title, text, interactive))
+
+
+def test_the_tools_messages_go_to_the_window_through_the_overlay(qtbot):
+    sink = _Messages()
+    overlay = ViewOverlay(sink)
+    overlay.show_message("saved")
+    overlay.show_problem("odd")
+    overlay.show_error("Cannot", "why", interactive=False)
+    assert sink.said == [
+        ("message", "saved"),
+        ("problem", "odd"),
+        ("error", "Cannot", "why", False),
+    ]
+    ViewOverlay().show_error("Cannot", "nobody listens")  # no window: said nowhere, no error

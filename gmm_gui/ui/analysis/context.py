@@ -4,13 +4,13 @@
 its attribute names are the Workspace's (``session``, ``dataset``, ``start_options``,
 ``set_start_options``, ``data_changed``, ``state_changed``), so the tools keep working when the
 window hands them the real Workspace instead. It holds no logic of its own beyond passing on the
-session's announcements.
+session's announcements. (Messages to the user go through the overlay API, which is UI.)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from gmm_gui.controller.stepper import Stepper
     from gmm_gui.io import Dataset
 
-__all__ = ["AnalysisContext", "Messages", "StartOptions"]
+__all__ = ["AnalysisContext", "StartOptions"]
 
 
 @dataclass(frozen=True)
@@ -34,19 +34,6 @@ class StartOptions:
     seed: int = 0
 
 
-class Messages(Protocol):
-    """Where the tools' messages go (the window: status bar and message boxes)."""
-
-    def show_message(self, text: str) -> None:
-        """A short confirmation."""
-
-    def show_problem(self, text: str) -> None:
-        """A short problem, shown for a few seconds."""
-
-    def show_error(self, title: str, text: str, interactive: bool = True) -> None:
-        """A problem the user must read (a message box)."""
-
-
 class AnalysisContext(QObject):
     """The open data, its session and the start options, as the analysis tools see them.
 
@@ -54,8 +41,6 @@ class AnalysisContext(QObject):
     ----------
     session : Session
         The controller of the data open.
-    messages : Messages
-        Where :meth:`show_message`, :meth:`show_problem` and :meth:`show_error` go.
     parent : QObject, optional
 
     Signals
@@ -71,10 +56,9 @@ class AnalysisContext(QObject):
     data_changed = Signal(object)
     state_changed = Signal(object)
 
-    def __init__(self, session: Session, messages: Messages, parent: QObject | None = None) -> None:
+    def __init__(self, session: Session, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self._messages = messages
         self._dataset: Dataset | None = None
         self._start_options = StartOptions()
         session.data_changed.connect(self._on_data_changed)
@@ -105,19 +89,6 @@ class AnalysisContext(QObject):
         """Draw a new start with :attr:`start_options` (undoable)."""
         o = self._start_options
         self.session.new_start(o.n_components, o.method, o.seed)
-
-    # ------------------------------------------------------------------ messages
-    def show_message(self, text: str) -> None:
-        """A short confirmation in the window's status bar."""
-        self._messages.show_message(text)
-
-    def show_problem(self, text: str) -> None:
-        """A short problem in the window's status bar."""
-        self._messages.show_problem(text)
-
-    def show_error(self, title: str, text: str, interactive: bool = True) -> None:
-        """A problem in a message box (kept as the last problem when not ``interactive``)."""
-        self._messages.show_error(title, text, interactive)
 
     @Slot()
     def _on_data_changed(self) -> None:

@@ -132,7 +132,7 @@ class ExploreTools(QObject):
         self._label_codes: tuple | None = None
         self.kmeans_task = BackgroundTask(self)
         self.kmeans_task.finished.connect(self._on_kmeans_done)
-        self.kmeans_task.failed.connect(workspace.show_problem)
+        self.kmeans_task.failed.connect(overlay.show_problem)
         self._symbols_key: tuple | None = None
         self._seed = 0
 
@@ -258,7 +258,9 @@ class ExploreTools(QObject):
         """Ask how many points to draw, then draw them."""
         snap = self._snapshot()
         if snap is None or snap.mixture is None:
-            self.workspace.show_message("Place some Gaussians first: there is no model to sample.")
+            self.view_overlay.show_message(
+                "Place some Gaussians first: there is no model to sample."
+            )
             return
         n, ok = QInputDialog.getInt(
             self._parent,
@@ -321,9 +323,9 @@ class ExploreTools(QObject):
         try:
             self.export_samples(path)
         except (OSError, ValueError) as exc:  # ValueError: e.g. a NUL byte in the name
-            self.workspace.show_error("Export samples", f"Could not write {path}: {exc}")
+            self.view_overlay.show_error("Export samples", f"Could not write {path}: {exc}")
             return
-        self.workspace.show_message(f"Wrote {len(self.samples)} samples to {path}")
+        self.view_overlay.show_message(f"Wrote {len(self.samples)} samples to {path}")
 
     def export_samples(self, path: str | Path) -> None:
         """Write the drawn points as CSV (atomically): the data's columns and ``component``.

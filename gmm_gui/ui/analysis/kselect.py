@@ -309,7 +309,7 @@ class ChooseKDock(AnalysisDock):
         if cand is None or cand.mixture is None:
             return False
         self.workspace.session.set_start(cand.mixture)
-        self.workspace.show_message(
+        self.view_overlay.show_message(
             f"Loaded K = {n_components} ({covariance_type}) as the start; "
             "Edit > Undo returns to the previous start."
         )
