@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
 from gmm_gui.controller.session import Session
-from gmm_gui.ui.loading import Loader, LoadRequest
+from gmm_gui.ui.loading import Loader
 
 __all__ = ["LOAD_PROGRESS_DELAY_MS", "PROBLEM_MS", "BusyIndicator", "ProblemLabel"]
 
@@ -37,6 +37,7 @@ class BusyIndicator(QObject):
         Gets the two widgets (permanent, on the right) and the "Loading …" message.
     session : Session
     loader : Loader
+        Its ``load_started`` / ``load_finished`` signals (the Workspace has the same).
     cancel_action : QAction
         Enabled while there is something to cancel.
     """
@@ -48,7 +49,7 @@ class BusyIndicator(QObject):
         self.progress_delay_ms = LOAD_PROGRESS_DELAY_MS
         self._status_bar = status_bar
         self._session = session
-        self._loader = loader
+        self._load_path: str | None = None  # the background load under way
         self._cancel_action = cancel_action
         self.progress_bar = QProgressBar()
         self.progress_bar.setObjectName("progress_bar")
@@ -69,8 +70,8 @@ class BusyIndicator(QObject):
         self._busy_since_timer.timeout.connect(self.refresh)
         session.busy_changed.connect(self._on_busy)
         session.progress.connect(self._on_progress)
-        loader.started.connect(self._on_load_started)
-        loader.ended.connect(self._on_load_ended)
+        loader.load_started.connect(self._on_load_started)
+        loader.load_finished.connect(self._on_load_finished)
 
     def stop(self) -> None:
         """Stop the timers (on close)."""
@@ -80,11 +81,11 @@ class BusyIndicator(QObject):
     @Slot()
     def refresh(self) -> None:
         """Show or hide the progress bar and Cancel for the work under way now."""
-        request = self._loader.request
-        load_shown = request is not None and not self._load_timer.isActive()
+        path = self._load_path
+        load_shown = path is not None and not self._load_timer.isActive()
         if load_shown:
             self.progress_bar.setRange(0, 0)
-            self.progress_bar.setToolTip(f"Loading {Path(request.path).name}…")
+            self.progress_bar.setToolTip(f"Loading {Path(path).name}…")
         else:
             self.progress_bar.setToolTip(_TIP)
         session = self._session
@@ -94,7 +95,7 @@ class BusyIndicator(QObject):
         shown = session_shown or load_shown
         self.progress_bar.setVisible(shown)
         self.cancel_button.setVisible(shown)
-        self._cancel_action.setEnabled(shown or request is not None or session.playing)
+        self._cancel_action.setEnabled(shown or path is not None or session.playing)
 
     @Slot(bool)
     def _on_busy(self, busy: bool) -> None:
@@ -111,14 +112,16 @@ class BusyIndicator(QObject):
         self.progress_bar.setValue(done)
         self.progress_bar.setFormat(f"iteration {done}")
 
-    @Slot(object)
-    def _on_load_started(self, request: LoadRequest) -> None:
-        self._status_bar.showMessage(f"Loading {Path(request.path).name}…")
+    @Slot(str)
+    def _on_load_started(self, path: str) -> None:
+        self._load_path = path
+        self._status_bar.showMessage(f"Loading {Path(path).name}…")
         self._load_timer.start(max(0, self.progress_delay_ms))
         self.refresh()
 
     @Slot()
-    def _on_load_ended(self) -> None:
+    def _on_load_finished(self) -> None:
+        self._load_path = None
         self._load_timer.stop()
         self._status_bar.clearMessage()
         self.refresh()

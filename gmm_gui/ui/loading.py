@@ -16,7 +16,7 @@ from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop, QObject
 
 from gmm_gui.controller.stepper import StartInfo, Stepper
 from gmm_gui.controller.tasks import BackgroundTask
-from gmm_gui.io import DataError, Dataset, load_dataset
+from gmm_gui.io import ColumnChoiceRequired, DataError, Dataset, load_dataset
 from gmm_gui.model import Mixture
 
 __all__ = [
@@ -120,24 +120,29 @@ def load(request: LoadRequest, should_cancel: Callable[[], bool]) -> Loaded | No
 class Loader(QObject):
     """Background loads, one at a time, the newest request winning.
 
+    The signals are named as the controller's ``Workspace`` names them.
+
     Signals
     -------
-    started(object)
-        A :class:`LoadRequest` is now the one asked for (a load is under way or waiting).
-    ended()
-        No load is asked for any more (done, failed or cancelled); sent before ``loaded`` or
-        ``failed``.
+    load_started(str)
+        A background load of this path is now the one asked for (under way or waiting).
+    load_finished()
+        No load is asked for any more (done, failed or cancelled); sent before ``loaded``,
+        ``load_failed`` or ``columns_required``.
     loaded(object)
-        The :class:`Loaded` of the request asked for last: data and stepper, or ``error``
-        (a ``ColumnChoiceRequired`` when the columns must be chosen).
-    failed(str, str)
-        The load of this path raised something else; the sentence says what.
+        The :class:`Loaded` data and stepper of the request asked for last.
+    load_failed(str, str)
+        The path, and the sentence that says why it could not be opened.
+    columns_required(str, object, object)
+        The file has more than two numeric columns: the path, the numeric columns' names and
+        the :class:`LoadRequest` (start it again with the columns chosen).
     """
 
-    started = Signal(object)
-    ended = Signal()
+    load_started = Signal(str)
+    load_finished = Signal()
     loaded = Signal(object)
-    failed = Signal(str, str)
+    load_failed = Signal(str, str)
+    columns_required = Signal(str, object, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -152,11 +157,6 @@ class Loader(QObject):
     def loading(self) -> bool:
         """True while a file is being read in the background (or waits to be)."""
         return self._request is not None
-
-    @property
-    def request(self) -> LoadRequest | None:
-        """The load asked for last, while it is under way."""
-        return self._request
 
     def is_large(self, path: str | os.PathLike[str]) -> bool:
         """True when ``path`` is read in the background."""
@@ -174,7 +174,7 @@ class Loader(QObject):
             self.task.cancel()
         else:
             self._run(request)
-        self.started.emit(request)
+        self.load_started.emit(request.path)
 
     def cancel(self) -> bool:
         """Give up the load asked for (its result, when it comes, is dropped); True if any."""
@@ -207,7 +207,7 @@ class Loader(QObject):
 
     def _end(self) -> None:
         self._request = None
-        self.ended.emit()
+        self.load_finished.emit()
 
     @Slot(object)
     def _on_finished(self, result: object) -> None:
@@ -216,7 +216,13 @@ class Loader(QObject):
             self._next()
             return  # cancelled, or overtaken by a newer load
         self._end()
-        self.loaded.emit(result)
+        error, request = result.error, result.request
+        if isinstance(error, ColumnChoiceRequired):
+            self.columns_required.emit(request.path, tuple(error.numeric_columns), request)
+        elif error is not None or result.dataset is None or result.stepper is None:
+            self.load_failed.emit(request.path, str(error))
+        else:
+            self.loaded.emit(result)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
@@ -228,4 +234,4 @@ class Loader(QObject):
             return
         path = self._request.path
         self._end()
-        self.failed.emit(path, message)
+        self.load_failed.emit(path, f"{path}: {message}")

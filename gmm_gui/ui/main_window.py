@@ -167,7 +167,8 @@ class MainWindow(QMainWindow):
         a["cancel"].triggered.connect(self.cancel)
         self.cancel_button.clicked.connect(self.cancel)
         self.loader.loaded.connect(self._on_loaded)
-        self.loader.failed.connect(self._on_load_failed)
+        self.loader.load_failed.connect(self._on_load_failed)
+        self.loader.columns_required.connect(self._on_columns_required)
         self.toolbar.start_options_changed.connect(self.workspace.set_start_options)
         self.workspace.set_start_options(self.toolbar.start_options())
         self.new_start_button.clicked.connect(self.new_start)
@@ -286,23 +287,20 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_loaded(self, result: Loaded) -> None:
-        request, error = result.request, result.error
-        if isinstance(error, ColumnChoiceRequired):
-            name = Path(request.path).name
-            chosen = ColumnPickerDialog.choose(error.numeric_columns, name, self)
-            if chosen:
-                self.loader.start(
-                    self._request(request.path, chosen, request.n_components, request.title)
-                )
-            return
-        if error is not None or result.dataset is None or result.stepper is None:
-            self.show_error("Cannot open the file", str(error))
-            return
-        self._opened(request, result.dataset, result.stepper)
+        assert result.dataset is not None and result.stepper is not None
+        self._opened(result.request, result.dataset, result.stepper)
+
+    @Slot(str, object, object)
+    def _on_columns_required(
+        self, path: str, numeric: Sequence[str], request: LoadRequest
+    ) -> None:
+        chosen = ColumnPickerDialog.choose(numeric, Path(path).name, self)
+        if chosen:
+            self.loader.start(self._request(path, chosen, request.n_components, request.title))
 
     @Slot(str, str)
-    def _on_load_failed(self, path: str, message: str) -> None:
-        self.show_error("Cannot open the file", f"{path}: {message}")
+    def _on_load_failed(self, _path: str, message: str) -> None:
+        self.show_error("Cannot open the file", message)
 
     @Slot()
     def cancel(self) -> None:
