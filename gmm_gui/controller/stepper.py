@@ -41,6 +41,7 @@ from gmm_gui.model import (
     diagnose,
     e_step,
     init_mixture,
+    is_last_iteration,
     m_step,
     prepare_data,
 )
@@ -459,8 +460,7 @@ class Stepper:
         # |L_{t-1} - L_{t-2}| < tol, with L_0 the start's log-likelihood and L_{-1} = -inf.
         start_ll = self._history[0].mean_log_likelihood
         lls = [np.nan if start_ll is None else start_ll, *snap.history]
-        change = lls[iteration - 1] - lls[iteration - 2] if iteration >= 2 else np.inf
-        converged = bool(np.isfinite(change) and abs(change) < self.tol)
+        converged = is_last_iteration(lls[:iteration], self.tol)
         return replace(
             snap,
             mixture=mixture,

@@ -20,7 +20,7 @@ import numpy as np
 from gmm_gui.io.atomic import atomic_write
 from gmm_gui.io.errors import ParameterFileError
 from gmm_gui.io.tables import Dataset
-from gmm_gui.model import Mixture
+from gmm_gui.model import COVARIANCE_TYPES, Mixture
 
 __all__ = [
     "FORMAT",
@@ -35,7 +35,7 @@ __all__ = [
 
 FORMAT = "gmm-gui/mixture"
 VERSION = 1
-_COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+_COVARIANCE_TYPES = COVARIANCE_TYPES
 _WEIGHT_SUM_ATOL = 1e-6
 
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gmm_gui.model import KSelection, choose_k
+from gmm_gui.model import COVARIANCE, COVARIANCE_TYPES, KSelection, choose_k
 from gmm_gui.ui.analysis.context import AnalysisContext
 from gmm_gui.ui.analysis.dock import AnalysisDock
 from gmm_gui.ui.overlay import ViewOverlay
@@ -43,7 +43,6 @@ CRITERIA = (
     ("aic", "AIC (lower is better)", "AIC"),
     ("heldout", "held-out log-likelihood (higher is better)", "held-out log-lik. per point"),
 )
-COVARIANCE_TYPES = ("full", "diag", "spherical", "tied")
 #: (pen colour, dash style, symbol) per covariance type: not the component colours.
 _TYPE_STYLE = {
     "full": ((30, 30, 30), Qt.PenStyle.SolidLine, "o"),
@@ -317,12 +316,7 @@ class ChooseKDock(AnalysisDock):
         return True
 
 
-_TYPE_TIPS = {
-    "full": "Each Gaussian has its own covariance: any ellipse",
-    "diag": "Each Gaussian's ellipse is aligned with the axes",
-    "spherical": "Each Gaussian is round (one variance per Gaussian)",
-    "tied": "All Gaussians share one covariance: the same ellipse shape",
-}
+_TYPE_TIPS = {name: spec.description for name, spec in COVARIANCE.items()}
 
 
 def _point_tip(x: float, y: float, data: object) -> str:
