@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+import grimp
 import numpy as np
 import pytest
 import shiboken6
@@ -270,3 +271,14 @@ def test_the_tools_messages_go_to_the_window_through_the_overlay(qtbot):
         ("error", "Cannot", "why", False),
     ]
     ViewOverlay().show_error("Cannot", "nobody listens")  # no window: said nowhere, no error
+
+
+# ---------------------------------------------------------------------- layering
+def test_the_analysis_tools_never_import_the_window():
+    graph = grimp.build_graph("gmm_gui")  # type-checking imports included
+    for module in sorted(graph.find_descendants("gmm_gui.ui.analysis")) + [
+        "gmm_gui.ui.analysis",
+        "gmm_gui.ui.overlay",
+    ]:
+        chain = graph.find_shortest_chain(importer=module, imported="gmm_gui.ui.main_window")
+        assert chain is None, chain
