@@ -9,7 +9,7 @@ from gmm_gui.model._checks import check_resp
 from gmm_gui.model.mixture import Mixture
 from gmm_gui.model.steps import ComponentIssue, DataLike, _check_reg_covar, _prepared
 
-__all__ = ["degenerate_components", "diagnose", "is_at_floor"]
+__all__ = ["degenerate_components", "degenerate_mask", "diagnose", "is_at_floor"]
 
 _EMPTY_NK = 1e-3  # fewer points than this (soft count) and a component is "empty"
 _FLOOR_RTOL = 1e-6  # raw variance below this fraction of the data's variance counts as zero
@@ -71,10 +71,38 @@ def is_at_floor(mixture: Mixture, reg_covar: float, data_var: float) -> np.ndarr
         ``reg_covar`` is at most ``max(reg_covar, 1e-12 data_var)`` and at most
         ``1e-6 data_var`` (no spread left in that direction but the floor).
     """
-    eig = np.linalg.eigvalsh(mixture.covariances)  # (K, d), ascending
+    return _at_floor(mixture.covariances, reg_covar, data_var)
+
+
+def _at_floor(covariances: np.ndarray, reg_covar: float, data_var: float) -> np.ndarray:
+    eig = np.linalg.eigvalsh(covariances)  # (..., K, d), ascending
     raw = eig - reg_covar
     zero = max(reg_covar, 1e-12 * data_var)
     return (raw <= zero) & (raw <= _FLOOR_RTOL * data_var)
+
+
+def degenerate_mask(
+    covariances: np.ndarray, nk: np.ndarray, reg_covar: float, data_var: float
+) -> np.ndarray:
+    """:func:`degenerate_components` for many fits at once, as a mask.
+
+    Parameters
+    ----------
+    covariances : array of shape (..., n_components, n_features, n_features)
+    nk : array of shape (..., n_components)
+        Soft counts; NaN counts as degenerate.
+    reg_covar, data_var : float
+        As in :func:`degenerate_components`.
+
+    Returns
+    -------
+    bool array of shape (..., n_components)
+    """
+    covariances = np.asarray(covariances, dtype=float)
+    n_features = covariances.shape[-1]
+    flat = _at_floor(covariances, float(reg_covar), float(data_var)).any(axis=-1)
+    counts = np.asarray(nk, dtype=float)
+    return flat | ~(counts >= n_features + 1)
 
 
 def degenerate_components(
@@ -108,9 +136,8 @@ def degenerate_components(
         raise ValueError(
             f"nk has {counts.size} entries but the mixture has {mixture.n_components} components."
         )
-    flat = is_at_floor(mixture, float(reg_covar), float(data_var)).any(axis=1)
-    few = counts < mixture.n_features + 1
-    return tuple(int(k) for k in np.flatnonzero(flat | few))
+    mask = degenerate_mask(mixture.covariances, counts, reg_covar, data_var)
+    return tuple(int(k) for k in np.flatnonzero(mask))
 
 
 def _diagnose(
