@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gmm_gui.model import COVARIANCE_TYPES, Mixture, fit, m_step
+from gmm_gui.model import COVARIANCE_TYPES, Mixture, fit, init_mixture, m_step
 from gmm_gui.model.prior import Prior
 from gmm_gui.model.steps import e_step, log_prior_density
 
@@ -163,3 +163,38 @@ def test_prior_checks_its_arguments():
     with pytest.raises(ValueError, match="dimensional"):
         fit(np.zeros((5, 2)) + np.arange(10).reshape(5, 2), "kmeans++", n_components=1,
             prior=prior)
+
+
+def test_reg_covar_is_not_added_with_a_prior():
+    X = _load("faithful", ["eruptions", "waiting"])
+    prior = Prior.default(X, 2)
+    start = init_mixture(X, 2, "kmeans++", seed=0)
+    a = fit(X, start, prior=prior, reg_covar=0.0)
+    b = fit(X, start, prior=prior, reg_covar=0.5)
+    np.testing.assert_array_equal(a.mixture.covariances, b.mixture.covariances)
+    plain = fit(X, "kmeans++", n_components=2, seed=0)
+    assert not plain.uses_prior and np.isnan(plain.mean_log_posterior)
+    assert plain.objective == plain.mean_log_likelihood
+
+
+def test_restarts_and_choose_k_take_the_prior():
+    from gmm_gui.model import choose_k, run_restarts
+
+    X = _load("faithful", ["eruptions", "waiting"])
+    prior = Prior.default(X, 2)
+    result = run_restarts(X, 2, n_starts=4, seed=0, prior=prior)
+    assert result.prior is prior
+    for run in result.runs:
+        again = fit(X, run.start, prior=prior, tol=result.tol, max_iter=result.max_iter)
+        assert run.mean_log_posterior == again.mean_log_posterior == run.objective
+        assert run.mean_log_likelihood == again.mean_log_likelihood
+        assert run.objective < run.mean_log_likelihood  # the log prior density is negative here
+    assert [r.index for r in result.ranked()] == sorted(
+        range(4), key=lambda i: (-result.runs[i].mean_log_posterior, i)
+    )
+    selection = choose_k(X, 2, ("full",), seed=0, n_init=1, prior=Prior.default)
+    two = selection.get("full", 2)
+    direct = fit(X, "kmeans++", n_components=2, seed=0, n_init=1, prior=Prior.default(X, 2),
+                 tol=result.tol, max_iter=result.max_iter)
+    assert two.mean_log_posterior == direct.mean_log_posterior
+    np.testing.assert_array_equal(two.mixture.means, direct.mixture.means)
