@@ -279,7 +279,7 @@ def fit(
 
     rng = np.random.default_rng(seed)
     starts: list[StartResult] = []
-    best: tuple[StartResult, tuple[ComponentIssue, ...], float, bool] | None = None
+    best: tuple[StartResult, tuple[ComponentIssue, ...], float, np.ndarray] | None = None
     cancelled = False
     for _ in range(n_init):
         if isinstance(init, Mixture):
@@ -293,16 +293,16 @@ def fit(
                 covariance_type=covariance_type,
                 reg_covar=reg_covar,
             )
-        run, issues, initial_ll, cancelled = _run_em(
+        run, issues, initial_ll, cancelled, nk = _run_em(
             data, start, covariance_type, max_iter, tol, reg_covar, on_step, prior
         )
         starts.append(run)
         if best is None or _objective(run) > _objective(best[0]):
-            best = (run, issues, initial_ll, cancelled)
+            best = (run, issues, initial_ll, nk)
         if cancelled:
             break
     assert best is not None
-    run, issues, initial_ll, _ = best
+    run, issues, initial_ll, nk = best
     return FitResult(
         mixture=run.mixture,
         history=run.history,
@@ -316,7 +316,9 @@ def fit(
         cancelled=cancelled,
         prior=prior,
         mean_log_posterior=run.mean_log_posterior,
-        degenerate_components=_degenerate(data, run.mixture, reg_covar, prior),
+        degenerate_components=degenerate_components(
+            run.mixture, nk, 0.0 if prior is not None else reg_covar, data.data_var
+        ),
     )
 
 
@@ -324,16 +326,6 @@ def _objective(run: StartResult) -> float:
     if math.isnan(run.mean_log_posterior):
         return run.mean_log_likelihood
     return run.mean_log_posterior
-
-
-def _degenerate(
-    data: PreparedData, mixture: Mixture, reg_covar: float, prior: Prior | None
-) -> tuple[int, ...]:
-    resp_t, _ = _e_step(data, mixture)
-    nk = resp_t.sum(axis=1)
-    return degenerate_components(
-        mixture, nk, 0.0 if prior is not None else reg_covar, data.data_var
-    )
 
 
 def _run_em(
@@ -345,7 +337,8 @@ def _run_em(
     reg_covar: float,
     on_step: StepCallback | None,
     prior: Prior | None = None,
-) -> tuple[StartResult, tuple[ComponentIssue, ...], float, bool]:
+) -> tuple[StartResult, tuple[ComponentIssue, ...], float, bool, np.ndarray]:
+    """One EM run; also returns the soft counts (n_components,) of the final mixture."""
     n_samples = data.n_samples
     mixture = start
     buffer = np.empty((start.n_components, n_samples))
@@ -408,4 +401,5 @@ def _run_em(
         history=history,
         mean_log_posterior=lls[-1] if prior is not None else math.nan,
     )
-    return run, tuple(issues), initial_ll, cancelled
+    # resp_t is always the E-step of ``mixture`` (an M-step that broke down left both as they were)
+    return run, tuple(issues), initial_ll, cancelled, resp_t.sum(axis=1)

@@ -65,7 +65,7 @@ DEFAULT_SHRINKAGE = 0.01
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Prior:
     """A conjugate prior on the means and covariances of a Gaussian mixture.
 
@@ -152,6 +152,47 @@ class Prior:
             dof=d + 2.0,
             scale=cov * (1.0 / k) ** (2.0 / d),
         )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Prior):
+            return NotImplemented
+        return (
+            self.shrinkage == other.shrinkage
+            and self.dof == other.dof
+            and np.array_equal(self.mean, other.mean)
+            and np.array_equal(self.scale, other.scale)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.shrinkage, self.dof, self.mean.tobytes(), self.scale.tobytes()))
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain numbers and lists (for a parameter file): ``Prior.from_dict`` reads it back.
+
+        Returns
+        -------
+        dict
+            ``{"shrinkage": float, "mean": [d floats], "dof": float, "scale": [[d floats] * d]}``.
+        """
+        return {
+            "shrinkage": self.shrinkage,
+            "mean": [float(v) for v in self.mean],
+            "dof": self.dof,
+            "scale": [[float(v) for v in row] for row in self.scale],
+        }
+
+    @classmethod
+    def from_dict(cls, values: dict[str, object]) -> Prior:
+        """The prior that :meth:`as_dict` wrote (checked as any prior; ValueError if bad)."""
+        try:
+            return cls(
+                shrinkage=float(values["shrinkage"]),  # type: ignore[arg-type]
+                mean=np.asarray(values["mean"], dtype=float),
+                dof=float(values["dof"]),  # type: ignore[arg-type]
+                scale=np.asarray(values["scale"], dtype=float),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"a prior needs shrinkage, mean, dof and scale: {exc}") from None
 
     @property
     def n_features(self) -> int:

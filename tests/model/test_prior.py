@@ -198,3 +198,14 @@ def test_restarts_and_choose_k_take_the_prior():
                  tol=result.tol, max_iter=result.max_iter)
     assert two.mean_log_posterior == direct.mean_log_posterior
     np.testing.assert_array_equal(two.mixture.means, direct.mixture.means)
+
+
+def test_prior_compares_by_value_and_round_trips_through_plain_values():
+    X = _load("faithful", ["eruptions", "waiting"])
+    prior = Prior.default(X, 3)
+    again = Prior.from_dict(json.loads(json.dumps(prior.as_dict())))
+    assert again == prior and hash(again) == hash(prior)
+    assert prior != Prior.default(X, 2)
+    assert {prior, again} == {prior}
+    with pytest.raises(ValueError, match="dof"):
+        Prior.from_dict({"shrinkage": 0.01, "mean": [0.0]})
