@@ -209,3 +209,62 @@ def test_prior_compares_by_value_and_round_trips_through_plain_values():
     assert {prior, again} == {prior}
     with pytest.raises(ValueError, match="dof"):
         Prior.from_dict({"shrinkage": 0.01, "mean": [0.0]})
+
+
+@pytest.mark.parametrize("cov_type", ["full", "diag", "spherical"])
+def test_every_one_dimensional_type_but_tied_is_mclusts_v(cov_type):
+    case = next(c for c in CASES if c["name"] == "davis_V")
+    X = _data(case)
+    start = _mixture(case["start"], case).as_type(cov_type)
+    result = fit(X, start, covariance_type=cov_type, prior=Prior.default(X, 2), max_iter=20_000,
+                 tol=1e-13)
+    expected = _mixture(case["result"], case)
+    np.testing.assert_allclose(result.mixture.means, expected.means, rtol=1e-6)
+    np.testing.assert_allclose(result.mixture.covariances, expected.covariances, rtol=1e-6)
+    np.testing.assert_allclose(result.log_likelihood, case["loglik"], rtol=1e-9)
+
+
+def test_log_prior_density_is_the_normalised_density_of_each_type():
+    from scipy import stats
+
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(50, 2)) * [1.0, 4.0] + [3.0, -1.0]
+    prior = Prior.default(X, 2)
+    means = np.array([[2.0, 0.5], [4.0, -3.0]])
+    a = rng.normal(size=(2, 2, 2))
+    covs = a @ np.swapaxes(a, 1, 2) + np.eye(2)
+    kappa, nu, lam = prior.shrinkage, prior.dof, prior.scale
+    s = prior.scalar_scale
+
+    def normal(mean, cov):
+        return stats.multivariate_normal(prior.mean, cov / kappa).logpdf(mean)
+
+    full = Mixture([0.5, 0.5], means, covs, "full")
+    expected = sum(
+        stats.invwishart(df=nu, scale=lam).logpdf(covs[k]) + normal(means[k], covs[k])
+        for k in range(2)
+    )
+    assert log_prior_density(full, prior) == pytest.approx(expected, rel=1e-10)
+
+    tied = Mixture([0.5, 0.5], means, [covs[0], covs[0]], "tied")
+    expected = stats.invwishart(df=nu, scale=lam).logpdf(covs[0]) + sum(
+        normal(means[k], covs[0]) for k in range(2)
+    )
+    assert log_prior_density(tied, prior) == pytest.approx(expected, rel=1e-10)
+
+    var = np.array([[0.7, 3.0], [1.5, 9.0]])
+    diag = Mixture([0.5, 0.5], means, [np.diag(v) for v in var], "diag")
+    inv_gamma = stats.invgamma(a=nu / 2, scale=s / 2)
+    expected = sum(
+        inv_gamma.logpdf(var[k, j])
+        + stats.norm(prior.mean[j], np.sqrt(var[k, j] / kappa)).logpdf(means[k, j])
+        for k in range(2)
+        for j in range(2)
+    )
+    assert log_prior_density(diag, prior) == pytest.approx(expected, rel=1e-10)
+
+    sph = Mixture([0.5, 0.5], means, [np.eye(2) * 0.7, np.eye(2) * 4.0], "spherical")
+    expected = sum(
+        inv_gamma.logpdf(v) + normal(means[k], np.eye(2) * v) for k, v in enumerate([0.7, 4.0])
+    )
+    assert log_prior_density(sph, prior) == pytest.approx(expected, rel=1e-10)
