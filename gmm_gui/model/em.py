@@ -128,7 +128,8 @@ class FitResult:
         ``(L_1, ..., L_T)``: mean log-likelihood per point after every iteration of the best run;
         with a prior, the mean log-posterior per point instead (the objective).
     mean_log_likelihood : float
-        ``L_T``, mean log-likelihood per point of ``mixture`` (``L_0`` when no iteration ran).
+        ``L_T``, mean log-likelihood per point of ``mixture`` (``L_0`` when no iteration ran);
+        with a prior too (then ``history[-1]`` is ``mean_log_posterior`` instead).
     log_likelihood : float
         Total log-likelihood, ``mean_log_likelihood * n_samples``.
     converged : bool
@@ -140,7 +141,8 @@ class FitResult:
     starts : tuple of StartResult
         Every run, in order (one when ``n_init`` is 1).
     initial_mean_log_likelihood : float
-        ``L_0``, the mean log-likelihood per point of the best run's start.
+        ``L_0``, the mean log-likelihood per point of the best run's start (the plain
+        log-likelihood, also with a prior).
     cancelled : bool
         ``on_step`` returned False and the fit stopped early.
     prior : Prior or None
