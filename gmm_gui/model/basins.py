@@ -102,7 +102,8 @@ class BasinMap:
     col_values : array of shape (n_cols,)
         The grid values along the rows and the columns.
     mean_log_likelihood : array of shape (n_rows, n_cols)
-        Final mean log-likelihood per point; NaN for cells not computed or failed.
+        Final mean log-likelihood per point (with a prior: the mean log-posterior, what EM
+        climbed); NaN for cells not computed or failed.
     solution_id : int array of shape (n_rows, n_cols)
         Index into ``solutions``: cells reaching the same maximum share an id. ``NOT_COMPUTED``
         (-1) for cells not computed, ``FAILED`` (-2) for runs that broke down.
