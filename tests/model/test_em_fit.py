@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import gmm_gui.model._data as _data
 import gmm_gui.model._kernels as _kernels
+import gmm_gui.model._moments as _moments
 from gmm_gui.model import (
     FitResult,
     Mixture,
@@ -123,10 +125,10 @@ def test_fast_expansion_and_exact_kernels_agree(monkeypatch, n_features, cov_typ
     log_fast = log_prob_components(X, fast.mixture)
     # Force the exact per-component path for every component...
     monkeypatch.setattr(_kernels, "_FAST_E_BOUND", -1.0)
-    monkeypatch.setattr(_kernels, "_FAST_M_BOUND", -1.0)
+    monkeypatch.setattr(_moments, "_FAST_M_BOUND", -1.0)
     exact = fit(X, start, covariance_type=cov_type, max_iter=15, tol=0)
     # ...and the path without the monomial matrix (used for large data in many dimensions).
-    monkeypatch.setattr(_kernels, "_MAX_PHI_SIZE", 0)
+    monkeypatch.setattr(_data, "_MAX_PHI_SIZE", 0)
     no_phi = fit(X, start, covariance_type=cov_type, max_iter=15, tol=0)
     for other in (exact, no_phi):
         np.testing.assert_allclose(other.mixture.means, fast.mixture.means, rtol=1e-10)
@@ -141,6 +143,7 @@ def test_blocks_cover_every_point(monkeypatch):
     m = init_mixture(X, 3, "kmeans", seed=0)
     whole, total = e_step(X, m)
     monkeypatch.setattr(_kernels, "_block_size", lambda n_components: 7)
+    monkeypatch.setattr(_moments, "_block_size", lambda n_components: 7)
     blocked, total_b = e_step(X, m)
     np.testing.assert_allclose(blocked, whole, rtol=1e-13, atol=1e-300)
     assert total_b == pytest.approx(total, rel=1e-13)

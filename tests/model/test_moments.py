@@ -75,10 +75,10 @@ def test_the_m_step_is_the_constrained_statistics(data_and_resp, covariance_type
 
 
 def test_monomials_are_built_on_demand_when_too_large_to_keep(monkeypatch, data_and_resp):
-    import gmm_gui.model._kernels as _kernels
+    import gmm_gui.model._data as _data
 
     data, _ = data_and_resp
-    monkeypatch.setattr(_kernels, "_MAX_PHI_SIZE", 0)
+    monkeypatch.setattr(_data, "_MAX_PHI_SIZE", 0)
     big = prepare_data(np.asarray(data.X))
     assert big.phi is None
     np.testing.assert_array_equal(big.monomials(), data.phi)
