@@ -11,6 +11,7 @@ from gmm_gui.model.basins import (
     basin_map_2d,
     fit_batch,
 )
+from gmm_gui.model.chunked import fit_chunked
 from gmm_gui.model.convergence import RUN_MAX_ITER, RUN_TOL, has_converged, is_last_iteration
 from gmm_gui.model.covariance import (
     COVARIANCE,
@@ -108,6 +109,7 @@ __all__ = [
     "ellipse",
     "ellipses",
     "fit",
+    "fit_chunked",
     "init_mixture",
     "kmeans",
     "kmeans_plusplus",

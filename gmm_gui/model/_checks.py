@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["check_data", "check_fittable", "check_resp"]
+__all__ = ["check_data", "check_fittable", "check_fittable_range", "check_resp"]
 
 # Data beyond this magnitude would overflow when squared (and variances with it).
 _LARGEST = 1e150
@@ -86,7 +86,23 @@ def check_resp(resp: ArrayLike, n_samples: int) -> np.ndarray:
 
 def check_fittable(X: np.ndarray, n_components: int) -> None:
     """Refuse data that EM cannot fit with ``n_components`` components (ValueError)."""
-    n_samples = X.shape[0]
+    low = np.array([X[:, j].min() for j in range(X.shape[1])])
+    high = np.array([X[:, j].max() for j in range(X.shape[1])])
+    check_fittable_range(X.shape[0], low, high, n_components)
+
+
+def check_fittable_range(
+    n_samples: int, low: np.ndarray, high: np.ndarray, n_components: int
+) -> None:
+    """:func:`check_fittable` from the data's size and per-column minima and maxima.
+
+    Parameters
+    ----------
+    n_samples : int
+    low, high : arrays of shape (n_features,)
+        Smallest and largest value of each column (chunked data are summarised in one pass).
+    n_components : int
+    """
     if n_components < 1:
         raise ValueError(f"n_components must be >= 1; got {n_components}.")
     if n_samples < n_components:
@@ -94,23 +110,23 @@ def check_fittable(X: np.ndarray, n_components: int) -> None:
             f"cannot fit {n_components} components to {n_samples} points: there must be at "
             "least as many points as components."
         )
-    spread = np.array([np.ptp(X[:, j]) for j in range(X.shape[1])])
+    spread = high - low
     const = np.flatnonzero(spread == 0)
     if const.size:
         j = int(const[0])
-        if X.shape[1] == 1:
+        if low.shape[0] == 1:
             raise ValueError(
-                f"all {n_samples} points are the same value ({X[0, 0]:g}): there is no spread "
+                f"all {n_samples} points are the same value ({low[0]:g}): there is no spread "
                 "to fit a Gaussian to."
             )
         raise ValueError(
-            f"column {j + 1} of the data is constant (every value is {X[0, j]:g}): a Gaussian "
+            f"column {j + 1} of the data is constant (every value is {low[j]:g}): a Gaussian "
             "would be flat along it; drop that column."
         )
     tiny = np.flatnonzero(spread < _SMALLEST_SPREAD)
     if tiny.size:
         j = int(tiny[0])
-        where = "the data" if X.shape[1] == 1 else f"column {j + 1} of the data"
+        where = "the data" if low.shape[0] == 1 else f"column {j + 1} of the data"
         raise ValueError(
             f"{where} spreads over only {spread[j]:.3g}, too little to square in double "
             "precision; rescale the data (for example, change its units)."

@@ -40,6 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -296,7 +297,8 @@ def fit(
                 reg_covar=reg_covar,
             )
         run, issues, initial_ll, cancelled, nk = _run_em(
-            data, start, covariance_type, max_iter, tol, reg_covar, on_step, prior
+            _InMemoryPasses(data, int(n_components)), start, covariance_type, max_iter, tol,
+            reg_covar, on_step, prior,
         )
         starts.append(run)
         if best is None or _objective(run) > _objective(best[0]):
@@ -304,23 +306,8 @@ def fit(
         if cancelled:
             break
     assert best is not None
-    run, issues, initial_ll, nk = best
-    return FitResult(
-        mixture=run.mixture,
-        history=run.history,
-        mean_log_likelihood=run.mean_log_likelihood,
-        log_likelihood=run.mean_log_likelihood * data.n_samples,
-        converged=run.converged,
-        n_iter=run.n_iter,
-        issues=issues,
-        starts=tuple(starts),
-        initial_mean_log_likelihood=initial_ll,
-        cancelled=cancelled,
-        prior=prior,
-        mean_log_posterior=run.mean_log_posterior,
-        degenerate_components=degenerate_components(
-            run.mixture, nk, 0.0 if prior is not None else reg_covar, data.data_var
-        ),
+    return _fit_result(
+        best, starts, cancelled, prior, reg_covar, data.n_samples, data.data_var
     )
 
 
@@ -330,8 +317,90 @@ def _objective(run: StartResult) -> float:
     return run.mean_log_posterior
 
 
+class EMPasses(Protocol):
+    """What the EM loop needs from the data: one E-step pass and the M-step that follows it.
+
+    In memory (:class:`_InMemoryPasses`) the responsibilities stay in a buffer; chunked and
+    distributed EM (:mod:`gmm_gui.model.chunked`) keep only the summed statistics.
+    """
+
+    n_samples: int
+    data_var: float
+
+    def expect(self, mixture: Mixture) -> float:
+        """E-step under ``mixture``: return the total log-likelihood, keep the statistics."""
+        ...
+
+    def maximise(
+        self, covariance_type: str, reg_covar: float, iteration: int, prior: Prior | None
+    ) -> tuple[np.ndarray, Mixture]:
+        """M-step from the last E-step: soft counts and the new mixture (may raise
+        DegenerateMixtureError)."""
+        ...
+
+    def soft_counts(self) -> np.ndarray:
+        """Summed responsibilities (n_components,) of the last E-step."""
+        ...
+
+
+class _InMemoryPasses:
+    """EM passes over data held in memory: responsibilities kept in one reused buffer."""
+
+    def __init__(self, data: PreparedData, n_components: int) -> None:
+        self.data = data
+        self.n_samples = data.n_samples
+        self.data_var = data.data_var
+        self.buffer = np.empty((n_components, data.n_samples))
+        self.stats = None if data.phi is None else np.empty((data.phi.shape[0], n_components))
+        self.resp_t = self.buffer
+
+    def expect(self, mixture: Mixture) -> float:
+        self.resp_t, log_norm = _e_step(self.data, mixture, out=self.buffer, stats=self.stats)
+        return float(log_norm.sum())
+
+    def maximise(
+        self, covariance_type: str, reg_covar: float, iteration: int, prior: Prior | None
+    ) -> tuple[np.ndarray, Mixture]:
+        return _m_step(
+            self.data, self.resp_t.T, covariance_type, reg_covar, iteration=iteration,
+            stats=self.stats, prior=prior,
+        )
+
+    def soft_counts(self) -> np.ndarray:
+        return self.resp_t.sum(axis=1)
+
+
+def _fit_result(
+    best: tuple[StartResult, tuple[ComponentIssue, ...], float, np.ndarray],
+    starts: list[StartResult],
+    cancelled: bool,
+    prior: Prior | None,
+    reg_covar: float,
+    n_samples: int,
+    data_var: float,
+) -> FitResult:
+    run, issues, initial_ll, nk = best
+    return FitResult(
+        mixture=run.mixture,
+        history=run.history,
+        mean_log_likelihood=run.mean_log_likelihood,
+        log_likelihood=run.mean_log_likelihood * n_samples,
+        converged=run.converged,
+        n_iter=run.n_iter,
+        issues=issues,
+        starts=tuple(starts),
+        initial_mean_log_likelihood=initial_ll,
+        cancelled=cancelled,
+        prior=prior,
+        mean_log_posterior=run.mean_log_posterior,
+        degenerate_components=degenerate_components(
+            run.mixture, nk, 0.0 if prior is not None else reg_covar, data_var
+        ),
+    )
+
+
 def _run_em(
-    data: PreparedData,
+    passes: EMPasses,
     start: Mixture,
     covariance_type: str,
     max_iter: int,
@@ -341,12 +410,9 @@ def _run_em(
     prior: Prior | None = None,
 ) -> tuple[StartResult, tuple[ComponentIssue, ...], float, bool, np.ndarray]:
     """One EM run; also returns the soft counts (n_components,) of the final mixture."""
-    n_samples = data.n_samples
+    n_samples = passes.n_samples
     mixture = start
-    buffer = np.empty((start.n_components, n_samples))
-    stats = None if data.phi is None else np.empty((data.phi.shape[0], start.n_components))
-    resp_t, log_norm = _e_step(data, mixture, out=buffer, stats=stats)
-    ll = float(log_norm.sum()) / n_samples
+    ll = passes.expect(mixture) / n_samples
     initial_ll = ll
     plain = ll  # the log-likelihood of the newest mixture (lls holds the objective)
 
@@ -373,18 +439,14 @@ def _run_em(
         # scikit-learn's test for iteration t uses L_{t-1} - L_{t-2}, known before its M-step.
         last = is_last_iteration(lls, tol)
         try:
-            nk, new = _m_step(
-                data, resp_t.T, covariance_type, reg_covar, iteration=t, stats=stats,
-                prior=prior,
-            )
+            nk, new = passes.maximise(covariance_type, reg_covar, t, prior)
         except DegenerateMixtureError as exc:
             record(list(exc.issues))
             break
-        record(_diagnose(nk, data.data_var, new, 0.0 if prior is not None else reg_covar, t))
+        record(_diagnose(nk, passes.data_var, new, 0.0 if prior is not None else reg_covar, t))
         mixture = new
         n_iter = t
-        resp_t, log_norm = _e_step(data, mixture, out=buffer, stats=stats)
-        plain = float(log_norm.sum()) / n_samples
+        plain = passes.expect(mixture) / n_samples
         ll = objective(mixture, plain)
         lls.append(ll)
         if on_step is not None and on_step(t, mixture, ll) is False:
@@ -403,5 +465,5 @@ def _run_em(
         history=history,
         mean_log_posterior=lls[-1] if prior is not None else math.nan,
     )
-    # resp_t is always the E-step of ``mixture`` (an M-step that broke down left both as they were)
-    return run, tuple(issues), initial_ll, cancelled, resp_t.sum(axis=1)
+    # the last E-step is always that of ``mixture`` (an M-step that broke down left both)
+    return run, tuple(issues), initial_ll, cancelled, passes.soft_counts()

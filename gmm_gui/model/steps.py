@@ -262,6 +262,13 @@ def _m_step(
     nk, means, covs = _kernels.estimate_parameters(
         data, resp, covariance_type, reg_covar, stats=stats, prior=prior
     )
+    return _mixture_from_estimates(nk, means, covs, covariance_type, iteration)
+
+
+def _mixture_from_estimates(
+    nk: np.ndarray, means: np.ndarray, covs: np.ndarray, covariance_type: str, iteration: int
+) -> tuple[np.ndarray, Mixture]:
+    """The M-step's mixture from its estimates; DegenerateMixtureError when one is singular."""
     bad = _non_positive_definite(covs)
     if bad:
         raise DegenerateMixtureError(
