@@ -28,9 +28,9 @@ import numpy as np
 
 from gmm_gui import __version__
 from gmm_gui.io import ColumnChoiceRequired, DataError, atomic_write_many, read_table
+from gmm_gui.io.dataset import Dataset
 from gmm_gui.io.mixture_file import FitInfo, MixtureFileInfo, mixture_to_json, read_mixture
 from gmm_gui.io.responsibilities import responsibilities_csv
-from gmm_gui.io.tables import Dataset
 from gmm_gui.model import FitResult, Mixture, aic, bic, e_step, fit
 
 __all__ = ["main"]

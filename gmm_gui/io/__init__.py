@@ -1,6 +1,7 @@
 """Reading users' data files and writing the app's files. No Qt here.
 
-* :func:`load_dataset`, :func:`inspect_table`, :func:`read_table`: text tables, R exports,
+* :func:`load_dataset`, :func:`inspect_table`, :func:`read_table` (:mod:`.dataset`, reading
+  through :mod:`.text` and :mod:`.numpy_files`): text tables, R exports,
   ``.npy`` and ``.npz`` files into a :class:`Dataset`.
 * :func:`write_mixture`, :func:`read_mixture`: the ``gmm-gui/mixture`` JSON parameter file
   (documented in ``docs/parameter-format.md``).
@@ -9,6 +10,15 @@
 """
 
 from gmm_gui.io.atomic import atomic_write, atomic_write_many
+from gmm_gui.io.dataset import (
+    MISSING_VALUES,
+    Dataset,
+    Table,
+    TableInfo,
+    inspect_table,
+    load_dataset,
+    read_table,
+)
 from gmm_gui.io.errors import ColumnChoiceRequired, DataError, ParameterFileError
 from gmm_gui.io.mixture_file import (
     FitInfo,
@@ -19,15 +29,6 @@ from gmm_gui.io.mixture_file import (
     write_mixture,
 )
 from gmm_gui.io.responsibilities import responsibilities_csv, write_responsibilities
-from gmm_gui.io.tables import (
-    MISSING_VALUES,
-    Dataset,
-    Table,
-    TableInfo,
-    inspect_table,
-    load_dataset,
-    read_table,
-)
 
 __all__ = [
     "MISSING_VALUES",

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from gmm_gui.io.atomic import atomic_write
+from gmm_gui.io.dataset import Dataset
 from gmm_gui.io.errors import ParameterFileError
-from gmm_gui.io.tables import Dataset
 from gmm_gui.model import Mixture
 
 __all__ = [
