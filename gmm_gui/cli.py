@@ -226,10 +226,10 @@ def _check_outputs(args: argparse.Namespace) -> None:
     """Refuse, before any work, outputs that cannot or must not be written."""
     targets = [(flag, path) for flag, path in (("--out", args.out), ("--labels", args.labels))
                if path is not None]
-    data = Path(args.data).resolve()
+    data = Path(os.path.realpath(args.data))
     seen: dict[Path, str] = {}
     for flag, path in targets:
-        resolved = Path(path).resolve()
+        resolved = Path(os.path.realpath(path))
         if resolved == data:
             raise _OptionError(f"{flag} {path} would overwrite the data file")
         if resolved in seen:

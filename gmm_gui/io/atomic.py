@@ -12,6 +12,7 @@ replaced, only written to, so it is written to directly, as ``cp`` would.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import stat
@@ -37,9 +38,35 @@ def _is_special(path: Path) -> bool:
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
-def _write_special(path: Path, data: bytes) -> None:
-    with open(path, "wb") as handle:
+def _open_special(path: Path) -> int:
+    """Open a device or named pipe for writing without waiting for a reader.
+
+    A pipe that no program reads from would block ``open`` forever; opened non-blocking it
+    fails at once (``ENXIO``), and that becomes an ``OSError`` that says so. Once open, the
+    descriptor is made blocking again, so a slow reader is waited for, as ``cp`` would.
+    """
+    flags = os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise OSError(
+                exc.errno, "a named pipe that no program is reading from", str(path)
+            ) from None
+        raise
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return fd
+
+
+def _write_fd(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd`` and close it."""
+    with os.fdopen(fd, "wb") as handle:
         handle.write(data)
+
+
+def _write_special(path: Path, data: bytes) -> None:
+    _write_fd(_open_special(path), data)
 
 
 def _temp_name(path: Path) -> Path:
@@ -154,26 +181,31 @@ def atomic_write_many(files: Mapping[str | os.PathLike[str], bytes | str]) -> No
         Destination paths and their complete new contents.
     """
     written: list[tuple[Path, Path, Path]] = []  # (temporary, destination, the user's path)
-    special: list[tuple[Path, bytes, Path]] = []
+    special: list[tuple[int, bytes, Path]] = []  # (open descriptor, data, the user's path)
     current: Path | None = None
     try:
         for path, data in files.items():
             current = Path(path)
             target = _destination(path)
             if _is_special(target):
-                special.append((target, _as_bytes(data), current))
+                # opened now, so that a pipe nobody reads fails before anything is replaced
+                special.append((_open_special(target), _as_bytes(data), current))
             else:
                 written.append((_write_temp(target, _as_bytes(data)), target, current))
         for tmp, target, user_path in written:
             current = user_path  # named if the rename fails
             os.replace(tmp, target)
-        for target, data, user_path in special:
+        while special:
+            fd, data, user_path = special.pop(0)
             current = user_path
-            _write_special(target, data)
+            _write_fd(fd, data)
     except BaseException as exc:
         for tmp, _, _ in written:
             with contextlib.suppress(OSError):
                 tmp.unlink()
+        for fd, _, _ in special:
+            with contextlib.suppress(OSError):
+                os.close(fd)
         if isinstance(exc, OSError) and current is not None and exc.filename != str(current):
             # Name the user's file, not the hidden temporary one beside it.
             raise OSError(exc.errno, exc.strerror, str(current)) from exc

@@ -24,6 +24,9 @@ is the row name minus one), so results can be joined back to the file.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +37,13 @@ from gmm_gui.io.columns import Columns, NumericColumn, read_only
 from gmm_gui.io.columns import names as _names
 from gmm_gui.io.columns import rows as _rows
 from gmm_gui.io.errors import ColumnChoiceRequired, DataError
+from gmm_gui.io.files import (
+    MAX_DATA_FILE_BYTES,
+    check_expansion,
+    describe_size,
+    open_regular,
+    read_chunks,
+)
 from gmm_gui.io.numpy_files import NPY_MAGIC, ZIP_MAGICS, columns_from_array, load_npy, load_npz
 from gmm_gui.io.text import MISSING_VALUES, decode, parse_text
 
@@ -296,7 +306,17 @@ def read_table(path: str | Path, *, array: str | None = None) -> Table:
         numeric column, binary data, ragged rows (with the line number), pickled objects, ...
     """
     shown = str(path)
-    raw = _read_bytes(Path(path), shown)
+    try:
+        return _read_table(path, shown, array)
+    except MemoryError:
+        size = ""
+        with contextlib.suppress(OSError, ValueError):
+            size = f" ({describe_size(os.stat(path).st_size)})"
+        raise DataError(f"{shown}: not enough memory to read this file{size}") from None
+
+
+def _read_table(path: str | Path, shown: str, array: str | None) -> Table:
+    raw = _read_data(path, shown)
     if raw.startswith(NPY_MAGIC):
         columns = columns_from_array(load_npy(raw, shown), shown, "NumPy .npy array")
         return _table(columns, shown)
@@ -346,17 +366,35 @@ def load_dataset(
     return read_table(path, array=array).select(columns)
 
 
-def _read_bytes(path: Path, shown: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{shown}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{shown}: is a folder, not a file") from None
-    except PermissionError:
-        raise DataError(f"{shown}: permission denied") from None
-    except OSError as exc:
-        raise DataError(f"{shown}: cannot be read ({exc.strerror or exc})") from None
+def _read_data(path: str | Path, shown: str) -> bytes:
+    """The bytes of a data file, read in chunks; a text file stops at its first NUL byte.
+
+    Anything but a regular file is refused before it is opened, and so is a file over
+    :data:`~gmm_gui.io.files.MAX_DATA_FILE_BYTES` or over the memory share. A file that is not
+    ``.npy``, ``.npz`` or UTF-16 text is binary as soon as a NUL byte comes, so a large binary
+    (or sparse) file is refused after its first chunk, not read whole.
+    """
+    limit = MAX_DATA_FILE_BYTES
+    with open_regular(path, shown, DataError, max_bytes=limit) as (handle, size):
+        chunks = read_chunks(handle, shown, DataError, max_bytes=limit)
+        first = next(chunks, b"")
+        text = not first.startswith((NPY_MAGIC, *ZIP_MAGICS, *_UTF16_BOMS))
+        if text and b"\x00" in first:
+            raise DataError(_binary(shown))
+        check_expansion(size, shown, f"is {describe_size(size)}", DataError, limit=limit)
+        parts = [first]
+        for chunk in chunks:
+            if text and b"\x00" in chunk:
+                raise DataError(_binary(shown))
+            parts.append(chunk)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _binary(shown: str) -> str:
+    return f"{shown}: binary data, not a text table, .npy or .npz file"
 
 
 def _table(columns: Columns, shown: str) -> Table:

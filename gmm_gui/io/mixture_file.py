@@ -12,7 +12,6 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,6 +19,7 @@ import numpy as np
 from gmm_gui.io.atomic import atomic_write
 from gmm_gui.io.dataset import Dataset
 from gmm_gui.io.errors import ParameterFileError
+from gmm_gui.io.files import MAX_PARAMETER_FILE_BYTES, describe_size, read_regular
 from gmm_gui.model import Mixture
 
 __all__ = [
@@ -240,20 +240,22 @@ def read_mixture(
     """
     shown = str(path)
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise ParameterFileError(f"{shown}: no such file") from None
-    except IsADirectoryError:
-        raise ParameterFileError(f"{shown}: is a folder, not a file") from None
+        raw = read_regular(path, shown, ParameterFileError, max_bytes=MAX_PARAMETER_FILE_BYTES)
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ParameterFileError(f"{shown}: not a text file (expected JSON)") from None
-    except OSError as exc:
-        raise ParameterFileError(f"{shown}: cannot be read ({exc.strerror or exc})") from None
+    except MemoryError:
+        raise ParameterFileError(f"{shown}: not enough memory to read this file") from None
     if dataset is not None:
         if n_features is not None and n_features != dataset.n_features:
             raise ValueError("n_features and dataset disagree")
         n_features = dataset.n_features
-    return mixture_from_json(text, shown, n_features=n_features, n_components=n_components)
+    try:
+        return mixture_from_json(text, shown, n_features=n_features, n_components=n_components)
+    except MemoryError:
+        raise ParameterFileError(
+            f"{shown}: not enough memory to read this file ({describe_size(len(raw))})"
+        ) from None
 
 
 def mixture_from_json(
