@@ -110,7 +110,7 @@ def _address_space_used() -> int:
 
 
 def check_expansion(
-    n_bytes: int, shown: str, what: str, error: ErrorType, *, limit: int = MAX_ARRAY_BYTES
+    n_bytes: int, shown: str, what: str, error: ErrorType, *, limit: int | None = None
 ) -> None:
     """Refuse to make something of ``n_bytes`` from a file when it is too large.
 
@@ -125,7 +125,7 @@ def check_expansion(
         (8053063680,) float64 (60.0 GiB)"``; the message is ``"{shown}: {what}; ..."``.
     error : callable
         The exception type to raise (called with the message).
-    limit : int
+    limit : int, optional
         The absolute cap (default :data:`MAX_ARRAY_BYTES`); :data:`MEMORY_SHARE` of the memory
         available applies too.
 
@@ -134,6 +134,7 @@ def check_expansion(
     Exception
         ``error(message)``, naming the file, the size and the limit that was passed.
     """
+    limit = MAX_ARRAY_BYTES if limit is None else limit
     if n_bytes > limit:
         raise error(f"{shown}: {what}; gmm-gui reads at most {describe_size(limit)}")
     memory = available_memory()

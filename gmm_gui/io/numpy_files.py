@@ -7,14 +7,19 @@ unless another is named; a structured array's fields become named columns.
 from __future__ import annotations
 
 import io
+import math
+import struct
 import zipfile
-from collections.abc import Mapping
+import zlib
+from typing import BinaryIO
 
 import numpy as np
+from numpy.lib import format as npformat
 
 from gmm_gui.io.columns import Columns, NumericColumn, read_only
 from gmm_gui.io.columns import names as _names
 from gmm_gui.io.errors import DataError
+from gmm_gui.io.files import CHUNK_BYTES, check_expansion, describe_size
 
 __all__ = ["NPY_MAGIC", "ZIP_MAGICS", "columns_from_array", "load_npy", "load_npz"]
 
@@ -24,55 +29,224 @@ NPY_MAGIC = b"\x93NUMPY"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 
 
-def load_npy(raw: bytes, shown: str) -> np.ndarray:
-    """The array of the ``.npy`` file whose bytes are ``raw``; ``shown`` names it in messages."""
+_PICKLE = "holds Python objects, which gmm-gui does not unpickle"
+
+
+class _ObjectArray(DataError):
+    """An array of Python objects (pickled data): refused, or skipped in an .npz file."""
+
+
+_MAX_HEADER_BYTES = 10_000  # NumPy's own limit on an .npy header without allow_pickle
+# Zip compression methods NumPy writes (np.savez, np.savez_compressed). Others (bzip2, LZMA)
+# decompress in one call to any size, so they cannot be bounded while reading; they are refused.
+_ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
+_ZIP_METHOD_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA"}
+# What a damaged or hostile archive can raise from zipfile, zlib and the struct module.
+_ARCHIVE_ERRORS = (
+    ValueError,
+    OSError,
+    EOFError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    NotImplementedError,
+    RuntimeError,
+    UnicodeError,
+    struct.error,
+    zlib.error,
+    zipfile.BadZipFile,
+)
+
+
+# NumPy reads format 3.0 (UTF-8 header) with a function it does not export.
+_read_header_any = getattr(
+    getattr(np.lib, "_format_impl", None), "_read_array_header", None
+)
+
+
+def _whose(what: str | None) -> str:
+    return f"{what}'s" if what else "its"
+
+
+def _header(
+    stream: BinaryIO, shown: str, what: str | None
+) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """Read an .npy header from ``stream``: (shape, fortran_order, dtype), checked for size.
+
+    Raises
+    ------
+    DataError
+        For a malformed header, an object dtype (pickled data), or a claimed size beyond
+        :data:`~gmm_gui.io.files.MAX_ARRAY_BYTES` or the memory available.
+    """
+    try:
+        version = npformat.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran, dtype = npformat.read_array_header_1_0(
+                stream, max_header_size=_MAX_HEADER_BYTES
+            )
+        elif version == (2, 0):
+            shape, fortran, dtype = npformat.read_array_header_2_0(
+                stream, max_header_size=_MAX_HEADER_BYTES
+            )
+        elif version == (3, 0) and _read_header_any is not None:  # UTF-8 field names
+            shape, fortran, dtype = _read_header_any(
+                stream, version, max_header_size=_MAX_HEADER_BYTES
+            )
+        else:
+            major, minor = version
+            raise DataError(f"{shown}: not a valid .npy file (unknown format version "
+                            f"{major}.{minor})")
+    except DataError:
+        raise
+    except _ARCHIVE_ERRORS as exc:
+        raise DataError(f"{shown}: not a valid .npy file ({exc})") from None
+    if dtype.hasobject:
+        subject = f"{what} " if what else ""
+        raise _ObjectArray(f"{shown}: {subject}{_PICKLE}; save a numeric array instead")
+    claimed = math.prod(shape) * dtype.itemsize
+    check_expansion(
+        claimed,
+        shown,
+        f"{_whose(what)} header claims an array of shape {shape} {dtype} "
+        f"({describe_size(claimed)})",
+        DataError,
+    )
+    return shape, fortran, dtype
+
+
+def load_npy(raw: bytes, shown: str, what: str | None = None) -> np.ndarray:
+    """The array of the ``.npy`` file whose bytes are ``raw``; ``shown`` names it in messages.
+
+    The header is checked first: an object array is refused without unpickling, and a claimed
+    size beyond the limits of :mod:`gmm_gui.io.files` or beyond the bytes present is refused
+    before any memory is set aside for it.
+
+    Parameters
+    ----------
+    raw : bytes
+        The whole ``.npy`` content.
+    shown : str
+        The file, for messages.
+    what : str, optional
+        The array, for messages (``"array 'X'"`` for an ``.npz`` member).
+    """
+    stream = io.BytesIO(raw)
+    shape, _, dtype = _header(stream, shown, what)
+    claimed = math.prod(shape) * dtype.itemsize
+    present = len(raw) - stream.tell()
+    if present < claimed:
+        raise DataError(
+            f"{shown}: is truncated: {_whose(what)} header claims "
+            f"{describe_size(claimed)} of data "
+            f"(shape {shape} {dtype}) but the file holds {describe_size(max(present, 0))}"
+        )
     try:
         return np.load(io.BytesIO(raw), allow_pickle=False)
-    except ValueError as exc:
-        if "pickle" in str(exc):
-            raise DataError(
-                f"{shown}: holds Python objects, which gmm-gui does not unpickle; "
-                "save a numeric array instead"
-            ) from None
-        raise DataError(f"{shown}: not a valid .npy file ({exc})") from None
-    except (OSError, EOFError) as exc:
+    except _ARCHIVE_ERRORS as exc:
         raise DataError(f"{shown}: not a valid .npy file ({exc})") from None
 
 
 def load_npz(raw: bytes, shown: str, array: str | None) -> tuple[np.ndarray, str]:
-    """The array named ``array`` (default: the first numeric one) of an ``.npz`` file; its name."""
+    """The array named ``array`` (default: the first numeric one) of an ``.npz`` file; its name.
+
+    Each member is checked before it is expanded: its compression method (stored or deflated,
+    as NumPy writes them), the size the archive declares for it and the size its ``.npy``
+    header claims, against the limits of :mod:`gmm_gui.io.files`; while it is expanded, no
+    more than the declared size is accepted.
+
+    Raises
+    ------
+    DataError
+        A damaged archive, an unknown array name, no numeric array, an object array asked for
+        by name, a member too large or compressed in another way.
+    """
     try:
-        with np.load(io.BytesIO(raw), allow_pickle=False) as archive:
-            names = list(archive.files)
-            if not names:
-                raise DataError(f"{shown}: holds no arrays")
-            if array is not None:
-                if array not in names:
-                    raise DataError(f"{shown}: has no array {array!r}; arrays: {_names(names)}")
-                return _npz_member(archive, array, shown), array
-            for name in names:
-                try:
-                    candidate = archive[name]
-                except ValueError:  # an object array: never unpickled, skipped
-                    continue
-                if candidate.dtype.kind in "biuf" or candidate.dtype.names:
-                    return candidate, name
-            raise DataError(f"{shown}: holds no numeric array; arrays: {_names(names)}")
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except _ARCHIVE_ERRORS as exc:
+        raise DataError(f"{shown}: not a valid .npz file ({exc})") from None
+    with archive:
+        members = archive.infolist()
+        # NumPy's names: a member "x.npy" is the array "x"; other members keep their names.
+        names = [m.filename[:-4] if m.filename.endswith(".npy") else m.filename for m in members]
+        if not members:
+            raise DataError(f"{shown}: holds no arrays")
+        if array is not None:
+            by_name = {m.filename: m for m in members}
+            member = by_name.get(array) or by_name.get(f"{array}.npy")
+            if member is None:
+                raise DataError(f"{shown}: has no array {array!r}; arrays: {_names(names)}")
+            found = _member_array(archive, member, shown, f"array {array!r}", skip_objects=False)
+            if found is None:
+                raise DataError(f"{shown}: member {array!r} is not a NumPy array")
+            return found, array
+        for member, name in zip(members, names, strict=True):
+            candidate = _member_array(archive, member, shown, f"array {name!r}", skip_objects=True)
+            if candidate is None:  # an object array (never unpickled) or not an array: skipped
+                continue
+            if candidate.dtype.kind in "biuf" or candidate.dtype.names:
+                return candidate, name
+        raise DataError(f"{shown}: holds no numeric array; arrays: {_names(names)}")
+
+
+def _member_array(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, shown: str, what: str, *,
+    skip_objects: bool
+) -> np.ndarray | None:
+    """One member as an array; None if it is not an .npy member (or, if asked, holds objects)."""
+    if member.compress_type not in _ZIP_METHODS:
+        method = _ZIP_METHOD_NAMES.get(member.compress_type, f"method {member.compress_type}")
+        raise DataError(
+            f"{shown}: {what} is compressed with {method}; gmm-gui reads .npz members that are "
+            "stored or deflated, as NumPy writes them"
+        )
+    if member.flag_bits & 0x1:
+        raise DataError(f"{shown}: {what} is encrypted")
+    declared = member.file_size
+    ratio = f", {declared / member.compress_size:.0f} times" if member.compress_size else ""
+    check_expansion(
+        declared,
+        shown,
+        f"{what} would expand to {describe_size(declared)} from "
+        f"{describe_size(member.compress_size)}{ratio}",
+        DataError,
+    )
+    try:
+        with archive.open(member) as stream:
+            if stream.read(len(npformat.MAGIC_PREFIX)) != npformat.MAGIC_PREFIX:
+                return None
+        with archive.open(member) as stream:
+            try:
+                _header(stream, shown, what)
+            except _ObjectArray:
+                if skip_objects:
+                    return None
+                raise
+        with archive.open(member) as stream:
+            data = _read_bounded(stream, declared, shown, what)
     except DataError:
         raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-        raise DataError(f"{shown}: not a valid .npz file ({exc})") from None
+    except _ARCHIVE_ERRORS as exc:
+        raise DataError(f"{shown}: not a valid .npz file ({what}: {exc})") from None
+    return load_npy(data, shown, what)
 
 
-def _npz_member(archive: Mapping[str, np.ndarray], name: str, shown: str) -> np.ndarray:
-    try:
-        return archive[name]
-    except ValueError as exc:
-        if "pickle" in str(exc):
+def _read_bounded(stream: BinaryIO, declared: int, shown: str, what: str) -> bytes:
+    """Expand a member in chunks, refusing it as soon as it grows beyond its declared size."""
+    parts: list[bytes] = []
+    total = 0
+    while True:
+        chunk = stream.read(CHUNK_BYTES)
+        if not chunk:
+            break
+        total += len(chunk)
+        if total > declared:
             raise DataError(
-                f"{shown}: array {name!r} holds Python objects, which gmm-gui does not unpickle"
-            ) from None
-        raise
+                f"{shown}: {what} expands beyond the {describe_size(declared)} the archive "
+                "declares for it"
+            )
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def columns_from_array(arr: np.ndarray, shown: str, what: str) -> Columns:

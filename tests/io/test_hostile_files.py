@@ -6,12 +6,16 @@ in a child process under a timeout and an address-space limit (see ``hostile.py`
 
 from __future__ import annotations
 
+import io
 import os
+import struct
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 from hostile import gmm_fit_in_child, load_in_child, one_error_line, run_child
+from numpy.lib import format as npformat
 
 from gmm_gui.io import DataError, ParameterFileError, load_dataset, read_mixture, write_mixture
 from gmm_gui.model import Mixture
@@ -121,3 +125,155 @@ def test_gmm_fit_does_not_block_on_an_output_fifo_nobody_reads(tmp_path, flag):
     line = one_error_line(done)
     assert str(fifo) in line and "no program is reading" in line
     assert not other.exists()  # refused before anything was written
+
+
+# ------------------------------------------------------------------------- 3. unbounded memory
+
+_GIB = 1024**3
+
+
+def _npy_header_only(path: Path, shape: tuple[int, ...], descr: str = "<f8") -> Path:
+    """An .npy file whose header claims ``shape`` and which holds no data after it."""
+    with open(path, "wb") as handle:
+        npformat.write_array_header_1_0(
+            handle, {"descr": descr, "fortran_order": False, "shape": shape}
+        )
+    return path
+
+
+def test_an_npy_header_claiming_60_gib_is_refused_from_the_header(tmp_path):
+    path = _npy_header_only(tmp_path / "huge.npy", (60 * _GIB // 8,))
+    assert path.stat().st_size < 200
+    message = load_in_child(path)
+    assert message.startswith(f"{path}: its header claims an array of shape (8053063680,) float64")
+    assert "(60.0 GiB)" in message and "gmm-gui reads at most 4.0 GiB" in message
+
+
+def test_an_npy_header_claiming_more_than_the_file_holds_is_truncated(tmp_path):
+    path = _npy_header_only(tmp_path / "short.npy", (1000, 2))
+    with pytest.raises(DataError) as info:
+        load_dataset(path)
+    assert str(info.value) == (
+        f"{path}: is truncated: its header claims 15.6 KiB of data (shape (1000, 2) float64) "
+        "but the file holds 0 bytes"
+    )
+
+
+def _zip_bomb(path: Path, n_bytes: int, name: str = "X.npy") -> Path:
+    """A deflated .npz member of ``n_bytes`` zeros behind a valid .npy header (small on disk)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open(name, "w", force_zip64=True) as member:
+            npformat.write_array_header_1_0(
+                member, {"descr": "<f8", "fortran_order": False, "shape": (n_bytes // 8,)}
+            )
+            zeros = bytes(1024 * 1024)
+            for _ in range(n_bytes // len(zeros)):
+                member.write(zeros)
+    return path
+
+
+def test_an_npz_member_expanding_past_the_memory_share_is_refused_before_expanding(tmp_path):
+    # 1 GiB of zeros in a 1 MiB file; the child has 2 GiB of address space, so 1 GiB is more
+    # than half of what it has left.
+    path = _zip_bomb(tmp_path / "bomb.npz", _GIB)
+    assert path.stat().st_size < 2 * 1024 * 1024
+    message = load_in_child(path)
+    assert message.startswith(f"{path}: array 'X' would expand to 1.0 GiB from ")
+    assert "times; that is more than 50% of the memory available" in message
+
+
+def test_an_npz_member_beyond_the_absolute_cap_is_refused(tmp_path, monkeypatch):
+    import gmm_gui.io.files as files
+
+    monkeypatch.setattr(files, "MAX_ARRAY_BYTES", 1024 * 1024)
+    path = _zip_bomb(tmp_path / "big.npz", 2 * 1024 * 1024)
+    with pytest.raises(DataError) as info:
+        load_dataset(path)
+    assert str(info.value).startswith(f"{path}: array 'X' would expand to 2.0 MiB from ")
+    assert str(info.value).endswith("; gmm-gui reads at most 1.0 MiB")
+
+
+def _set_declared_size(path: Path, declared: int) -> None:
+    """Make the archive's central directory declare ``declared`` bytes for its only member."""
+    raw = bytearray(path.read_bytes())
+    central = raw.rindex(b"PK\x01\x02")
+    struct.pack_into("<I", raw, central + 24, declared)  # uncompressed size
+    local = raw.index(b"PK\x03\x04")
+    struct.pack_into("<I", raw, local + 22, declared)
+    path.write_bytes(bytes(raw))
+
+
+def test_an_npz_member_that_expands_past_its_declared_size_is_stopped(tmp_path):
+    path = tmp_path / "liar.npz"
+    np.savez_compressed(path, X=np.zeros((64 * 1024 * 1024 // 8,)))  # 64 MiB of zeros
+    _set_declared_size(path, 4096)
+    message = load_in_child(path, memory_cap=512 * 1024 * 1024)
+    assert message.startswith(f"{path}: ")
+    assert "X" in message
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_an_npz_member_compressed_otherwise_than_numpy_does_is_refused(tmp_path, method):
+    path = tmp_path / "other.npz"
+    buffer = io.BytesIO()
+    np.save(buffer, np.ones((3, 2)))
+    with zipfile.ZipFile(path, "w", compression=method) as archive:
+        archive.writestr("X.npy", buffer.getvalue())
+    with pytest.raises(DataError) as info:
+        load_dataset(path)
+    name = "bzip2" if method == zipfile.ZIP_BZIP2 else "LZMA"
+    assert str(info.value) == (
+        f"{path}: array 'X' is compressed with {name}; gmm-gui reads .npz members that are "
+        "stored or deflated, as NumPy writes them"
+    )
+
+
+def test_a_2_gib_sparse_file_is_found_binary_from_its_first_bytes(tmp_path):
+    path = tmp_path / "sparse.csv"
+    with open(path, "wb") as handle:
+        handle.truncate(2 * _GIB)
+    assert load_in_child(path) == f"{path}: binary data, not a text table, .npy or .npz file"
+
+
+def test_text_followed_by_a_hole_is_found_binary_while_streaming(tmp_path):
+    """3 MiB of a valid table, then 600 MiB of NUL bytes: refused at the first NUL chunk."""
+    path = tmp_path / "holed.csv"
+    line = b"1.5,2.5\n"
+    with open(path, "wb") as handle:
+        handle.write(b"x,y\n" + line * (3 * 1024 * 1024 // len(line)))
+        handle.truncate(600 * 1024 * 1024)
+    message = load_in_child(path)
+    assert message == f"{path}: binary data, not a text table, .npy or .npz file"
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path):
+    path = tmp_path / "big.csv"
+    with open(path, "wb") as handle:
+        handle.truncate(5 * _GIB)
+    assert load_in_child(path) == f"{path}: is 5.0 GiB; gmm-gui reads files of up to 4.0 GiB"
+
+
+def test_memory_error_while_loading_becomes_a_sentence(tmp_path, monkeypatch):
+    import gmm_gui.io.dataset as dataset
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    path = _csv(tmp_path / "d.csv")
+    monkeypatch.setattr(dataset, "parse_text", out_of_memory)
+    with pytest.raises(DataError) as info:
+        load_dataset(path)
+    size = path.stat().st_size
+    assert str(info.value) == f"{path}: not enough memory to read this file ({size / 1024:.1f} KiB)"
+
+
+def test_memory_error_while_reading_a_parameter_file_becomes_a_sentence(tmp_path, monkeypatch):
+    import gmm_gui.io.mixture_file as mixture_file
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    path = _params(tmp_path / "p.json")
+    monkeypatch.setattr(mixture_file, "mixture_from_json", out_of_memory)
+    with pytest.raises(ParameterFileError, match=f"^{path}: not enough memory to read this file"):
+        read_mixture(path)
