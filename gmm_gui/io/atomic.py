@@ -26,7 +26,14 @@ __all__ = ["atomic_path", "atomic_write", "atomic_write_many"]
 def _destination(path: str | os.PathLike[str]) -> Path:
     """The file to write for ``path``: a symbolic link's target (the link stays), else ``path``."""
     p = Path(path)
-    return Path(os.path.realpath(p)) if p.is_symlink() else p
+    if not p.is_symlink():
+        return p
+    try:
+        os.stat(p)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OSError(errno.ELOOP, "a loop of symbolic links", str(path)) from None
+    return Path(os.path.realpath(p))
 
 
 def _is_special(path: Path) -> bool:

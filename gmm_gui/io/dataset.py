@@ -26,7 +26,11 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import csv
 import os
+import struct
+import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -313,6 +317,22 @@ def read_table(path: str | Path, *, array: str | None = None) -> Table:
         with contextlib.suppress(OSError, ValueError):
             size = f" ({describe_size(os.stat(path).st_size)})"
         raise DataError(f"{shown}: not enough memory to read this file{size}") from None
+    except _LIBRARY_ERRORS as exc:  # what a library can raise on a damaged file, made a sentence
+        raise DataError(f"{shown}: cannot be read ({type(exc).__name__}: {exc})") from None
+
+
+# Not ValueError, yet raised by zipfile, zlib, struct, csv or the decoders on a damaged file.
+_LIBRARY_ERRORS = (
+    OSError,
+    EOFError,
+    UnicodeError,
+    OverflowError,
+    RecursionError,
+    struct.error,
+    zlib.error,
+    zipfile.BadZipFile,
+    csv.Error,
+)
 
 
 def _read_table(path: str | Path, shown: str, array: str | None) -> Table:

@@ -6,6 +6,7 @@ in a child process under a timeout and an address-space limit (see ``hostile.py`
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import struct
@@ -277,3 +278,108 @@ def test_memory_error_while_reading_a_parameter_file_becomes_a_sentence(tmp_path
     monkeypatch.setattr(mixture_file, "mixture_from_json", out_of_memory)
     with pytest.raises(ParameterFileError, match=f"^{path}: not enough memory to read this file"):
         read_mixture(path)
+
+
+# ------------------------------------------------------------------------- 4. other exceptions
+
+
+def _npz(path: Path, compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    buffer = io.BytesIO()
+    np.save(buffer, np.linspace(0.0, 1.0, 2000).reshape(1000, 2))
+    with zipfile.ZipFile(path, "w", compression=compression) as archive:
+        archive.writestr("X.npy", buffer.getvalue())
+    return path
+
+
+def _patch_member(path: Path, edit) -> Path:
+    """Apply ``edit(raw, local_header_offset, central_header_offset)`` to an archive's bytes."""
+    raw = bytearray(path.read_bytes())
+    edit(raw, raw.index(b"PK\x03\x04"), raw.rindex(b"PK\x01\x02"))
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def _corrupt_data(raw, local, central):
+    start = local + 30 + struct.unpack_from("<H", raw, local + 26)[0]
+    for i in range(start + 20, start + 60):
+        raw[i] ^= 0x5A
+
+
+def _truncate_data(raw, local, central):
+    start = local + 30 + struct.unpack_from("<H", raw, local + 26)[0]
+    del raw[start + 50 : central]
+
+
+def _unknown_method(raw, local, central):
+    struct.pack_into("<H", raw, local + 8, 99)
+    struct.pack_into("<H", raw, central + 10, 99)
+
+
+def _encrypted(raw, local, central):
+    struct.pack_into("<H", raw, local + 6, 1)
+    struct.pack_into("<H", raw, central + 8, 1)
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (_corrupt_data, "not a valid .npz file (array 'X': "),
+        (_truncate_data, "not a valid .npz file"),
+        (_unknown_method, "array 'X' is compressed with method 99"),
+        (_encrypted, "array 'X' is encrypted"),
+    ],
+    ids=["corrupt-deflate", "truncated", "unknown-method", "encrypted"],
+)
+def test_a_damaged_npz_is_a_data_error_naming_the_file(tmp_path, edit, expected):
+    path = _patch_member(_npz(tmp_path / "bad.npz"), edit)
+    with pytest.raises(DataError) as info:
+        load_dataset(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ") and expected in message, message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_a_corrupt_bzip2_or_lzma_member_is_a_data_error(tmp_path, compression):
+    path = _patch_member(_npz(tmp_path / "bad.npz", compression), _corrupt_data)
+    with pytest.raises(DataError, match=f"^{path}: array 'X' is compressed with"):
+        load_dataset(path)
+
+
+def test_a_loop_of_symbolic_links_is_a_sentence(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    with pytest.raises(DataError) as info:
+        load_dataset(a)
+    assert str(info.value) == f"{a}: cannot be read (a loop of symbolic links)"
+    with pytest.raises(ParameterFileError) as info:
+        read_mixture(a)
+    assert str(info.value) == f"{a}: cannot be read (a loop of symbolic links)"
+
+
+@pytest.mark.parametrize("role", ["data", "init", "out"])
+def test_gmm_fit_names_the_file_for_a_loop_of_links(tmp_path, role):
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    data = _csv(tmp_path / "d.csv")
+    argv = {
+        "data": [loop, "-k", 2],
+        "init": [data, "--init", loop],
+        "out": [data, "-k", 2, "--out", loop],
+    }[role]
+    line = one_error_line(gmm_fit_in_child(*argv))
+    assert str(loop) in line
+
+
+def test_gmm_fit_names_the_file_for_a_damaged_npz(tmp_path):
+    path = _patch_member(_npz(tmp_path / "bad.npz"), _corrupt_data)
+    line = one_error_line(gmm_fit_in_child(path, "-k", 2))
+    assert line.startswith(f"gmm-fit: error: {path}: not a valid .npz file")
+
+
+def test_utf16_text_with_a_broken_byte_is_a_data_error(tmp_path):
+    path = tmp_path / "u16.csv"
+    path.write_bytes(codecs.BOM_UTF16_LE + "x,y\n1,2\n3,4\n".encode("utf-16-le") + b"\x00\xd8")
+    with pytest.raises(DataError, match=f"^{path}: not readable as text"):
+        load_dataset(path)
