@@ -400,10 +400,11 @@ def _summary(args: argparse.Namespace, outcome: _Outcome) -> str:
     lines.append("")
     lines.extend(_component_table(mixture, dataset.columns))
     messages = [issue.message for issue in result.issues]
-    if messages or outcome.notes:
+    notes = (*dataset.notes, *outcome.notes)
+    if messages or notes:
         lines.append("")
     lines.extend(f"warning: {message}" for message in messages)
-    lines.extend(f"note: {note}" for note in outcome.notes)
+    lines.extend(f"note: {note}" for note in notes)
     written = [p for p in (args.out, args.labels) if p is not None]
     if written:
         lines.append("")

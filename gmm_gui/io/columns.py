@@ -27,11 +27,15 @@ class NumericColumn:
         True where the cell holds text instead of a number; None when no cell does.
     first_invalid : tuple of (int, str), or None
         Line number and text of the first such cell.
+    note : str or None
+        A sentence about a doubtful reading of the column (e.g. ``1,250`` read with a decimal
+        comma where it may be a thousands separator), for the user.
     """
 
     values: np.ndarray
     invalid: np.ndarray | None = None
     first_invalid: tuple[int, str] | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True, eq=False)

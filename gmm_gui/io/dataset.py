@@ -113,6 +113,11 @@ class Dataset:
         several reasons; ``n_dropped`` counts it once.
     path : str
         The file, as given.
+    notes : tuple of str
+        Sentences about doubtful readings of the chosen columns, for the user (the command
+        line's summary prints them; the window's status line shows them), e.g.
+        ``"column weight: 3 values such as '1,250' were read with a decimal comma (1.25, first
+        on line 2); if the comma separates thousands (1250), convert the file"``.
     """
 
     values: np.ndarray
@@ -124,6 +129,7 @@ class Dataset:
     n_dropped: int
     drop_reasons: tuple[str, ...]
     path: str
+    notes: tuple[str, ...] = ()
 
     @property
     def n_samples(self) -> int:
@@ -286,6 +292,7 @@ class Table:
             n_dropped=n_rows - n_kept,
             drop_reasons=tuple(reasons),
             path=self.path,
+            notes=tuple(note for name in chosen if (note := self._numeric[name].note)),
         )
 
 

@@ -18,7 +18,7 @@ import csv
 import gc
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
@@ -141,9 +141,41 @@ def _tokenize(line: str, delimiter: str | None) -> list[tuple[str, bool]]:
 _SPACE = re.compile(r"[ \t]+")
 
 
+# A number as CSV readers (R, pandas, spreadsheets) read one: ASCII digits with an optional sign,
+# decimal point and exponent, or inf / Inf / INF / infinity / Infinity / INFINITY, or any case of
+# nan. Python's float() takes more ("1_000", Arabic-Indic or full-width digits, "iNfInItY"),
+# which a table must not silently turn into numbers.
+_NUMBER = re.compile(
+    r"[ \t\r\f\v]*[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+    r"|inf|Inf|INF|infinity|Infinity|INFINITY|[nN][aA][nN])[ \t\r\f\v]*",
+    re.ASCII,
+)
+# What float() might read beyond _NUMBER: where none of it appears, float() is safe (and fast).
+_BEYOND_CSV = re.compile(r"[_\x80-\U0010ffff]|[iI][nN][fF]|\n")
+_INFINITIES = frozenset({"inf", "Inf", "INF", "infinity", "Infinity", "INFINITY"})
+_INF_WORD = re.compile(r"[iI][nN][fF][a-zA-Z]*")
+
+
+def _strict_float(text: str) -> float:
+    """``float(text)`` for what CSV readers read as a number; ValueError for anything else."""
+    if _NUMBER.fullmatch(text) is None:
+        raise ValueError(f"not a number: {text!r}")
+    return float(text)
+
+
+def _float_reader(cells: Sequence[str]) -> Callable[[str], float]:
+    """``float`` when no cell holds what float() would read too generously, else the strict one."""
+    return _strict_float if _BEYOND_CSV.search("\x1f".join(cells)) else float
+
+
+def _odd_infinity(body: str) -> bool:
+    """True if the text spells infinity in a way CSV readers do not (NumPy's reader would)."""
+    return any(m.group() not in _INFINITIES for m in _INF_WORD.finditer(body))
+
+
 def _is_number(text: str) -> bool:
     try:
-        float(text)
+        _strict_float(text)
     except ValueError:
         return False
     return True
@@ -168,8 +200,71 @@ class _Layout:
     decimal_comma: bool
 
 
+def _quote_open_after(line: str, inside: bool = False) -> bool:
+    """Whether a quoted field is still open at the end of ``line`` (given the state before it).
+
+    As CSV has it: a quote opens a field only at its start (after a separator and spaces), a
+    doubled quote inside is a quote, and a quote elsewhere in an unquoted field is a character.
+    """
+    i, n = 0, len(line)
+    at_start = not inside
+    while i < n:
+        c = line[i]
+        if inside:
+            if c == '"':
+                if i + 1 < n and line[i + 1] == '"':
+                    i += 2
+                    continue
+                inside = False
+            at_start = False
+        else:
+            if c == '"' and at_start:
+                inside = True
+            at_start = c in ",;\t "
+        i += 1
+    return inside
+
+
+def _join_quoted_lines(
+    lines: list[str], numbers: list[int] | None = None
+) -> tuple[list[str], list[int]] | None:
+    """Lines joined into records where a quoted field holds a line break; None if none does.
+
+    ``numbers`` are the lines' 1-based numbers (default 1, 2, ...); a record keeps the number
+    of its first line. A quote still open at the end of the text joins nothing (the careful
+    reader then reports the line where it opened).
+    """
+    odd = [i for i, line in enumerate(lines) if line.count('"') & 1]
+    if not odd or not any(_quote_open_after(lines[i]) for i in odd):
+        return None
+    numbers = list(range(1, len(lines) + 1)) if numbers is None else numbers
+    records: list[str] = []
+    record_numbers: list[int] = []
+    i, n = 0, len(lines)
+    while i < n:
+        line = lines[i]
+        j = i
+        if line.count('"') & 1 and _quote_open_after(line):
+            inside, parts = True, [line]
+            while inside and j + 1 < n:
+                j += 1
+                parts.append(lines[j])
+                inside = _quote_open_after(lines[j], inside)
+            if inside:  # never closed: leave the lines as they are
+                j = i
+            else:
+                line = "\n".join(parts)
+        records.append(line)
+        record_numbers.append(numbers[i])
+        i = j + 1
+    return records, record_numbers
+
+
 def _head_lines(text: str, limit: int) -> list[tuple[int, int, str]]:
-    """The first ``limit`` lines holding data: (1-based line number, end offset, text)."""
+    """The first ``limit`` records holding data: (1-based line number, end offset, text).
+
+    A record is a line, or several when a quoted field holds a line break.
+    """
     found: list[tuple[int, int, str]] = []
     start = 0
     number = 0
@@ -178,10 +273,21 @@ def _head_lines(text: str, limit: int) -> list[tuple[int, int, str]]:
         end = text.find("\n", start)
         end = size if end < 0 else end
         number += 1
+        first = number
         line = text[start:end]
+        if line.count('"') & 1 and _quote_open_after(line):
+            inside, stop, extra = True, end, 0
+            while inside and stop < size:
+                nxt = text.find("\n", stop + 1)
+                nxt = size if nxt < 0 else nxt
+                inside = _quote_open_after(text[stop + 1 : nxt], inside)
+                stop, extra = nxt, extra + 1
+            if not inside:
+                end, number = stop, number + extra
+                line = text[start:end]
         stripped = line.strip()
         if stripped and not stripped.startswith("#"):
-            found.append((number, min(end + 1, size), line))
+            found.append((first, min(end + 1, size), line))
         start = end + 1
     return found
 
@@ -293,7 +399,7 @@ def _layout(text: str, shown: str) -> _Layout:
     )
 
 
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+([eE][+-]?\d+)?$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+([eE][+-]?\d+)?$", re.ASCII)
 
 
 def _quote_error(line: str, delimiter: str | None) -> bool:
@@ -383,6 +489,8 @@ def _fast_numeric(body: str, layout: _Layout, names: list[str]) -> np.ndarray | 
         return None
     if layout.drop_last or not body.strip():
         return None
+    if _odd_infinity(body):
+        return None  # NumPy reads "iNfInItY"; the careful reader refuses it
     if layout.delimiter is not None:
         body = _fill_missing(body, layout.delimiter)
     data = _loadtxt(body, layout.delimiter)
@@ -441,6 +549,29 @@ def _split_rows(lines: list[str], delimiter: str | None) -> list[list[str]]:
     return list(csv.reader(lines, delimiter=delimiter, skipinitialspace=True))
 
 
+def _data_lines(
+    body: str, lines: list[str], first_line: int, numbers: list[int] | None = None
+) -> tuple[list[str], np.ndarray]:
+    """The lines (or records) that hold data, blank and comment lines left out, and their numbers.
+
+    ``numbers`` are the 1-based line numbers of ``lines`` (default: consecutive from
+    ``first_line``).
+    """
+    # Filter blank and comment lines only if there may be some (a quick test on the text).
+    if numbers is None and not (
+        "#" in body or "" in lines or "\n " in body or "\n\t" in body or body[:1] in " \t"
+    ):
+        return lines, np.arange(first_line, first_line + len(lines), dtype=np.int64)
+    if numbers is None:
+        numbers = list(range(first_line, first_line + len(lines)))
+    kept = [
+        (number, line)
+        for number, line in zip(numbers, lines, strict=True)
+        if line.strip() and line.lstrip()[0] != "#"
+    ]
+    return [line for _, line in kept], np.array([n for n, _ in kept], dtype=np.int64)
+
+
 def _slow_parse(
     body: str, layout: _Layout, names: list[str], shown: str
 ) -> tuple[int, dict[str, NumericColumn], dict[str, np.ndarray], list[str]]:
@@ -449,23 +580,25 @@ def _slow_parse(
     with _no_gc():
         if body.endswith("\n"):
             body = body[:-1]
-        lines = body.split("\n")
-        # Filter blank and comment lines only if there may be some (a quick test on the text).
-        if "#" in body or "" in lines or "\n " in body or "\n\t" in body or body[:1] in " \t":
-            kept = [
-                (number, line)
-                for number, line in enumerate(lines, start=first_line)
-                if line.strip() and line.lstrip()[0] != "#"
-            ]
-            numbers = np.array([number for number, _ in kept], dtype=np.int64)
-            lines = [line for _, line in kept]
-            del kept
-        else:
-            numbers = np.arange(first_line, first_line + len(lines), dtype=np.int64)
+        raw_lines = body.split("\n")
+        lines, numbers = _data_lines(body, raw_lines, first_line)
         try:
             rows = _split_rows(lines, layout.delimiter)
         except csv.Error as exc:
             raise DataError(f"{shown}: cannot be split into fields ({exc})") from None
+        if len(rows) != len(lines):
+            # A quoted field holds a line break (csv joined lines), or a quote is not closed:
+            # make records of the lines first, then split again.
+            joined = _join_quoted_lines(
+                raw_lines, list(range(first_line, first_line + len(raw_lines)))
+            )
+            if joined is not None:
+                lines, numbers = _data_lines(body, joined[0], first_line, joined[1])
+                try:
+                    rows = _split_rows(lines, layout.delimiter)
+                except csv.Error as exc:
+                    raise DataError(f"{shown}: cannot be split into fields ({exc})") from None
+        del raw_lines
         if len(rows) != len(lines):
             bad = next(n for n, line in zip(numbers, lines, strict=True) if line.count('"') % 2)
             raise DataError(f"{shown}: line {bad}: a quote is not closed on its line")
@@ -494,7 +627,7 @@ def _slow_parse(
             continue  # the row-name column
         cells = columns[j]
         if j not in layout.quoted_columns:
-            column = _to_numbers(cells, layout.decimal_comma, numbers)
+            column = _to_numbers(cells, layout.decimal_comma, numbers, name)
             if column is not None:
                 if column.invalid is None and np.isnan(column.values).all():
                     empty.append(name)
@@ -510,27 +643,30 @@ def _slow_parse(
 
 
 def _to_numbers(
-    cells: Sequence[str], decimal_comma: bool, line_numbers: np.ndarray
+    cells: Sequence[str], decimal_comma: bool, line_numbers: np.ndarray, name: str = ""
 ) -> NumericColumn | None:
     """Cells to float64, or None if the column is mostly text (a label column)."""
     n = len(cells)
+    to_float = _float_reader(cells)
     if not decimal_comma:
         try:
-            return NumericColumn(np.fromiter(map(float, cells), dtype=np.float64, count=n))
+            return NumericColumn(np.fromiter(map(to_float, cells), dtype=np.float64, count=n))
         except ValueError:
             pass
         cleaned = ["nan" if cell in MISSING_VALUES else cell for cell in cells]
         try:
-            values = np.fromiter(map(float, cleaned), dtype=np.float64, count=n)
+            values = np.fromiter(map(to_float, cleaned), dtype=np.float64, count=n)
         except ValueError:
             pass
         else:
             return NumericColumn(values)
     values = np.empty(n, dtype=np.float64)
     invalid = np.zeros(n, dtype=bool)
+    doubtful: list[int] = []  # "1,250": a decimal comma, or a thousands separator?
+    decided = False  # a comma that can only be a decimal comma ("1,5", "0,250", "12,3456")
     for i, cell in enumerate(cells):
         try:
-            values[i] = float(cell)
+            values[i] = to_float(cell)
             continue
         except ValueError:
             pass
@@ -540,17 +676,39 @@ def _to_numbers(
             continue
         if decimal_comma and "," in text:
             try:
-                values[i] = float(text.replace(",", "."))
-                continue
+                values[i] = _strict_float(text.replace(",", "."))
             except ValueError:
                 pass
+            else:
+                if _THOUSANDS.match(text):
+                    doubtful.append(i)
+                else:
+                    decided = True
+                continue
         values[i] = np.nan
         invalid[i] = True
     n_invalid = int(invalid.sum())
     n_numbers = n - int(np.isnan(values).sum())
     if n_invalid and n_invalid >= n_numbers:
         return None
+    note = None
+    if doubtful and not decided:
+        first = doubtful[0]
+        example = cells[first].strip()
+        count = len(doubtful)
+        such = f"{count} values such as {example!r} were" if count > 1 else f"{example!r} was"
+        note = (
+            f"column {name}: {such} read with a decimal comma ({values[first]:g}, first on line "
+            f"{int(line_numbers[first])}); if the comma separates thousands "
+            f"({values[first] * 1000:g}), convert the file"
+        )
     if n_invalid == 0:
-        return NumericColumn(values)
+        return NumericColumn(values, note=note)
     first = int(np.argmax(invalid))
-    return NumericColumn(values, invalid, (int(line_numbers[first]), cells[first].strip()))
+    return NumericColumn(
+        values, invalid, (int(line_numbers[first]), cells[first].strip()), note=note
+    )
+
+
+# A number that reads as well with a thousands separator as with a decimal comma: "1,250".
+_THOUSANDS = re.compile(r"^[+-]?[1-9][0-9]{0,2},[0-9]{3}$", re.ASCII)
