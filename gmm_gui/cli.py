@@ -29,7 +29,14 @@ import numpy as np
 from gmm_gui import __version__
 from gmm_gui.io import ColumnChoiceRequired, DataError, atomic_write_many, read_table
 from gmm_gui.io.dataset import Dataset
-from gmm_gui.io.mixture_file import FitInfo, MixtureFileInfo, mixture_to_json, read_mixture
+from gmm_gui.io.errors import name_list
+from gmm_gui.io.mixture_file import (
+    FitInfo,
+    MixtureFileInfo,
+    check_start_for_data,
+    mixture_to_json,
+    read_mixture,
+)
 from gmm_gui.io.responsibilities import responsibilities_csv
 from gmm_gui.model import FitResult, Mixture, aic, bic, e_step, fit
 
@@ -73,6 +80,11 @@ def _whole(minimum: int, what: str) -> Callable[[str], int]:
     return parse
 
 
+#: Largest --reg-covar and --tol accepted: beyond, a covariance's arithmetic overflows (1e308
+#: gives NaN log-likelihoods), and no data set has a use for such values.
+MAX_SETTING = 1e100
+
+
 def _non_negative(what: str) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
@@ -81,6 +93,10 @@ def _non_negative(what: str) -> Callable[[str], float]:
             raise argparse.ArgumentTypeError(f"{what} must be a number, not {text!r}") from None
         if not (math.isfinite(value) and value >= 0):
             raise argparse.ArgumentTypeError(f"{what} must be a number >= 0, not {text}")
+        if value > MAX_SETTING:
+            raise argparse.ArgumentTypeError(
+                f"{what} must be at most {MAX_SETTING:g}, not {text}"
+            )
         return value
 
     return parse
@@ -214,12 +230,20 @@ def _fail(message: str) -> int:
     return 2
 
 
+#: Longest error line printed; a longer one keeps its start (the file) and its end.
+MAX_ERROR_CHARS = 1000
+
+
 def _one_line(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.filename is not None:
         text = f"{exc.filename}: {exc.strerror or exc}"
     else:
         text = str(exc) or type(exc).__name__
-    return " ".join(text.split())
+    line = " ".join(text.split())
+    if len(line) > MAX_ERROR_CHARS:
+        half = MAX_ERROR_CHARS // 2 - 3
+        line = f"{line[:half]} ... {line[-half:]}"
+    return line
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
@@ -227,11 +251,14 @@ def _check_outputs(args: argparse.Namespace) -> None:
     targets = [(flag, path) for flag, path in (("--out", args.out), ("--labels", args.labels))
                if path is not None]
     data = Path(os.path.realpath(args.data))
+    init = Path(os.path.realpath(args.init)) if args.init is not None else None
     seen: dict[Path, str] = {}
     for flag, path in targets:
         resolved = Path(os.path.realpath(path))
         if resolved == data:
             raise _OptionError(f"{flag} {path} would overwrite the data file")
+        if resolved == init:
+            raise _OptionError(f"{flag} {path} would overwrite the --init file")
         if resolved in seen:
             raise _OptionError(f"{seen[resolved]} and {flag} name the same file ({path})")
         seen[resolved] = flag
@@ -251,13 +278,13 @@ def _choose_columns(
         # Fit the columns the parameter file was made for, if the data has them all.
         if all(c in table.numeric_columns for c in start.columns):
             columns = list(start.columns)
-            notes.append(f"columns {', '.join(columns)} chosen as in {start.path}")
+            notes.append(f"columns {name_list(columns)} chosen as in {start.path}")
     try:
         dataset = table.select(columns)
     except ColumnChoiceRequired as exc:
         raise DataError(
             f"{exc.path}: {len(exc.numeric_columns)} numeric columns "
-            f"({', '.join(exc.numeric_columns)}); choose one or two with --columns A,B"
+            f"({name_list(exc.numeric_columns)}); choose one or two with --columns A,B"
         ) from None
     return dataset, tuple(notes)
 
@@ -283,10 +310,11 @@ def _run(args: argparse.Namespace) -> _Outcome:
                 f"{covariance_type} would change the start (leave it out to fit "
                 f"{info.covariance_type} covariances)"
             )
+        check_start_for_data(init, X, args.init)
         if tuple(info.columns) != dataset.columns:
             notes_list.append(
-                f"{args.init} was made for columns {', '.join(info.columns)}; "
-                f"fitting {', '.join(dataset.columns)}"
+                f"{args.init} was made for columns {name_list(info.columns)}; "
+                f"fitting {name_list(dataset.columns)}"
             )
         n_init = 1
         start = f"the mixture in {args.init}"
@@ -345,7 +373,10 @@ def _write_outputs(args: argparse.Namespace, outcome: _Outcome) -> None:
             seed=args.seed if args.init is None else None,
             mean_log_likelihood_history=tuple(result.history),
         )
-        files[args.out] = mixture_to_json(result.mixture, outcome.dataset.columns, fit_info)
+        try:
+            files[args.out] = mixture_to_json(result.mixture, outcome.dataset.columns, fit_info)
+        except ValueError as exc:
+            raise ValueError(f"{args.out}: cannot be written: {exc}") from None
     if args.labels is not None:
         files[args.labels] = responsibilities_csv(outcome.resp, outcome.dataset.row_index)
     if files:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gmm_gui.io.errors import name_list
+
 __all__ = ["Columns", "NumericColumn", "fields", "names", "read_only", "rows"]
 
 
@@ -74,8 +76,8 @@ def fields(count: int) -> str:
 
 
 def names(items: Iterable[str]) -> str:
-    """Names separated by commas, or ``"(none)"``."""
-    return ", ".join(items) or "(none)"
+    """Names separated by commas, or ``"(none)"``; a long list is cut (see ``name_list``)."""
+    return name_list(items)
 
 
 def read_only(array: np.ndarray) -> np.ndarray:

@@ -40,7 +40,7 @@ import numpy as np
 from gmm_gui.io.columns import Columns, NumericColumn, read_only
 from gmm_gui.io.columns import names as _names
 from gmm_gui.io.columns import rows as _rows
-from gmm_gui.io.errors import ColumnChoiceRequired, DataError
+from gmm_gui.io.errors import ColumnChoiceRequired, DataError, quoted
 from gmm_gui.io.files import (
     MAX_DATA_FILE_BYTES,
     check_expansion,
@@ -197,7 +197,7 @@ class Table:
         for name in columns:
             resolved = self._resolve_one(str(name))
             if resolved in chosen:
-                raise DataError(f"{self.path}: column {resolved!r} is chosen twice")
+                raise DataError(f"{self.path}: column {quoted(resolved)} is chosen twice")
             chosen.append(resolved)
         return tuple(chosen)
 
@@ -212,18 +212,19 @@ class Table:
             return f"column {int(stripped)}"
         if stripped in self.empty_columns:
             raise DataError(
-                f"{self.path}: column {stripped!r} has no values (every cell is missing); "
+                f"{self.path}: column {quoted(stripped)} has no values (every cell is missing); "
                 f"numeric columns: {_names(known)}"
             )
         if stripped in self.label_columns:
             raise DataError(
-                f"{self.path}: column {stripped!r} holds text, not numbers; "
+                f"{self.path}: column {quoted(stripped)} holds text, not numbers; "
                 f"numeric columns: {_names(known)}"
             )
         folded = [k for k in known if k.casefold() == stripped.casefold()]
-        hint = f" (did you mean {folded[0]!r}?)" if folded else ""
+        hint = f" (did you mean {quoted(folded[0])}?)" if folded else ""
         raise DataError(
-            f"{self.path}: no numeric column {stripped!r}{hint}; numeric columns: {_names(known)}"
+            f"{self.path}: no numeric column {quoted(stripped)}{hint}; numeric columns: "
+            f"{_names(known)}"
         )
 
     def select(self, columns: Sequence[str] | None = None) -> Dataset:
@@ -263,7 +264,7 @@ class Table:
                 line, text = column.first_invalid or (0, "")
                 reasons.append(
                     f"{_rows(count)} with text instead of a number in {name} "
-                    f"(first on line {line}: {text!r})"
+                    f"(first on line {line}: {quoted(text)})"
                 )
             drop |= nan | infinite
         keep = ~drop
@@ -349,9 +350,10 @@ def _read_table(path: str | Path, shown: str, array: str | None) -> Table:
         return _table(columns, shown)
     if raw.startswith(ZIP_MAGICS):
         arr, name = load_npz(raw, shown, array)
-        return _table(columns_from_array(arr, shown, f"array {name!r} of a NumPy .npz file"), shown)
+        what = f"array {quoted(name)} of a NumPy .npz file"
+        return _table(columns_from_array(arr, shown, what), shown)
     if array is not None:
-        raise DataError(f"{shown}: is not an .npz file, so it has no array {array!r}")
+        raise DataError(f"{shown}: is not an .npz file, so it has no array {quoted(array)}")
     return _table(parse_text(decode(raw, shown), shown), shown)
 
 

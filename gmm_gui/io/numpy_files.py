@@ -18,7 +18,7 @@ from numpy.lib import format as npformat
 
 from gmm_gui.io.columns import Columns, NumericColumn, read_only
 from gmm_gui.io.columns import names as _names
-from gmm_gui.io.errors import DataError
+from gmm_gui.io.errors import DataError, quoted
 from gmm_gui.io.files import CHUNK_BYTES, check_expansion, describe_size
 
 __all__ = ["NPY_MAGIC", "ZIP_MAGICS", "columns_from_array", "load_npy", "load_npz"]
@@ -175,13 +175,15 @@ def load_npz(raw: bytes, shown: str, array: str | None) -> tuple[np.ndarray, str
             by_name = {m.filename: m for m in members}
             member = by_name.get(array) or by_name.get(f"{array}.npy")
             if member is None:
-                raise DataError(f"{shown}: has no array {array!r}; arrays: {_names(names)}")
-            found = _member_array(archive, member, shown, f"array {array!r}", skip_objects=False)
+                raise DataError(f"{shown}: has no array {quoted(array)}; arrays: {_names(names)}")
+            what = f"array {quoted(array)}"
+            found = _member_array(archive, member, shown, what, skip_objects=False)
             if found is None:
-                raise DataError(f"{shown}: member {array!r} is not a NumPy array")
+                raise DataError(f"{shown}: member {quoted(array)} is not a NumPy array")
             return found, array
         for member, name in zip(members, names, strict=True):
-            candidate = _member_array(archive, member, shown, f"array {name!r}", skip_objects=True)
+            what = f"array {quoted(name)}"
+            candidate = _member_array(archive, member, shown, what, skip_objects=True)
             if candidate is None:  # an object array (never unpickled) or not an array: skipped
                 continue
             if candidate.dtype.kind in "biuf" or candidate.dtype.names:

@@ -28,7 +28,7 @@ import numpy as np
 from gmm_gui.io.columns import Columns, NumericColumn, read_only
 from gmm_gui.io.columns import fields as _fields
 from gmm_gui.io.columns import names as _names
-from gmm_gui.io.errors import DataError
+from gmm_gui.io.errors import DataError, shorten
 
 __all__ = ["MISSING_VALUES", "decode", "parse_text"]
 
@@ -694,12 +694,12 @@ def _to_numbers(
     note = None
     if doubtful and not decided:
         first = doubtful[0]
-        example = cells[first].strip()
+        example = shorten(cells[first].strip())
         count = len(doubtful)
         such = f"{count} values such as {example!r} were" if count > 1 else f"{example!r} was"
         note = (
-            f"column {name}: {such} read with a decimal comma ({values[first]:g}, first on line "
-            f"{int(line_numbers[first])}); if the comma separates thousands "
+            f"column {shorten(name)}: {such} read with a decimal comma ({values[first]:g}, "
+            f"first on line {int(line_numbers[first])}); if the comma separates thousands "
             f"({values[first] * 1000:g}), convert the file"
         )
     if n_invalid == 0:
