@@ -19,8 +19,10 @@ import argparse
 import contextlib
 import math
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -196,8 +198,38 @@ class _Outcome:
     notes: tuple[str, ...]
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that temporary files are removed as on Ctrl-C."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While the block runs, SIGTERM raises :class:`_Terminated` (a KeyboardInterrupt)."""
+    if not hasattr(signal, "SIGTERM") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``gmm-fit`` with ``argv`` (default: the process's arguments); return the exit status."""
+    """Run ``gmm-fit`` with ``argv`` (default: the process's arguments); return the exit status.
+
+    Ctrl-C (SIGINT) and SIGTERM stop it the same way: temporary files are removed, no output
+    is half-written, and the exit status is 130 or 143.
+    """
+    with _sigterm_as_interrupt():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         try:
             args = build_parser().parse_args(argv)
@@ -216,6 +248,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"{exc} (see {PROG} --help)")
     except (DataError, ValueError, OSError) as exc:
         return _fail(_one_line(exc))
+    except _Terminated:
+        print(f"{PROG}: terminated", file=sys.stderr)
+        return 128 + int(getattr(signal, "SIGTERM", 15))
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
