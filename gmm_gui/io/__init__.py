@@ -4,7 +4,8 @@
   through :mod:`.text` and :mod:`.numpy_files`): text tables, R exports,
   ``.npy`` and ``.npz`` files into a :class:`Dataset`.
 * :func:`write_mixture`, :func:`read_mixture`: the ``gmm-gui/mixture`` JSON parameter file
-  (documented in ``docs/parameter-format.md``).
+  (documented in ``docs/parameter-format.md``); :func:`check_start_for_data`: whether a mixture
+  read from a file can start EM on given data (the command line and the window both call it).
 * :func:`write_responsibilities`: the responsibilities CSV.
 * :func:`atomic_write`: every file the app writes goes through it.
 """
@@ -23,6 +24,7 @@ from gmm_gui.io.errors import ColumnChoiceRequired, DataError, ParameterFileErro
 from gmm_gui.io.mixture_file import (
     FitInfo,
     MixtureFileInfo,
+    check_start_for_data,
     mixture_from_json,
     mixture_to_json,
     read_mixture,
@@ -42,6 +44,7 @@ __all__ = [
     "TableInfo",
     "atomic_write",
     "atomic_write_many",
+    "check_start_for_data",
     "inspect_table",
     "load_dataset",
     "mixture_from_json",
