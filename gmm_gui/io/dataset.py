@@ -40,7 +40,7 @@ import numpy as np
 from gmm_gui.io.columns import Columns, NumericColumn, read_only
 from gmm_gui.io.columns import names as _names
 from gmm_gui.io.columns import rows as _rows
-from gmm_gui.io.errors import ColumnChoiceRequired, DataError, quoted
+from gmm_gui.io.errors import ColumnChoiceRequired, DataError, quoted, shorten
 from gmm_gui.io.files import (
     MAX_DATA_FILE_BYTES,
     check_expansion,
@@ -256,14 +256,15 @@ class Table:
             nan = np.isnan(column.values)
             missing = nan if invalid is None else nan & ~invalid
             infinite = np.isinf(column.values)
+            shown_name = shorten(name)
             if (count := int(missing.sum())) > 0:
-                reasons.append(f"{_rows(count)} with a missing value (NA or empty) in {name}")
+                reasons.append(f"{_rows(count)} with a missing value (NA or empty) in {shown_name}")
             if (count := int(infinite.sum())) > 0:
-                reasons.append(f"{_rows(count)} with an infinite value in {name}")
+                reasons.append(f"{_rows(count)} with an infinite value in {shown_name}")
             if invalid is not None and (count := int(invalid.sum())) > 0:
                 line, text = column.first_invalid or (0, "")
                 reasons.append(
-                    f"{_rows(count)} with text instead of a number in {name} "
+                    f"{_rows(count)} with text instead of a number in {shown_name} "
                     f"(first on line {line}: {quoted(text)})"
                 )
             drop |= nan | infinite

@@ -12,8 +12,17 @@ from collections.abc import Iterable, Sequence
 MAX_QUOTED_CHARS = 200
 
 
+_LINE_BREAKS = str.maketrans({"\n": "\\n", "\r": "\\r", "\x0b": "\\v", "\x0c": "\\f",
+                              "\x1c": " ", "\x1d": " ", "\x1e": " ", "\x85": " ",
+                              "\u2028": " ", "\u2029": " "})
+
+
 def shorten(text: str, limit: int = MAX_QUOTED_CHARS) -> str:
-    """``text`` cut to at most ``limit`` characters, ending in ``...`` when it was cut."""
+    """``text`` on one line (line breaks shown as ``\\n``), cut to at most ``limit`` characters.
+
+    A cut text ends in ``...``.
+    """
+    text = text.translate(_LINE_BREAKS)
     return text if len(text) <= limit else text[: max(0, limit - 3)] + "..."
 
 
@@ -28,7 +37,7 @@ def name_list(items: Iterable[str], limit: int = MAX_QUOTED_CHARS) -> str:
     A cut list ends with how many names there are, e.g. ``"a, b, c, ... (100000 in all)"``.
     """
     items = [str(item) for item in items]
-    text = ", ".join(items) or "(none)"
+    text = (", ".join(items) or "(none)").translate(_LINE_BREAKS)
     if len(text) <= limit:
         return text
     return f"{shorten(text, limit)} ({len(items)} in all)"
