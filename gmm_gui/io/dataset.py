@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gmm_gui.io.cells import MISSING_VALUES
 from gmm_gui.io.columns import Columns, NumericColumn, read_only
 from gmm_gui.io.columns import names as _names
 from gmm_gui.io.columns import rows as _rows
@@ -49,7 +50,7 @@ from gmm_gui.io.files import (
     read_chunks,
 )
 from gmm_gui.io.numpy_files import NPY_MAGIC, ZIP_MAGICS, columns_from_array, load_npy, load_npz
-from gmm_gui.io.text import MISSING_VALUES, decode, parse_text
+from gmm_gui.io.text import decode, parse_text
 
 __all__ = [
     "MISSING_VALUES",

@@ -262,7 +262,10 @@ def read_mixture(
     except UnicodeDecodeError:
         raise ParameterFileError(f"{shown}: not a text file (expected JSON)") from None
     except MemoryError:
-        raise ParameterFileError(f"{shown}: not enough memory to read this file") from None
+        size = ""
+        with contextlib.suppress(OSError, ValueError):
+            size = f" ({describe_size(os.stat(path).st_size)})"
+        raise ParameterFileError(f"{shown}: not enough memory to read this file{size}") from None
     if dataset is not None:
         if n_features is not None and n_features != dataset.n_features:
             raise ValueError("n_features and dataset disagree")

@@ -8,7 +8,8 @@ whose first name is empty marks a row-name column, which is skipped (so is the r
 ``write.table``, whose header has one name fewer than the rows); ``NA`` and empty cells are
 missing values.
 
-See :mod:`gmm_gui.io.dataset` for which columns count as numbers and how rows are numbered.
+What a cell means (a number, a missing value) is in :mod:`gmm_gui.io.cells`; see
+:mod:`gmm_gui.io.dataset` for which columns count as numbers and how rows are numbered.
 """
 
 from __future__ import annotations
@@ -18,22 +19,24 @@ import csv
 import gc
 import io
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
 
+from gmm_gui.io.cells import DECIMAL_COMMA as _DECIMAL_COMMA
+from gmm_gui.io.cells import MISSING_VALUES, to_numbers
+from gmm_gui.io.cells import is_missing as _is_missing
+from gmm_gui.io.cells import is_number as _is_number
+from gmm_gui.io.cells import odd_infinity as _odd_infinity
 from gmm_gui.io.columns import Columns, NumericColumn, read_only
 from gmm_gui.io.columns import fields as _fields
 from gmm_gui.io.columns import names as _names
-from gmm_gui.io.errors import DataError, shorten
+from gmm_gui.io.errors import DataError
 
-__all__ = ["MISSING_VALUES", "decode", "parse_text"]
-
-#: Cell contents (after stripping spaces) read as a missing value. Any spelling of NaN is too.
-MISSING_VALUES: frozenset[str] = frozenset({"", "NA", "N/A", "#N/A", "NULL", "null", "NaN", "nan"})
+__all__ = ["decode", "parse_text"]
 
 _SNIFF_LINES = 200  # lines after the first used to find the delimiter, header and quoting
 _DELIMITERS = ("\t", ";", ",")  # in order of preference; whitespace (None) is tried last
@@ -139,50 +142,6 @@ def _tokenize(line: str, delimiter: str | None) -> list[tuple[str, bool]]:
 
 
 _SPACE = re.compile(r"[ \t]+")
-
-
-# A number as CSV readers (R, pandas, spreadsheets) read one: ASCII digits with an optional sign,
-# decimal point and exponent, or inf / Inf / INF / infinity / Infinity / INFINITY, or any case of
-# nan. Python's float() takes more ("1_000", Arabic-Indic or full-width digits, "iNfInItY"),
-# which a table must not silently turn into numbers.
-_NUMBER = re.compile(
-    r"[ \t\r\f\v]*[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-    r"|inf|Inf|INF|infinity|Infinity|INFINITY|[nN][aA][nN])[ \t\r\f\v]*",
-    re.ASCII,
-)
-# What float() might read beyond _NUMBER: where none of it appears, float() is safe (and fast).
-_BEYOND_CSV = re.compile(r"[_\x80-\U0010ffff]|[iI][nN][fF]|\n")
-_INFINITIES = frozenset({"inf", "Inf", "INF", "infinity", "Infinity", "INFINITY"})
-_INF_WORD = re.compile(r"[iI][nN][fF][a-zA-Z]*")
-
-
-def _strict_float(text: str) -> float:
-    """``float(text)`` for what CSV readers read as a number; ValueError for anything else."""
-    if _NUMBER.fullmatch(text) is None:
-        raise ValueError(f"not a number: {text!r}")
-    return float(text)
-
-
-def _float_reader(cells: Sequence[str]) -> Callable[[str], float]:
-    """``float`` when no cell holds what float() would read too generously, else the strict one."""
-    return _strict_float if _BEYOND_CSV.search("\x1f".join(cells)) else float
-
-
-def _odd_infinity(body: str) -> bool:
-    """True if the text spells infinity in a way CSV readers do not (NumPy's reader would)."""
-    return any(m.group() not in _INFINITIES for m in _INF_WORD.finditer(body))
-
-
-def _is_number(text: str) -> bool:
-    try:
-        _strict_float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_missing(text: str) -> bool:
-    return text in MISSING_VALUES or (text.lower() == "nan")
 
 
 @dataclass
@@ -399,7 +358,6 @@ def _layout(text: str, shown: str) -> _Layout:
     )
 
 
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+([eE][+-]?\d+)?$", re.ASCII)
 
 
 def _quote_error(line: str, delimiter: str | None) -> bool:
@@ -627,7 +585,7 @@ def _slow_parse(
             continue  # the row-name column
         cells = columns[j]
         if j not in layout.quoted_columns:
-            column = _to_numbers(cells, layout.decimal_comma, numbers, name)
+            column = to_numbers(cells, layout.decimal_comma, numbers, name)
             if column is not None:
                 if column.invalid is None and np.isnan(column.values).all():
                     empty.append(name)
@@ -640,75 +598,3 @@ def _slow_parse(
         else:
             empty.append(name)
     return len(numbers), numeric, labels, empty
-
-
-def _to_numbers(
-    cells: Sequence[str], decimal_comma: bool, line_numbers: np.ndarray, name: str = ""
-) -> NumericColumn | None:
-    """Cells to float64, or None if the column is mostly text (a label column)."""
-    n = len(cells)
-    to_float = _float_reader(cells)
-    if not decimal_comma:
-        try:
-            return NumericColumn(np.fromiter(map(to_float, cells), dtype=np.float64, count=n))
-        except ValueError:
-            pass
-        cleaned = ["nan" if cell in MISSING_VALUES else cell for cell in cells]
-        try:
-            values = np.fromiter(map(to_float, cleaned), dtype=np.float64, count=n)
-        except ValueError:
-            pass
-        else:
-            return NumericColumn(values)
-    values = np.empty(n, dtype=np.float64)
-    invalid = np.zeros(n, dtype=bool)
-    doubtful: list[int] = []  # "1,250": a decimal comma, or a thousands separator?
-    decided = False  # a comma that can only be a decimal comma ("1,5", "0,250", "12,3456")
-    for i, cell in enumerate(cells):
-        try:
-            values[i] = to_float(cell)
-            continue
-        except ValueError:
-            pass
-        text = cell.strip()
-        if _is_missing(text):
-            values[i] = np.nan
-            continue
-        if decimal_comma and "," in text:
-            try:
-                values[i] = _strict_float(text.replace(",", "."))
-            except ValueError:
-                pass
-            else:
-                if _THOUSANDS.match(text):
-                    doubtful.append(i)
-                else:
-                    decided = True
-                continue
-        values[i] = np.nan
-        invalid[i] = True
-    n_invalid = int(invalid.sum())
-    n_numbers = n - int(np.isnan(values).sum())
-    if n_invalid and n_invalid >= n_numbers:
-        return None
-    note = None
-    if doubtful and not decided:
-        first = doubtful[0]
-        example = shorten(cells[first].strip())
-        count = len(doubtful)
-        such = f"{count} values such as {example!r} were" if count > 1 else f"{example!r} was"
-        note = (
-            f"column {shorten(name)}: {such} read with a decimal comma ({values[first]:g}, "
-            f"first on line {int(line_numbers[first])}); if the comma separates thousands "
-            f"({values[first] * 1000:g}), convert the file"
-        )
-    if n_invalid == 0:
-        return NumericColumn(values, note=note)
-    first = int(np.argmax(invalid))
-    return NumericColumn(
-        values, invalid, (int(line_numbers[first]), cells[first].strip()), note=note
-    )
-
-
-# A number that reads as well with a thousands separator as with a decimal comma: "1,250".
-_THOUSANDS = re.compile(r"^[+-]?[1-9][0-9]{0,2},[0-9]{3}$", re.ASCII)
