@@ -146,6 +146,8 @@ def _create_temp(path: Path, mode: int) -> tuple[Path, int]:
 
 
 def _pid_alive(pid: int) -> bool:
+    if os.name != "posix":
+        return True  # no harmless way to ask (os.kill(pid, 0) would send CTRL_C_EVENT)
     if pid <= 0:
         return False
     try:

@@ -72,8 +72,9 @@ def describe_size(n_bytes: int) -> str:
 def available_memory() -> int | None:
     """Bytes this process can still allocate, as far as the system says; None if unknown.
 
-    The smaller of the memory the kernel reports available (``MemAvailable`` in
-    ``/proc/meminfo``, else free pages from ``sysconf``) and what the address-space limit
+    The smallest of: the memory the kernel reports available (``MemAvailable`` in
+    ``/proc/meminfo``, else free pages from ``sysconf``), what a cgroup v2 memory limit leaves
+    (a container's ``memory.max`` minus ``memory.current``), and what the address-space limit
     (``RLIMIT_AS``) leaves beside the process's current size.
     """
     found: list[int] = []
@@ -88,6 +89,12 @@ def available_memory() -> int | None:
     if not found:
         with contextlib.suppress(ValueError, OSError, AttributeError):
             found.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    with contextlib.suppress(OSError, ValueError):
+        with open("/sys/fs/cgroup/memory.max", "rb") as handle:
+            limit = handle.read().strip()
+        if limit != b"max":
+            with open("/sys/fs/cgroup/memory.current", "rb") as handle:
+                found.append(max(0, int(limit) - int(handle.read().strip())))
     with contextlib.suppress(ImportError, ValueError, OSError):
         import resource
 
