@@ -407,7 +407,7 @@ def _read_data(path: str | Path, shown: str) -> bytes:
     """
     limit = MAX_DATA_FILE_BYTES
     with open_regular(path, shown, DataError, max_bytes=limit) as (handle, size):
-        chunks = read_chunks(handle, shown, DataError, max_bytes=limit)
+        chunks = read_chunks(handle, shown, DataError, size=size, max_bytes=limit)
         first = next(chunks, b"")
         text = not first.startswith((NPY_MAGIC, *ZIP_MAGICS, *_UTF16_BOMS))
         if text and b"\x00" in first:

@@ -28,6 +28,7 @@ __all__ = [
     "CHUNK_BYTES",
     "MAX_ARRAY_BYTES",
     "MAX_DATA_FILE_BYTES",
+    "MAX_GROWTH_BYTES",
     "MAX_PARAMETER_FILE_BYTES",
     "MEMORY_SHARE",
     "available_memory",
@@ -55,6 +56,9 @@ MAX_ARRAY_BYTES = 4 * _GIB
 MEMORY_SHARE = 0.5
 #: Bytes read at a time.
 CHUNK_BYTES = 1 * _MIB
+#: How much more than its size (when opened) a file may turn out to hold: a file that grows
+#: while it is read, or a system file that reports size 0, is read no further than this.
+MAX_GROWTH_BYTES = 64 * _MIB
 
 ErrorType = Callable[[str], Exception]
 
@@ -278,16 +282,30 @@ def open_regular(
 
 
 def read_chunks(
-    handle: BinaryIO, shown: str, error: ErrorType, *, max_bytes: int
+    handle: BinaryIO, shown: str, error: ErrorType, *, size: int, max_bytes: int
 ) -> Iterator[bytes]:
-    """The content of ``handle`` in chunks of :data:`CHUNK_BYTES`, at most ``max_bytes`` in all.
+    """The content of ``handle`` in chunks of :data:`CHUNK_BYTES`, bounded.
+
+    Parameters
+    ----------
+    handle : binary file
+        From :func:`open_regular`.
+    shown : str
+        The file, for messages.
+    error : callable
+        The exception type to raise.
+    size : int
+        The file's size when it was opened; at most :data:`MAX_GROWTH_BYTES` more is read (a
+        file that grows while it is read, or a system file that reports size 0 but has no end).
+    max_bytes : int
+        Never more than this in all.
 
     Raises
     ------
     Exception
-        ``error(message)`` if the file grows beyond ``max_bytes`` while it is read, or a read
-        fails.
+        ``error(message)`` if more comes than allowed, or a read fails.
     """
+    allowed = min(max_bytes, size + MAX_GROWTH_BYTES)
     total = 0
     while True:
         try:
@@ -297,10 +315,10 @@ def read_chunks(
         if not chunk:
             return
         total += len(chunk)
-        if total > max_bytes:
+        if total > allowed:
             raise error(
-                f"{shown}: grew beyond {describe_size(max_bytes)} while it was read; "
-                "gmm-gui reads files of up to that size"
+                f"{shown}: grew while it was read (it was {describe_size(size)}; more than "
+                f"{describe_size(allowed)} came); gmm-gui reads a file that stays as it is"
             )
         yield chunk
 
@@ -315,4 +333,4 @@ def read_regular(
     """
     with open_regular(path, shown, error, max_bytes=max_bytes) as (handle, size):
         check_expansion(size, shown, f"is {describe_size(size)}", error, limit=max_bytes)
-        return b"".join(read_chunks(handle, shown, error, max_bytes=max_bytes))
+        return b"".join(read_chunks(handle, shown, error, size=size, max_bytes=max_bytes))

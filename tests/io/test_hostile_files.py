@@ -383,3 +383,33 @@ def test_utf16_text_with_a_broken_byte_is_a_data_error(tmp_path):
     path.write_bytes(codecs.BOM_UTF16_LE + "x,y\n1,2\n3,4\n".encode("utf-16-le") + b"\x00\xd8")
     with pytest.raises(DataError, match=f"^{path}: not readable as text"):
         load_dataset(path)
+
+
+def test_a_file_that_holds_more_than_its_size_is_read_no_further(tmp_path, monkeypatch):
+    """A system file reporting size 0 (or a file still growing) is not read without end."""
+    import gmm_gui.io.files as files
+
+    path = _csv(tmp_path / "growing.csv", n=2000)
+    real_fstat = os.fstat
+
+    def fstat_says_empty(fd):
+        info = real_fstat(fd)
+        return os.stat_result((*info[:6], 0, *info[7:]))  # st_size 0, like /proc files
+
+    monkeypatch.setattr(files, "MAX_GROWTH_BYTES", 1024)
+    monkeypatch.setattr(files, "regular_file_size", lambda *args, **kwargs: 0)
+    monkeypatch.setattr(files.os, "fstat", fstat_says_empty)
+    with pytest.raises(DataError) as info:
+        load_dataset(path)
+    assert str(info.value) == (
+        f"{path}: grew while it was read (it was 0 bytes; more than 1.0 KiB came); "
+        "gmm-gui reads a file that stays as it is"
+    )
+
+
+def test_a_proc_file_is_read_as_the_small_text_it_is():
+    status = Path("/proc/self/status")
+    if not status.is_file():
+        pytest.skip("no /proc")
+    with pytest.raises(DataError, match="^/proc/self/status: "):
+        load_dataset(status)  # read (size 0 reported), then refused as a table, in words
