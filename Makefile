@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine with Python 3.10+ and make:
 #   make run    create .venv the first time, install, open the app on a bundled sample
-#   make test   create .venv with the test extra, lint, run the whole suite offscreen
+#   make test   create .venv with the test extra, lint (ruff, import contracts), run the suite
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
@@ -22,8 +22,10 @@ $(VENV)/.installed-test: pyproject.toml
 run: $(VENV)/.installed-run
 	$(PY) -m gmm_gui $(ARGS)
 
+# ruff, then the layer contracts of pyproject.toml's [tool.importlinter] (issue #10)
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-logo
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)

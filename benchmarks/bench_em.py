@@ -29,7 +29,8 @@ import warnings
 import numpy as np
 
 from gmm_gui.model import Mixture, e_step, prepare_data
-from gmm_gui.model.em import _diagnose, _e_step, _m_step
+from gmm_gui.model.diagnostics import _diagnose
+from gmm_gui.model.steps import _e_step, _m_step
 
 
 def sklearn_gaussian_mixture():

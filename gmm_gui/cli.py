@@ -40,7 +40,7 @@ from gmm_gui.io.mixture_file import (
     read_mixture,
 )
 from gmm_gui.io.responsibilities import responsibilities_csv
-from gmm_gui.model import FitResult, Mixture, aic, bic, e_step, fit
+from gmm_gui.model import COVARIANCE_TYPES, FitResult, Mixture, aic, bic, e_step, fit
 
 __all__ = ["main"]
 
@@ -51,7 +51,7 @@ _INIT_METHODS = {
     "random-from-data": "random_from_data",
     "kmeans": "kmeans",
 }
-_COVARIANCE_TYPES = ("full", "diag", "spherical", "tied")
+_COVARIANCE_TYPES = COVARIANCE_TYPES
 
 
 class _UsageError(Exception):

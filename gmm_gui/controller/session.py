@@ -1,35 +1,50 @@
 """One Qt object that runs a :class:`~gmm_gui.controller.stepper.Stepper` for the window.
 
-:class:`Session` owns the play timer and a worker thread. Small data sets are computed on the UI
-thread (a half-step on a few thousand points takes a millisecond or two, and tests stay
-deterministic); above ``offload_threshold`` points every step, run, drag preview and edit of the
-start (a new k-means++ start, a finished drag: each needs at least one E-step) is computed by a
-worker in its own ``QThread`` while the UI thread keeps painting. At most one job runs at a time;
-a request that arrives meanwhile is merged into a single pending one (the newest drag preview
-wins, repeated step requests collapse into one, a new start replaces a new start still waiting)
-or, for edits, queued in order (each is one undo step), never stacked. Results of a job that was
-overtaken (new data, an edit, a cancel) are dropped.
+:class:`Session` owns the play timer and one lane (``"session"``) of a
+:class:`~gmm_gui.controller.jobs.JobRunner`. Small data sets are computed on the UI thread (a
+half-step on a few thousand points takes a millisecond or two, and tests stay deterministic);
+above ``offload_threshold`` points every step, run, drag preview and edit of the start (a new
+k-means++ start, a finished drag: each needs at least one E-step) is computed by the lane's
+worker thread while the UI thread keeps painting. The lane runs one job at a time; its kinds say
+what happens to a request that arrives meanwhile:
+
+* ``step``, ``iteration``, ``run`` (MERGE, one slot): repeated step requests collapse into one
+  pending request, the newest kind wins; it is resolved when its turn comes (it may only move
+  along the history).
+* ``preview`` (MERGE, pipelined): the newest drag position wins, and it is computed while the
+  previous one is drawn.
+* ``edit`` (QUEUE, first): edits of the start run in order, each one undo step; a new start
+  queued right behind a new start replaces it (the newest settings win).
+
+Results of a job that was overtaken (new data, an edit, a cancel) are dropped by the runner.
 
 Only ``PySide6.QtCore`` is used, so the session can be driven without widgets.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from gmm_gui.controller.edits import (
+    AddComponent,
+    Edit,
+    EditComponent,
+    NewStart,
+    PlannedEdit,
+    RemoveComponent,
+    SetStart,
+    SetTableValue,
+)
+from gmm_gui.controller.jobs import Job, JobRunner, Kind, Policy, Work, describe_exception
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.controller.stepper import StartInfo, Stepper
 from gmm_gui.model import Mixture
 
-__all__ = ["Session", "DEFAULT_OFFLOAD_THRESHOLD"]
+__all__ = ["DEFAULT_OFFLOAD_THRESHOLD", "LANE", "Session"]
 
 #: Data sets with at least this many points are computed off the UI thread.
 DEFAULT_OFFLOAD_THRESHOLD = 200_000
@@ -37,49 +52,39 @@ DEFAULT_OFFLOAD_THRESHOLD = 200_000
 #: Default play speed, in half-steps per second.
 DEFAULT_SPEED = 2.0
 
+#: The runner lane the session's jobs share.
+LANE = "session"
 
-@dataclass(frozen=True)
-class _Job:
-    token: int
-    kind: str  # "step", "run", "preview", "edit"
-    func: Callable[[], Any]
-
-
-class _Worker(QObject):
-    """Runs one job at a time in the worker thread and reports back by queued signals."""
-
-    finished = Signal(int, object)
-    failed = Signal(int, str)
-    progress = Signal(int, int)
-
-    @Slot(object)
-    def run(self, job: _Job) -> None:
-        try:
-            result = job.func()
-        except Exception as exc:  # noqa: BLE001 - reported to the user as a sentence
-            self.failed.emit(job.token, _describe(exc))
-        else:
-            self.finished.emit(job.token, result)
+_ADVANCE = ("step", "iteration", "run")
+_NOT_EDITS = (*_ADVANCE, "preview")
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    if isinstance(exc, np.linalg.LinAlgError):
-        return (
-            "a Gaussian became degenerate (its covariance is no longer invertible); "
-            "remove it or start again"
-        )
-    return text or exc.__class__.__name__
+def _merge_new_starts(tail: Job, new: Job) -> Job | None:
+    """A new start queued right behind a new start replaces it: the newest settings win."""
+    if isinstance(tail.payload, NewStart) and isinstance(new.payload, NewStart):
+        return new
+    return None
+
+
+#: The kinds of job of a session, all in :data:`LANE`.
+SESSION_KINDS: tuple[Kind, ...] = (
+    *(Kind(name, Policy.MERGE, LANE, slot="advance", priority=2) for name in _ADVANCE),
+    Kind("preview", Policy.MERGE, LANE, priority=1, pipelined=True),
+    Kind("edit", Policy.QUEUE, LANE, priority=0, merge=_merge_new_starts),
+)
 
 
 class Session(QObject):
-    """The running EM session: the stepper, the play timer and the worker thread.
+    """The running EM session: the stepper, the play timer and a lane of worker jobs.
 
     Parameters
     ----------
     parent : QObject, optional
     offload_threshold : int
         Data sets with at least this many points are computed in the worker thread.
+    jobs : JobRunner, optional
+        The runner whose lane :data:`LANE` the session uses (the workspace's); default: one
+        of its own.
 
     Signals
     -------
@@ -110,10 +115,12 @@ class Session(QObject):
     playing_changed = Signal(bool)
     error = Signal(str)
 
-    _submit = Signal(object)
-
     def __init__(
-        self, parent: QObject | None = None, *, offload_threshold: int = DEFAULT_OFFLOAD_THRESHOLD
+        self,
+        parent: QObject | None = None,
+        *,
+        offload_threshold: int = DEFAULT_OFFLOAD_THRESHOLD,
+        jobs: JobRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self._stepper: Stepper | None = None
@@ -123,15 +130,12 @@ class Session(QObject):
         self._timer.timeout.connect(self._on_tick)
         self._speed = DEFAULT_SPEED
         self._timer.setInterval(self.interval_ms)
-        self._thread: QThread | None = None
-        self._worker: _Worker | None = None
-        self._token = 0
-        self._running: _Job | None = None
-        self._pending: tuple[str, Any] | None = None
-        self._pending_preview: tuple[int, np.ndarray, np.ndarray] | None = None
-        # Edits of the start waiting for the worker, in order: (kind, plan or UI-thread action).
-        self._edits: list[tuple[str, Callable[[Stepper], Any], bool]] = []
-        self._cancel = threading.Event()
+        self._owns_jobs = jobs is None
+        self._jobs = JobRunner(self) if jobs is None else jobs
+        self._jobs.register(*SESSION_KINDS)
+        self._jobs.busy_changed.connect(self._on_lane_busy)
+        self._jobs.job_started.connect(self._on_job_event)
+        self._jobs.job_ended.connect(self._on_job_event)
         self._closed = False
         self._prepare: Callable[[Snapshot], None] | None = None
         self._busy_shown = False
@@ -148,14 +152,30 @@ class Session(QObject):
         return None if self._stepper is None else self._stepper.snapshot
 
     @property
+    def jobs(self) -> JobRunner:
+        """The runner the session's jobs run in (lane :data:`LANE`)."""
+        return self._jobs
+
+    @property
     def busy(self) -> bool:
         """True while a job runs in the worker thread."""
-        return self._running is not None
+        return self._jobs.busy(LANE)
 
     @property
     def job_kind(self) -> str | None:
-        """The job in the worker: ``"step"``, ``"run"``, ``"preview"``, ``"edit"`` or ``None``."""
-        return None if self._running is None else self._running.kind
+        """The job in the worker: ``"step"``, ``"run"``, ``"preview"``, ``"edit"`` or ``None``.
+
+        (A job of kind ``iteration`` is reported as ``"step"``.)
+        """
+        job = self._jobs.running(LANE)
+        if job is None:
+            return None
+        return "step" if job.kind == "iteration" else job.kind
+
+    @property
+    def edits_waiting(self) -> int:
+        """Edits of the start queued behind the job running."""
+        return sum(1 for job in self._jobs.pending(LANE) if job.kind == "edit")
 
     @property
     def playing(self) -> bool:
@@ -170,7 +190,7 @@ class Session(QObject):
     @property
     def thread_running(self) -> bool:
         """True if the worker thread exists and runs."""
-        return self._thread is not None and self._thread.isRunning()
+        return self._jobs.thread_running(LANE)
 
     @property
     def speed(self) -> float:
@@ -194,7 +214,7 @@ class Session(QObject):
     def set_stepper(self, stepper: Stepper) -> None:
         """Install a stepper (new data, or the same data with a new start)."""
         self.pause()
-        self._drop_jobs()
+        self._jobs.drop(LANE)
         self._stepper = stepper
         self.data_changed.emit()
         self._announce()
@@ -222,7 +242,7 @@ class Session(QObject):
         try:
             return func()
         except (ValueError, np.linalg.LinAlgError) as exc:
-            self.error.emit(_describe(exc))
+            self.error.emit(describe_exception(exc))
             return None
 
     # -------------------------------------------------------------- stepping
@@ -252,17 +272,29 @@ class Session(QObject):
         self.pause()
         self._request("run", None)
 
-    def _request(self, kind: str, arg: Any) -> None:
+    def _request(self, kind: str, arg: str | None) -> None:
+        """Ask for a step, an iteration or a run: resolved now if the lane is idle, else when
+        its turn comes (merged with any request already waiting: the newest kind wins)."""
         stepper = self._stepper
         if stepper is None or self._closed:
             return
-        if self.busy:
-            # Merge, never stack: one pending request, the newest kind wins.
-            self._pending = (kind, arg)
-            self.state_changed.emit()
-            return
+        job = self._jobs.submit(
+            kind,
+            lambda: self._advance(stepper, kind, arg),
+            lazy=True,
+            payload=(kind, arg),
+            on_result=lambda snaps: self._on_steps(stepper, snaps),
+            on_failure=self._on_failure,
+        )
+        if self._jobs.is_current(job) and job is not self._jobs.running(LANE):
+            self.state_changed.emit()  # waiting behind the job running
+
+    def _advance(self, stepper: Stepper, kind: str, arg: str | None) -> Work | None:
+        """On the UI thread, when the request's turn comes: do it here, or return the work."""
+        if stepper is not self._stepper:
+            return None
         if kind == "step" and arg is not None and stepper.next_phase != arg:
-            return
+            return None
         if stepper.index < len(stepper.history) - 1 and kind in ("step", "iteration"):
             # Already computed: move forward in the history.
             if kind == "step":
@@ -270,11 +302,11 @@ class Session(QObject):
             else:
                 stepper.next_iteration()
             self._announce()
-            return
+            return None
         if stepper.next_phase is None:
             if self.playing:
                 self.pause()
-            return
+            return None
         if not self._offload():
             if kind == "run":
                 self._guard(stepper.run_to_convergence)
@@ -283,41 +315,37 @@ class Session(QObject):
             else:
                 self._guard(stepper.step)
             self._announce()
-            return
+            return None
         # Work goes on from the newest state (a run asked for while looking back in the
         # history continues the history; it never forks it).
         snap = stepper.last
         if kind == "step":
-            self._start_job("step", lambda: [stepper.compute_next(snap)])
-        elif kind == "iteration":
+            return self._prepared(lambda _p, _c: [stepper.compute_next(snap)])
+        if kind == "iteration":
             n = 1 if snap.phase == "E" else 2
-            self._start_job("step", lambda: stepper.compute_run(snap, n))
-        else:
-            # A run of its own cancel event: an older run still ending in the worker keeps the
-            # event that stopped it (clearing a shared one would revive it).
-            cancel = threading.Event()
-            self._cancel = cancel
-            token = self._token + 1  # the token _start_job gives this run
-            worker_progress = self._worker_progress
-            last = [0.0]
+            return self._prepared(lambda _p, _c: stepper.compute_run(snap, n))
+        max_iter = stepper.max_iter
 
-            def report(iteration: int, _snap: Snapshot) -> None:
-                now = time.monotonic()
-                if now - last[0] > 0.05:
-                    last[0] = now
-                    worker_progress(token, iteration)
-
-            self._start_job(
-                "run",
-                lambda: stepper.compute_run(snap, progress=report, should_cancel=cancel.is_set),
+        def run(progress: Callable[[int, int], None], should_cancel: Callable[[], bool]) -> Any:
+            return stepper.compute_run(
+                snap,
+                progress=lambda iteration, _snap: progress(iteration, max_iter),
+                should_cancel=should_cancel,
             )
 
-    def _worker_progress(self, token: int, iteration: int) -> None:
-        """Called in the worker: report a run's progress unless a newer job replaced it."""
-        worker = self._worker
-        stepper = self._stepper
-        if token == self._token and worker is not None and stepper is not None:
-            worker.progress.emit(iteration, stepper.max_iter)
+        return self._prepared(run)
+
+    def _on_steps(self, stepper: Stepper, snaps: list[Snapshot]) -> None:
+        if stepper is not self._stepper:
+            return
+        if snaps and not stepper.continues(snaps[0]):
+            return  # computed from a state that is no longer the newest: drop it
+        stepper.push_many(snaps)
+        self._announce()
+
+    def _on_failure(self, message: str) -> None:
+        self.pause()
+        self.error.emit(message)
 
     @Slot()
     def cancel(self) -> None:
@@ -326,14 +354,10 @@ class Session(QObject):
         An edit of the start still being computed (a new start on a large data set) and the
         edits queued behind it are dropped.
         """
-        self._cancel.set()
-        self._pending = None
-        self._pending_preview = None
-        self._edits.clear()
-        if self._running is not None and self._running.kind == "edit":
-            self._token += 1  # its result will be ignored
-            self._running = None
-            self._set_busy(False)
+        self._jobs.cancel(LANE)
+        running = self._jobs.running(LANE)
+        if running is not None and running.kind == "edit":
+            self._jobs.drop(LANE, kinds=("edit",))  # its result will be ignored
         self.pause()
         self.state_changed.emit()
 
@@ -389,10 +413,10 @@ class Session(QObject):
             return
         self.pause()
         newest = len(self._stepper.history) - 1
-        if index != newest and self._running is not None and self._running.kind in ("step", "run"):
+        if index != newest and self.job_kind in ("step", "run"):
             # Looking back stops the computation in flight: its result would pull the view
             # forward again (and, at the start, end a drag the user has begun).
-            self._drop_jobs(keep_edits=True)
+            self._jobs.drop(LANE, kinds=_NOT_EDITS)
         self._stepper.go_to(index)
         self._announce()
 
@@ -408,7 +432,7 @@ class Session(QObject):
         if self._stepper is None:
             return
         self.pause()
-        self._drop_jobs()
+        self._jobs.drop(LANE)
         self._stepper.reset()
         self._announce()
 
@@ -419,151 +443,151 @@ class Session(QObject):
         self.play()
 
     # --------------------------------------------------------------- editing
-    def _edit(self, edit: str, *args: Any) -> None:
-        """An edit of the start: planned in the worker for large data, applied here."""
-        self._queue_edit(edit, lambda s: s.plan(edit, *args), planned=True)
+    def edit(self, edit: Edit) -> None:
+        """An edit of the start (undoable): planned in the worker for large data, applied on
+        the UI thread, in the order asked.
 
-    def _queue_edit(self, kind: str, func: Callable[[Stepper], Any], *, planned: bool) -> None:
+        Parameters
+        ----------
+        edit : SetStart, NewStart, AddComponent, RemoveComponent, EditComponent or SetTableValue
+        """
         stepper = self._stepper
         if stepper is None or self._closed:
             return
         self.pause()
-        self._drop_jobs(keep_edits=True)
-        if not self._offload() and not self._edits and self._running is None:
-            self._run_edit(stepper, func, planned)
+        self._jobs.drop(LANE, kinds=_NOT_EDITS)
+        if not self._offload() and not self.busy and not self.edits_waiting:
+            self._guard(lambda: stepper.apply(stepper.plan(edit)))
+            self._announce()  # refused too: see _on_edit_failed
             return
-        if kind == "new_start" and self._edits and self._edits[-1][0] == "new_start":
-            self._edits[-1] = (kind, func, planned)  # merged: the newest settings win
-        else:
-            self._edits.append((kind, func, planned))
-        if self._running is None:
-            self._next_edit()
+        self._jobs.submit(
+            "edit",
+            lambda _p, _c: stepper.plan(edit),
+            payload=edit,
+            on_result=lambda planned: self._on_planned(stepper, planned),
+            on_failure=self._on_edit_failed,
+        )
         self.state_changed.emit()
 
-    def _run_edit(self, stepper: Stepper, func: Callable[[Stepper], Any], planned: bool) -> None:
-        """Plan (if needed) and apply an edit on the UI thread.
+    def _on_planned(self, stepper: Stepper, planned: PlannedEdit) -> None:
+        if stepper is self._stepper:
+            self._guard(lambda: stepper.apply(planned))
+            self._announce()  # refused too: see _on_edit_failed
 
-        The state is announced even when the edit is refused: the view and the table may still
-        show what the user dragged or typed, and must show the start as it is again.
-        """
-        if planned:
-            self._guard(lambda: stepper.apply(func(stepper)))
-        else:
-            self._guard(lambda: func(stepper))
-        self._announce()
+    def _on_edit_failed(self, message: str) -> None:
+        """The edit was refused: the view and the table may still show what the user dragged
+        or typed, and must show the start as it is again."""
+        self._on_failure(message)
+        if self._stepper is not None:
+            self._announce()
 
-    def _next_edit(self) -> bool:
-        """Start the next queued edit; False if none was waiting."""
+    def _history_edit(self, name: str) -> None:
+        """Undo or redo, after the edits queued (nothing to compute)."""
         stepper = self._stepper
-        while self._edits and stepper is not None:
-            _, func, planned = self._edits.pop(0)
-            if planned:
-                self._start_job("edit", lambda f=func: f(stepper))
-                return True
-            self._run_edit(stepper, func, planned)  # undo, redo: nothing to compute
-        return False
+        if stepper is None or self._closed:
+            return
+        self.pause()
+        self._jobs.drop(LANE, kinds=_NOT_EDITS)
 
-    @property
-    def edits_waiting(self) -> int:
-        """Edits of the start queued behind the job running."""
-        return len(self._edits)
+        def run_it() -> None:
+            if stepper is self._stepper:
+                self._guard(getattr(stepper, name))
+                self._announce()
+
+        if not self._offload() and not self.busy and not self.edits_waiting:
+            run_it()
+            return
+        self._jobs.submit("edit", lambda: run_it(), lazy=True, payload=name)
+        self.state_changed.emit()
 
     def new_start(self, n_components: int, method: str = "kmeans++", seed: int | None = 0) -> None:
         """A new random start from the engine's initialiser (undoable)."""
-        self._edit("new_start", n_components, method, seed)
+        self.edit(NewStart(n_components, method, seed))
 
     def set_start(self, mixture: Mixture | None, info: StartInfo | None = None) -> None:
         """Use ``mixture`` as the start, e.g. an imported parameter file (undoable)."""
-        self._edit("set_start", mixture, info, "import parameters")
+        self.edit(SetStart(mixture, info, "import parameters"))
 
     @Slot(object)
     def add_component(self, mean: np.ndarray) -> None:
         """Place a Gaussian at ``mean`` with a spread that is a fraction of the data's."""
         if self._stepper is not None and self._stepper.editable:
-            self._edit("add_component", mean)
+            self.edit(AddComponent(mean))
 
     @Slot(int)
     def remove_component(self, k: int) -> None:
         """Remove Gaussian ``k`` (0-based) from the start."""
         if self._stepper is not None and self._stepper.editable:
-            self._edit("remove_component", k)
+            self.edit(RemoveComponent(k))
 
-    @Slot(int, object, object, bool)
-    def edit_component(
-        self, k: int, mean: np.ndarray, covariance: np.ndarray, finished: bool
-    ) -> None:
-        """A drag of Gaussian ``k``: preview while moving, record one undo step when finished."""
+    @Slot(int, object, object)
+    def preview_component(self, k: int, mean: np.ndarray, covariance: np.ndarray) -> None:
+        """A drag of Gaussian ``k`` moves: show the preview (nothing is recorded).
+
+        For large data the preview is computed in the worker; the newest position wins.
+        """
         stepper = self._stepper
-        if stepper is None or not stepper.editable:
+        if stepper is None or not stepper.editable or self._closed:
             return
-        if finished:
-            self._pending_preview = None
-            self._edit("edit_component", k, mean, covariance)
-            return
-        if self.busy:
-            self._pending_preview = (k, mean, covariance)  # the latest drag position wins
-            return
-        if self._offload():
-            self._start_job("preview", lambda: stepper.compute_preview(k, mean, covariance))
+        if self._offload() or self.busy:
+            self._jobs.submit(
+                "preview",
+                self._prepared(lambda _p, _c: stepper.compute_preview(k, mean, covariance)),
+                payload=k,
+                on_result=lambda snap: self._on_preview(stepper, snap),
+                on_failure=self._on_failure,
+            )
             return
         preview = self._guard(lambda: stepper.compute_preview(k, mean, covariance))
         if preview is not None:
             self.preview_changed.emit(preview)
 
+    def _on_preview(self, stepper: Stepper, snap: Snapshot) -> None:
+        running = self._jobs.running(LANE)
+        edit_ahead = self.edits_waiting or (running is not None and running.kind == "edit")
+        if stepper is self._stepper and stepper.editable and not edit_ahead:
+            self.preview_changed.emit(snap)
+
+    @Slot(int, object, object)
+    def finish_component_edit(self, k: int, mean: np.ndarray, covariance: np.ndarray) -> None:
+        """A drag of Gaussian ``k`` ended: record it as one undo step."""
+        stepper = self._stepper
+        if stepper is not None and stepper.editable:
+            self.edit(EditComponent(k, mean, covariance))
+
+    @Slot(int, object, object, bool)
+    def edit_component(
+        self, k: int, mean: np.ndarray, covariance: np.ndarray, finished: bool
+    ) -> None:
+        """A drag of Gaussian ``k``: :meth:`preview_component` while moving,
+        :meth:`finish_component_edit` when ``finished``."""
+        if finished:
+            self.finish_component_edit(k, mean, covariance)
+        else:
+            self.preview_component(k, mean, covariance)
+
     def set_table_value(self, k: int, field: str, value: float) -> None:
         """Set one value of the component table of the start (undoable)."""
         if self._stepper is not None and self._stepper.editable:
-            self._edit("set_table_value", k, field, value)
+            self.edit(SetTableValue(k, field, value))
 
     @Slot()
     def undo(self) -> None:
         """Undo the last edit of the start."""
-        if self._stepper is not None and (self._stepper.can_undo or self._edits or self.busy):
-            self._queue_edit("undo", lambda s: s.undo(), planned=False)
+        if self._stepper is not None and (
+            self._stepper.can_undo or self.edits_waiting or self.busy
+        ):
+            self._history_edit("undo")
 
     @Slot()
     def redo(self) -> None:
         """Redo the last undone edit."""
-        if self._stepper is not None and (self._stepper.can_redo or self._edits or self.busy):
-            self._queue_edit("redo", lambda s: s.redo(), planned=False)
+        if self._stepper is not None and (
+            self._stepper.can_redo or self.edits_waiting or self.busy
+        ):
+            self._history_edit("redo")
 
     # ---------------------------------------------------------------- worker
-    def _ensure_thread(self) -> None:
-        if self._thread is not None:
-            return
-        self._thread = QThread(self)
-        self._thread.setObjectName("gmm_gui_worker")
-        self._worker = _Worker()
-        self._worker.moveToThread(self._thread)
-        self._submit.connect(self._worker.run)
-        self._worker.finished.connect(self._on_job_finished)
-        self._worker.failed.connect(self._on_job_failed)
-        self._worker.progress.connect(self.progress)
-        self._thread.finished.connect(self._worker.deleteLater)
-        self._thread.start()
-        # A session dropped without shutdown() must not take a running thread down with it
-        # (Qt aborts the process): `destroyed` comes before the children are deleted, and the
-        # handler holds the thread, not the session. A normal application exit shuts down too.
-        thread = self._thread
-        session_ref = weakref.ref(self)
-
-        def stop_thread() -> None:
-            session = session_ref()
-            if session is not None:
-                session._cancel.set()
-            thread.quit()
-            thread.wait()
-
-        self.destroyed.connect(stop_thread)
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(stop_thread)
-
-    def _set_busy(self, busy: bool) -> None:
-        if busy != self._busy_shown:
-            self._busy_shown = busy
-            self.busy_changed.emit(busy)
-
     def set_prepare(self, prepare: Callable[[Snapshot], None] | None) -> None:
         """Run ``prepare(snapshot)`` in the worker on each snapshot a job is about to show.
 
@@ -572,112 +596,37 @@ class Session(QObject):
         """
         self._prepare = prepare
 
-    def _prepared(self, kind: str, func: Callable[[], Any]) -> Callable[[], Any]:
-        prepare = self._prepare
-        if prepare is None or kind not in ("step", "run", "preview"):
-            return func
+    def _prepared(self, work: Work) -> Work:
+        """``work`` followed, in the worker, by :meth:`set_prepare`'s function on what it
+        returns (a snapshot, or the last of a list of them)."""
 
-        def run() -> Any:
-            result = func()
-            shown = result if isinstance(result, Snapshot) else (result[-1] if result else None)
-            if isinstance(shown, Snapshot):
-                prepare(shown)
+        def run(progress: Callable[[int, int], None], should_cancel: Callable[[], bool]) -> Any:
+            result = work(progress, should_cancel)
+            prepare = self._prepare
+            if prepare is not None:
+                shown = result if isinstance(result, Snapshot) else (result[-1] if result else None)
+                if isinstance(shown, Snapshot):
+                    prepare(shown)
             return result
 
         return run
 
-    def _start_job(self, kind: str, func: Callable[[], Any]) -> None:
-        self._ensure_thread()
-        self._token += 1
-        self._running = _Job(self._token, kind, self._prepared(kind, func))
-        self._set_busy(True)
-        self.state_changed.emit()
-        self._submit.emit(self._running)
+    @Slot(str, bool)
+    def _on_lane_busy(self, lane: str, busy: bool) -> None:
+        if lane == LANE and busy != self._busy_shown:
+            self._busy_shown = busy
+            self.busy_changed.emit(busy)
+            if not busy:
+                self.state_changed.emit()
 
-    def _drop_jobs(self, *, keep_edits: bool = False) -> None:
-        """Forget the job in flight (its result will be ignored) and every pending request.
-
-        With ``keep_edits``, edits of the start (running or queued) are kept.
-        """
-        self._cancel.set()
-        self._pending = None
-        self._pending_preview = None
-        if not keep_edits:
-            self._edits.clear()
-        elif self._running is not None and self._running.kind == "edit":
-            return
-        if self._running is not None:
-            self._token += 1  # results carrying an older token are ignored
-            self._running = None
-            self._set_busy(False)
-
-    def _job_done(self, token: int) -> _Job | None:
-        job = self._running
-        if job is None or job.token != token:
-            return None
-        self._running = None
-        return job
-
-    @Slot(int, object)
-    def _on_job_finished(self, token: int, result: Any) -> None:
-        job = self._job_done(token)
-        if job is None or self._stepper is None:
-            self._after_job()
-            return
-        if job.kind == "edit":
-            stepper = self._stepper
-            self._guard(lambda: stepper.apply(result))
-            self._announce()  # refused too: see _run_edit
-        elif job.kind == "preview":
-            show = self._stepper.editable and not self._edits
-            # Pipelined: the worker starts on the newest drag position before this one is
-            # drawn, so computing and drawing overlap while the mouse moves.
-            self._after_job()
-            if show:
-                self.preview_changed.emit(result)
-            return
-        elif result and not self._stepper.continues(result[0]):
-            pass  # computed from a state that is no longer the newest: drop it
-        else:
-            self._stepper.push_many(result)
-            self._announce()
-        self._after_job()
-
-    @Slot(int, str)
-    def _on_job_failed(self, token: int, message: str) -> None:
-        job = self._job_done(token)
-        if job is not None:
-            self.pause()
-            self.error.emit(message)
-            if job.kind == "edit" and self._stepper is not None:
-                self._announce()  # the edit was refused: see _run_edit
-        self._after_job()
-
-    def _after_job(self) -> None:
-        if self._running is not None:
-            return
-        if self._closed:
-            self._set_busy(False)
-            return
-        if self._next_edit():
-            return  # still busy: the next edit of the start runs
-        self._set_busy(False)
-        preview, self._pending_preview = self._pending_preview, None
-        pending, self._pending = self._pending, None
-        if preview is not None:
-            self.edit_component(preview[0], preview[1], preview[2], False)
-        elif pending is not None:
-            self._request(*pending)
-        self.state_changed.emit()
+    @Slot(object)
+    def _on_job_event(self, job: Job) -> None:
+        if job.lane == LANE:
+            self.state_changed.emit()
 
     def wait_idle(self, timeout_ms: int = 30_000) -> bool:
         """Block until no job runs (processing queued results); for scripts and tests."""
-        from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop
-
-        deadline = QDeadlineTimer(timeout_ms)
-        while self.busy and not deadline.hasExpired():
-            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-        return not self.busy
+        return self._jobs.wait_idle(LANE, timeout_ms)
 
     # --------------------------------------------------------------- closing
     @Slot()
@@ -685,9 +634,6 @@ class Session(QObject):
         """Stop the timer and the worker thread; the session does nothing afterwards."""
         self._closed = True
         self._timer.stop()
-        self._drop_jobs()
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._thread = None
-            self._worker = None
+        self._jobs.stop_lane(LANE)
+        if self._owns_jobs:
+            self._jobs.shutdown()

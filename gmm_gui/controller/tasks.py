@@ -1,64 +1,33 @@
-"""Long computations in a background thread, with progress and Cancel.
+"""Long computations in a background thread, with progress and Cancel (an adapter).
 
-The engine's long functions (restarts, basin maps, the choice of K, loading a large file) take
-``progress(done, total)`` and ``should_cancel()`` callables. :class:`BackgroundTask` runs one of
-them in its own ``QThread`` and reports back on the UI thread by queued signals, so the window keeps
-painting and answering while it works. Only ``PySide6.QtCore`` is used.
+:class:`BackgroundTask` is kept for the widgets that still use it; it is one lane of a
+:class:`~gmm_gui.controller.jobs.JobRunner` with a single kind of policy ``REPLACE``. New code
+uses the runner directly (see :class:`~gmm_gui.controller.workspace.Workspace.jobs`). Only
+``PySide6.QtCore`` is used.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
-from typing import Any
-
 from PySide6.QtCore import QObject, QThread, Signal
+
+from gmm_gui.controller.jobs import Job, JobRunner, Kind, Policy, Work
 
 __all__ = ["BackgroundTask", "Work"]
 
-#: What a task runs: ``work(progress, should_cancel) -> result``.
-Work = Callable[[Callable[[int, int], None], Callable[[], bool]], Any]
-
-#: Progress reports are passed on at most this often (a tight loop must not flood the UI).
-_PROGRESS_INTERVAL_S = 0.05
-
-
-class _Thread(QThread):
-    def __init__(self, task: BackgroundTask, work: Work, token: int) -> None:
-        super().__init__(task)
-        self._task = task
-        self._work = work
-        self._token = token
-        self._last_progress = 0.0
-
-    def run(self) -> None:
-        task, token = self._task, self._token
-
-        def progress(done: int, total: int) -> None:
-            now = time.monotonic()
-            if done >= total or now - self._last_progress >= _PROGRESS_INTERVAL_S:
-                self._last_progress = now
-                task._progress.emit(token, int(done), int(total))
-
-        try:
-            result = self._work(progress, task._cancel_event.is_set)
-        except Exception as exc:  # noqa: BLE001 - reported to the user as a sentence
-            task._failed.emit(token, str(exc).strip() or exc.__class__.__name__)
-        else:
-            task._finished.emit(token, result)
+_KIND = "task"
+_LANE = "task"
 
 
 class BackgroundTask(QObject):
-    """Runs one piece of work at a time off the UI thread.
+    """Runs one piece of work at a time off the UI thread; starting new work replaces it.
 
     Signals
     -------
     progress(int, int)
-        Units done and units in all, at most about 20 times a second.
+        Units done and units in all, at most about 20 times a second (the last always).
     finished(object)
         The work's result (emitted also when the work noticed a cancel and returned early; the
-        result then says so, e.g. a ``cancelled`` flag).
+        result then says so, e.g. a ``cancelled`` flag). Never for work that was replaced.
     failed(str)
         The work raised; the sentence says why.
     running_changed(bool)
@@ -69,89 +38,56 @@ class BackgroundTask(QObject):
     failed = Signal(str)
     running_changed = Signal(bool)
 
-    _progress = Signal(int, int, int)
-    _finished = Signal(int, object)
-    _failed = Signal(int, str)
-
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._cancel_event = threading.Event()
-        self._thread: _Thread | None = None
-        self._replaced: list[_Thread] = []  # cancelled work still ending; waited for on shutdown
-        self._token = 0
-        self._progress.connect(self._on_progress)
-        self._finished.connect(self._on_finished)
-        self._failed.connect(self._on_failed)
+        self._runner = self._new_runner()
+
+    def _new_runner(self) -> JobRunner:
+        runner = JobRunner(self)
+        runner.register(Kind(_KIND, Policy.REPLACE, lane=_LANE))
+        runner.busy_changed.connect(lambda _lane, busy: self.running_changed.emit(busy))
+        return runner
 
     def is_running(self) -> bool:
         """True while work is under way."""
-        return self._thread is not None
+        return self._runner.busy(_LANE)
 
     def start(self, work: Work) -> None:
-        """Run ``work(progress, should_cancel)`` in a new thread.
+        """Run ``work(progress, should_cancel)`` in a worker thread.
 
-        Work still running is cancelled first; its result, when it comes, is dropped.
+        Work still running is cancelled first; its result, when it comes, is dropped. After
+        :meth:`shutdown` the task may start work again.
         """
-        if self._thread is not None:
-            self.cancel()
-            self._detach()
-        self._token += 1
-        self._cancel_event = threading.Event()
-        thread = _Thread(self, work, self._token)
-        self._thread = thread
-        thread.start()
-        self.running_changed.emit(True)
+        if self._runner.closed:
+            self._runner.deleteLater()
+            self._runner = self._new_runner()
+        self._runner.submit(
+            _KIND,
+            work,
+            on_result=self.finished.emit,
+            on_failure=self.failed.emit,
+            on_progress=self.progress.emit,
+        )
+
+    @property
+    def _thread(self) -> QThread | None:
+        """The thread of the work under way, or ``None`` (read by tests of ui/)."""
+        return self._runner.thread(_LANE) if self.is_running() else None
 
     def cancel(self) -> None:
         """Ask the running work to stop at its next ``should_cancel()`` check."""
-        self._cancel_event.set()
+        self._runner.cancel(_LANE)
+
+    def drop(self) -> None:
+        """Give up the work under way (e.g. it is for data no longer open): it is cancelled,
+        and nothing it still reports (progress, a result, a failure) is emitted."""
+        self._runner.drop(_LANE)
 
     def wait(self, timeout_ms: int = 30_000) -> bool:
         """Block until the running work has ended (tests and shutdown); True if it did."""
-        thread = self._thread
-        return thread is None or thread.wait(timeout_ms)
+        job: Job | None = self._runner.running(_LANE)
+        return job is None or job.wait_ran(timeout_ms)
 
     def shutdown(self) -> None:
         """Cancel and wait for the work (call on close, so no thread outlives the window)."""
-        self.cancel()
-        if self._thread is not None:
-            self._detach()
-        for thread in self._replaced:
-            thread.wait()
-            thread.deleteLater()
-        self._replaced.clear()
-
-    def _detach(self) -> None:
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            # Its result is ignored by token; it is deleted only once it has ended, here or in
-            # shutdown(), never by a deleteLater racing a later wait().
-            still_running = []
-            for old in self._replaced:
-                if old.isRunning():
-                    still_running.append(old)
-                else:
-                    old.deleteLater()
-            self._replaced = [*still_running, thread]
-            self.running_changed.emit(False)
-
-    def _on_progress(self, token: int, done: int, total: int) -> None:
-        if token == self._token:
-            self.progress.emit(done, total)
-
-    def _on_finished(self, token: int, result: object) -> None:
-        if token == self._token:
-            self._end()
-            self.finished.emit(result)
-
-    def _on_failed(self, token: int, message: str) -> None:
-        if token == self._token:
-            self._end()
-            self.failed.emit(message)
-
-    def _end(self) -> None:
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.wait()
-            thread.deleteLater()
-        self.running_changed.emit(False)
+        self._runner.shutdown()

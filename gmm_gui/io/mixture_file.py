@@ -21,7 +21,7 @@ from gmm_gui.io.atomic import atomic_write
 from gmm_gui.io.dataset import Dataset
 from gmm_gui.io.errors import ParameterFileError, name_list, shorten
 from gmm_gui.io.files import MAX_PARAMETER_FILE_BYTES, describe_size, read_regular
-from gmm_gui.model import Mixture
+from gmm_gui.model import COVARIANCE_TYPES, Mixture
 
 __all__ = [
     "FORMAT",
@@ -37,7 +37,7 @@ __all__ = [
 
 FORMAT = "gmm-gui/mixture"
 VERSION = 1
-_COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+_COVARIANCE_TYPES = COVARIANCE_TYPES
 _WEIGHT_SUM_ATOL = 1e-6
 
 

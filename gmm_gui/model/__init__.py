@@ -11,21 +11,17 @@ from gmm_gui.model.basins import (
     basin_map_2d,
     fit_batch,
 )
-from gmm_gui.model.criteria import aic, bic, n_parameters
-from gmm_gui.model.em import (
-    ComponentIssue,
-    DegenerateMixtureError,
-    FitResult,
-    PreparedData,
-    StartResult,
-    diagnose,
-    e_step,
-    fit,
-    log_prob_components,
-    m_step,
-    prepare_data,
-    score_samples,
+from gmm_gui.model.convergence import has_converged, is_last_iteration
+from gmm_gui.model.covariance import (
+    COVARIANCE,
+    COVARIANCE_TYPES,
+    CovarianceSpec,
+    CovarianceType,
+    check_covariance_type,
 )
+from gmm_gui.model.criteria import aic, bic, n_parameters
+from gmm_gui.model.diagnostics import diagnose
+from gmm_gui.model.em import FitResult, StartResult, fit
 from gmm_gui.model.geometry import ellipse, ellipses
 from gmm_gui.model.init import INIT_METHODS, KMeansResult, init_mixture, kmeans, kmeans_plusplus
 from gmm_gui.model.metrics import (
@@ -37,7 +33,7 @@ from gmm_gui.model.metrics import (
     label_agreement,
     uncertainty,
 )
-from gmm_gui.model.mixture import COVARIANCE_TYPES, Mixture
+from gmm_gui.model.mixture import Mixture
 from gmm_gui.model.restarts import (
     MaximumGroup,
     RestartRun,
@@ -48,6 +44,16 @@ from gmm_gui.model.restarts import (
 )
 from gmm_gui.model.sampling import sample
 from gmm_gui.model.selection import KCandidate, KSelection, choose_k, holdout_split
+from gmm_gui.model.steps import (
+    ComponentIssue,
+    DegenerateMixtureError,
+    PreparedData,
+    e_step,
+    log_prob_components,
+    m_step,
+    prepare_data,
+    score_samples,
+)
 
 __all__ = [
     "BasinMap",
@@ -68,12 +74,18 @@ __all__ = [
     "density_grid",
     "fit_batch",
     "group_maxima",
+    "has_converged",
+    "is_last_iteration",
     "hard_labels",
     "holdout_split",
     "label_agreement",
     "run_restarts",
     "uncertainty",
+    "COVARIANCE",
     "COVARIANCE_TYPES",
+    "CovarianceSpec",
+    "CovarianceType",
+    "check_covariance_type",
     "INIT_METHODS",
     "ComponentIssue",
     "DegenerateMixtureError",

@@ -17,7 +17,7 @@ including values near 1e6 with spread 1 (where scikit-learn's own diag, spherica
 estimates, which use ``E[x^2] - mu^2`` on the raw data, lose digits).
 
 Everything here works on validated float64 arrays; the public functions are in
-:mod:`gmm_gui.model.em`.
+:mod:`gmm_gui.model.steps`.
 """
 
 from __future__ import annotations
@@ -26,12 +26,15 @@ import math
 
 import numpy as np
 
+from gmm_gui.model._linalg import inv_lower
+from gmm_gui.model.covariance import COVARIANCE
+
 __all__ = [
     "PreparedData",
-    "constrain_covariances",
     "estimate_parameters",
     "inv_lower",
     "log_resp_inplace",
+    "parameters_from_stats",
     "sufficient_stats",
     "weighted_log_prob",
 ]
@@ -93,11 +96,9 @@ class PreparedData:
         n_terms = 1 + n_features + len(pairs)
         if n_terms * n_samples <= _MAX_PHI_SIZE:
             phi = np.empty((n_terms, n_samples))
-            phi[0] = 1.0
             xt = phi[1 : 1 + n_features]
             np.subtract(X.T, self.offset[:, None], out=xt)
-            for row, (i, j) in enumerate(pairs, start=1 + n_features):
-                np.multiply(xt[i], xt[j], out=phi[row])
+            _fill_monomials(phi, pairs)
             self.phi: np.ndarray | None = phi
         else:
             xt = np.subtract(X.T, self.offset[:, None])
@@ -108,6 +109,21 @@ class PreparedData:
         mean = xt.mean(axis=1)
         self.data_var = float(np.mean(np.maximum(sq - mean * mean, 0.0)))
 
+    def monomials(self) -> np.ndarray:
+        """The monomial matrix ``phi``, built now (and not kept) if it was too large to keep.
+
+        Returns
+        -------
+        array of shape (n_terms, n_samples)
+            C-contiguous; ``data.phi`` itself when it exists (read it, do not write it).
+        """
+        if self.phi is not None:
+            return self.phi
+        phi = np.empty((1 + self.n_features + len(self.pairs), self.n_samples))
+        phi[1 : 1 + self.n_features] = self.xt
+        _fill_monomials(phi, self.pairs)
+        return phi
+
     @property
     def n_samples(self) -> int:
         """Number of points."""
@@ -117,6 +133,19 @@ class PreparedData:
     def n_features(self) -> int:
         """Number of features."""
         return int(self.X.shape[1])
+
+
+def _fill_monomials(phi: np.ndarray, pairs: list[tuple[int, int]]) -> None:
+    """Fill row 0 (ones) and the product rows of ``phi`` from its coordinate rows, in place.
+
+    ``phi`` has shape (1 + n_features + len(pairs), n_samples); rows ``1 .. n_features`` hold the
+    centred coordinates, the row after them ``x_i x_j`` for each pair ``(i, j)`` in order.
+    """
+    n_features = phi.shape[0] - 1 - len(pairs)
+    phi[0] = 1.0
+    xt = phi[1 : 1 + n_features]
+    for row, (i, j) in enumerate(pairs, start=1 + n_features):
+        np.multiply(xt[i], xt[j], out=phi[row])
 
 
 # ---------------------------------------------------------------------------------- E-step
@@ -325,33 +354,63 @@ def log_resp_inplace(log_prob: np.ndarray) -> np.ndarray:
     return s
 
 
-def inv_lower(chol: np.ndarray) -> np.ndarray:
-    """Inverses of a stack of lower-triangular matrices, by forward substitution.
+# ---------------------------------------------------------------------------------- M-step
+def parameters_from_stats(
+    stats: np.ndarray, offset: np.ndarray, pairs: list[tuple[int, int]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Soft counts, means and raw covariances from the sufficient statistics of the monomials.
+
+    The statistics add up over points, so those of several chunks of the data may be summed
+    before this is called. Leading batch axes (``...``) are kept: the batched EM passes one row
+    of statistics per start.
 
     Parameters
     ----------
-    chol : array of shape (n_matrices, n_features, n_features)
-        Lower triangular with positive diagonal.
+    stats : array of shape (..., n_components, n_terms)
+        ``resp.T @ phi.T``: per component the sum of the responsibilities, of ``r x`` and of
+        ``r x_i x_j`` (``(i, j)`` in the order of ``pairs``), ``x`` centred on ``offset``.
+    offset : array of shape (n_features,)
+        The centre of the data the statistics were taken on.
+    pairs : list of (int, int)
+        The products ``x_i x_j`` (``i <= j``) in the order of the statistics' columns.
 
     Returns
     -------
-    array of shape (n_matrices, n_features, n_features)
-        Lower triangular.
+    nk : array of shape (..., n_components)
+        Soft counts plus ``10 * eps``, as in scikit-learn (so an empty component gives no NaN).
+    means : array of shape (..., n_components, n_features)
+        ``sum(r x) / nk`` in the data's own coordinates: a component with (almost) no points
+        goes to the origin as in scikit-learn, not to the data's centre.
+    raw : array of shape (..., n_components, n_features, n_features)
+        ``sum_i r_i (x_i - mu)(x_i - mu)^T / nk``, symmetric, not constrained or regularised.
+        Expanded from moments, so it loses digits for a component that is narrow and far from
+        ``offset`` (:func:`estimate_parameters` checks and recomputes those exactly).
     """
-    n = chol.shape[-1]
-    inv = np.zeros_like(chol)
-    diag_inv = 1.0 / np.diagonal(chol, axis1=-2, axis2=-1)
-    for i in range(n):
-        inv[..., i, i] = diag_inv[..., i]
-        for j in range(i):
-            acc = chol[..., i, j] * inv[..., j, j]
-            for m in range(j + 1, i):
-                acc = acc + chol[..., i, m] * inv[..., m, j]
-            inv[..., i, j] = -acc * diag_inv[..., i]
-    return inv
+    n_features = offset.shape[0]
+    nk = stats[..., 0] + 10 * _EPS
+    sums = stats[..., 1 : 1 + n_features]
+    means = (sums + (nk - 10 * _EPS)[..., None] * offset) / nk[..., None]
+    mu_c = means - offset
+    # sum_i r_i (x_i - mu)(x_i - mu)^T / nk from the moments, with m = sum r x / nk the
+    # exact centred mean, g = mu - m (the rounding of the stored mean, and scikit-learn's
+    # pull of a near-empty component towards the origin) and c = sum(r) / nk:
+    #   E[x x^T] - (2 - c) m m^T - (1 - c)(m g^T + g m^T) + c g g^T,
+    # so the rounding of mu enters only squared; c = 1 up to 1e-15 unless nk is tiny.
+    first = sums / nk[..., None]
+    gap = mu_c - first
+    own = 1.0 - 10 * _EPS / nk
+    raw = np.empty(nk.shape + (n_features, n_features))
+    for col, (i, j) in enumerate(pairs, start=1 + n_features):
+        raw[..., i, j] = (
+            stats[..., col] / nk
+            - (2.0 - own) * first[..., i] * first[..., j]
+            - (1.0 - own) * (first[..., i] * gap[..., j] + gap[..., i] * first[..., j])
+            + own * gap[..., i] * gap[..., j]
+        )
+        raw[..., j, i] = raw[..., i, j]
+    return nk, means, raw
 
 
-# ---------------------------------------------------------------------------------- M-step
 def estimate_parameters(
     data: PreparedData,
     resp: np.ndarray,
@@ -383,38 +442,18 @@ def estimate_parameters(
     if data.phi is not None:
         if stats is None:
             stats = sufficient_stats(data, resp)
-        nk = stats[0] + 10 * _EPS
-        sums = stats[1 : 1 + n_features]
+        nk, means, raw = parameters_from_stats(stats.T, data.offset, data.pairs)
+        exact = ~_expansion_is_accurate(raw, data.extent)
     else:
         nk = resp.sum(axis=0) + 10 * _EPS
         sums = data.xt @ resp
-    # Means as scikit-learn's sum(r x) / nk: a component with (almost) no points goes to the
-    # origin as there, not to the data's centre.
-    means = (sums.T + np.outer(nk - 10 * _EPS, data.offset)) / nk[:, None]
+        means = (sums.T + np.outer(nk - 10 * _EPS, data.offset)) / nk[:, None]
+        raw = np.empty((n_components, n_features, n_features))
+        exact = np.ones(n_components, dtype=bool)
     mu_c = means - data.offset
-    raw = np.empty((n_components, n_features, n_features))
-    exact = np.ones(n_components, dtype=bool)
-    if data.phi is not None:
-        # sum_i r_i (x_i - mu)(x_i - mu)^T / nk from the moments, with m = sum r x / nk the
-        # exact centred mean, g = mu - m (the rounding of the stored mean, and scikit-learn's
-        # pull of a near-empty component towards the origin) and c = sum(r) / nk:
-        #   E[x x^T] - (2 - c) m m^T - (1 - c)(m g^T + g m^T) + c g g^T,
-        # so the rounding of mu enters only squared; c = 1 up to 1e-15 unless nk is tiny.
-        first = sums.T / nk[:, None]
-        gap = mu_c - first
-        own = 1.0 - 10 * _EPS / nk
-        for col, (i, j) in enumerate(data.pairs, start=1 + n_features):
-            raw[:, i, j] = (
-                stats[col] / nk
-                - (2.0 - own) * first[:, i] * first[:, j]
-                - (1.0 - own) * (first[:, i] * gap[:, j] + gap[:, i] * first[:, j])
-                + own * gap[:, i] * gap[:, j]
-            )
-            raw[:, j, i] = raw[:, i, j]
-        exact = ~_expansion_is_accurate(raw, data.extent)
     for k in np.flatnonzero(exact):
         raw[k] = _exact_covariance(data.xt, resp[:, k], mu_c[k], nk[k])
-    return nk, means, constrain_covariances(raw, nk, covariance_type, reg_covar)
+    return nk, means, COVARIANCE[covariance_type].constrain(raw, nk, reg_covar)
 
 
 def _expansion_is_accurate(cov: np.ndarray, extent: np.ndarray) -> np.ndarray:
@@ -468,39 +507,4 @@ def _exact_covariance(
         weighted = r * diff[i]
         for j in range(i, n_features):
             cov[i, j] = cov[j, i] = float(weighted @ diff[j]) / nk
-    return cov
-
-
-def constrain_covariances(
-    raw: np.ndarray, nk: np.ndarray, covariance_type: str, reg_covar: float
-) -> np.ndarray:
-    """Apply a covariance type's constraint and ``reg_covar`` to raw full covariances.
-
-    Parameters
-    ----------
-    raw : array of shape (n_components, n_features, n_features)
-        Weighted covariances of the points about each mean, no regularisation.
-    nk : array of shape (n_components,)
-    covariance_type : {"full", "tied", "diag", "spherical"}
-    reg_covar : float
-
-    Returns
-    -------
-    array of shape (n_components, n_features, n_features)
-    """
-    n_features = raw.shape[1]
-    idx = np.arange(n_features)
-    if covariance_type == "full":
-        cov = 0.5 * (raw + np.swapaxes(raw, 1, 2))
-    elif covariance_type == "tied":
-        shared = np.einsum("k,kij->ij", nk, raw) / nk.sum()
-        shared = 0.5 * (shared + shared.T)
-        cov = np.broadcast_to(shared, raw.shape).copy()
-    else:
-        diag = np.diagonal(raw, axis1=1, axis2=2).copy()
-        if covariance_type == "spherical":
-            diag = np.repeat(diag.mean(axis=1, keepdims=True), n_features, axis=1)
-        cov = np.zeros_like(raw)
-        cov[:, idx, idx] = diag
-    cov[:, idx, idx] += reg_covar
     return cov

@@ -7,7 +7,9 @@ import math
 from numpy.typing import ArrayLike
 
 from gmm_gui.model._checks import check_data
-from gmm_gui.model.mixture import Mixture, check_covariance_type
+from gmm_gui.model.covariance import COVARIANCE, check_covariance_type
+from gmm_gui.model.mixture import Mixture
+from gmm_gui.model.steps import score_samples
 
 __all__ = ["aic", "bic", "n_parameters"]
 
@@ -32,20 +34,11 @@ def n_parameters(n_components: int, n_features: int, covariance_type: str = "ful
     k, d = int(n_components), int(n_features)
     if k < 1 or d < 1:
         raise ValueError("n_components and n_features must be >= 1.")
-    if covariance_type == "full":
-        cov_params = k * d * (d + 1) // 2
-    elif covariance_type == "tied":
-        cov_params = d * (d + 1) // 2
-    elif covariance_type == "diag":
-        cov_params = k * d
-    else:
-        cov_params = k
+    cov_params = COVARIANCE[covariance_type].n_parameters(k, d)
     return cov_params + k * d + k - 1
 
 
 def _total_log_likelihood(X: ArrayLike, mixture: Mixture) -> tuple[float, int]:
-    from gmm_gui.model.em import score_samples
-
     Xa = check_data(X, n_features=mixture.n_features)
     return float(score_samples(Xa, mixture).sum()), Xa.shape[0]
 

@@ -36,12 +36,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike
 
-from gmm_gui.model import _kernels
-from gmm_gui.model._checks import check_data, check_fittable, check_resp
-from gmm_gui.model._kernels import PreparedData
-from gmm_gui.model.mixture import Mixture, check_covariance_type
+from gmm_gui.model._checks import check_fittable
+from gmm_gui.model.convergence import is_last_iteration
+from gmm_gui.model.covariance import check_covariance_type
+from gmm_gui.model.diagnostics import _diagnose, diagnose
+from gmm_gui.model.init import init_mixture
+from gmm_gui.model.mixture import Mixture
+from gmm_gui.model.steps import (
+    ComponentIssue,
+    DataLike,
+    DegenerateMixtureError,
+    PreparedData,
+    _check_reg_covar,
+    _e_step,
+    _m_step,
+    _prepared,
+    e_step,
+    log_prob_components,
+    m_step,
+    prepare_data,
+    score_samples,
+)
 
 __all__ = [
     "ComponentIssue",
@@ -58,51 +74,7 @@ __all__ = [
     "score_samples",
 ]
 
-DataLike = ArrayLike | PreparedData
-
 StepCallback = Callable[[int, Mixture, float], "bool | None"]
-
-
-@dataclass(frozen=True)
-class ComponentIssue:
-    """Something wrong with one component, in words a student understands.
-
-    Attributes
-    ----------
-    component : int
-        The component, 0-based (the message numbers it from 1).
-    iteration : int
-        The EM iteration after whose M-step it was seen (0: the start).
-    kind : str
-        ``"empty"`` (owns almost no points), ``"collapsed"`` (onto a single point: every
-        variance at the ``reg_covar`` floor), ``"flattened"`` (onto a line or plane: some
-        variance at the floor), ``"singular"`` (covariance not positive definite, the fit had
-        to stop), ``"identical"`` (the same as another component, and will stay so).
-    message : str
-        A full sentence naming the component from 1 and what to do.
-    """
-
-    component: int
-    iteration: int
-    kind: str
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
-
-
-class DegenerateMixtureError(ValueError):
-    """An M-step produced a covariance that is not positive definite.
-
-    Attributes
-    ----------
-    issues : tuple of ComponentIssue
-        The components concerned (kind ``"singular"``).
-    """
-
-    def __init__(self, issues: list[ComponentIssue]) -> None:
-        self.issues = tuple(issues)
-        super().__init__(" ".join(i.message for i in issues))
 
 
 @dataclass(frozen=True)
@@ -170,354 +142,6 @@ class FitResult:
     starts: tuple[StartResult, ...]
     initial_mean_log_likelihood: float = math.nan
     cancelled: bool = False
-
-
-# ---------------------------------------------------------------------------------- data
-def prepare_data(X: ArrayLike) -> PreparedData:
-    """Check ``X`` once and make it ready for many E- and M-steps.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features)
-        A 1-D array is read as points in one dimension.
-
-    Returns
-    -------
-    PreparedData
-        Accepted in place of ``X`` by every function of this module.
-
-    Raises
-    ------
-    ValueError
-        For NaN or infinity, no rows, or an array of more than 2 dimensions.
-    """
-    return PreparedData(check_data(X))
-
-
-def _prepared(X: DataLike, n_features: int | None = None, min_samples: int = 1) -> PreparedData:
-    if isinstance(X, PreparedData):
-        if n_features is not None and X.n_features != n_features:
-            raise ValueError(
-                f"X has {X.n_features} columns but the mixture has {n_features} dimensions."
-            )
-        if X.n_samples < min_samples:
-            raise ValueError(f"X has {X.n_samples} points; at least {min_samples} are needed.")
-        return X
-    return PreparedData(check_data(X, n_features=n_features, min_samples=min_samples))
-
-
-# ---------------------------------------------------------------------------------- E-step
-def log_prob_components(X: DataLike, mixture: Mixture) -> np.ndarray:
-    """Weighted log-densities of every point under every component.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features), or PreparedData
-    mixture : Mixture
-
-    Returns
-    -------
-    array of shape (n_samples, n_components)
-        ``log(w_k) + log N(x_i | mu_k, Sigma_k)`` (``-inf`` where a weight is zero).
-    """
-    data = _prepared(X, mixture.n_features)
-    return _weighted_log_prob(data, mixture)[0].T
-
-
-def score_samples(X: DataLike, mixture: Mixture) -> np.ndarray:
-    """Log mixture density of every point.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features), or PreparedData
-    mixture : Mixture
-
-    Returns
-    -------
-    array of shape (n_samples,)
-        ``log sum_k w_k N(x_i | mu_k, Sigma_k)``.
-    """
-    data = _prepared(X, mixture.n_features)
-    log_norm = _weighted_log_prob(data, mixture, normalise=True)[1]
-    assert log_norm is not None
-    return log_norm
-
-
-def e_step(X: DataLike, mixture: Mixture) -> tuple[np.ndarray, float]:
-    """The E-step: responsibilities and the total log-likelihood.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features), or PreparedData
-    mixture : Mixture
-
-    Returns
-    -------
-    resp : array of shape (n_samples, n_components)
-        Posterior probability of each component for each point; rows sum to one.
-    log_likelihood : float
-        ``sum_i log p(x_i)``, the total (not the mean) log-likelihood of ``X``.
-    """
-    data = _prepared(X, mixture.n_features)
-    resp_t, log_norm = _e_step(data, mixture)
-    return resp_t.T, float(log_norm.sum())
-
-
-def _weighted_log_prob(
-    data: PreparedData,
-    mixture: Mixture,
-    out: np.ndarray | None = None,
-    normalise: bool = False,
-    stats: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Component-major (n_components, n_samples) weighted log-densities (or resp)."""
-    return _kernels.weighted_log_prob(
-        data,
-        mixture.weights,
-        mixture.means,
-        mixture.precisions_cholesky,
-        out=out,
-        normalise=normalise,
-        stats=stats,
-    )
-
-
-def _e_step(
-    data: PreparedData,
-    mixture: Mixture,
-    out: np.ndarray | None = None,
-    stats: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Component-major responsibilities (n_components, n_samples) and log p(x_i).
-
-    With ``stats`` (and monomials), the next M-step's sufficient statistics are filled in too.
-    """
-    resp_t, log_norm = _weighted_log_prob(data, mixture, out=out, normalise=True, stats=stats)
-    assert log_norm is not None
-    return resp_t, log_norm
-
-
-# ---------------------------------------------------------------------------------- M-step
-def m_step(
-    X: DataLike,
-    resp: ArrayLike,
-    covariance_type: str = "full",
-    reg_covar: float = 1e-6,
-) -> Mixture:
-    """The M-step: re-estimate weights, means and covariances from responsibilities.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features), or PreparedData
-    resp : array-like of shape (n_samples, n_components)
-    covariance_type : {"full", "tied", "diag", "spherical"}
-    reg_covar : float, default 1e-6
-        Added to the diagonal of every covariance (once to the shared one for ``tied``).
-
-    Returns
-    -------
-    Mixture
-        Of the given covariance type.
-
-    Raises
-    ------
-    DegenerateMixtureError
-        (a ValueError) when a covariance is not positive definite, which only happens with
-        ``reg_covar`` 0 or data so large that ``reg_covar`` is lost in round-off.
-    """
-    check_covariance_type(covariance_type)
-    reg_covar = _check_reg_covar(reg_covar)
-    data = _prepared(X)
-    r = check_resp(resp, data.n_samples)
-    _, mixture = _m_step(data, r, covariance_type, reg_covar, iteration=0)
-    return mixture
-
-
-def _m_step(
-    data: PreparedData,
-    resp: np.ndarray,
-    covariance_type: str,
-    reg_covar: float,
-    iteration: int,
-    stats: np.ndarray | None = None,
-) -> tuple[np.ndarray, Mixture]:
-    nk, means, covs = _kernels.estimate_parameters(
-        data, resp, covariance_type, reg_covar, stats=stats
-    )
-    bad = _non_positive_definite(covs)
-    if bad:
-        raise DegenerateMixtureError(
-            [
-                ComponentIssue(
-                    k,
-                    iteration,
-                    "singular",
-                    f"component {k + 1} has collapsed: its covariance is no longer positive "
-                    "definite (it has no spread in some direction), so its density is "
-                    "undefined; raise reg_covar above 0 or remove the component.",
-                )
-                for k in bad
-            ]
-        )
-    weights = nk / nk.sum()
-    return nk, Mixture(weights, means, covs, covariance_type)
-
-
-def _non_positive_definite(covs: np.ndarray) -> list[int]:
-    """Components whose covariance is not finite and positive definite."""
-    if np.isfinite(covs).all():
-        try:
-            chol = np.linalg.cholesky(covs)
-        except np.linalg.LinAlgError:
-            pass
-        else:
-            if np.all(np.diagonal(chol, axis1=1, axis2=2) > 0):
-                return []
-    bad = []
-    for k in range(covs.shape[0]):
-        if not np.all(np.isfinite(covs[k])):
-            bad.append(k)
-            continue
-        try:
-            chol = np.linalg.cholesky(covs[k])
-        except np.linalg.LinAlgError:
-            bad.append(k)
-            continue
-        if not np.all(np.diagonal(chol) > 0):
-            bad.append(k)
-    return bad
-
-
-def _close_pairs(rows: np.ndarray, rtol: float = 1e-10) -> np.ndarray:
-    """(K, K) boolean: rows i and j agree to ``rtol`` relative in every entry."""
-    diff = np.abs(rows[:, None, :] - rows[None, :, :])
-    size = np.maximum(np.abs(rows[:, None, :]), np.abs(rows[None, :, :]))
-    return np.all(diff <= rtol * size, axis=2)
-
-
-def _check_reg_covar(reg_covar: float) -> float:
-    reg = float(reg_covar)
-    if not (reg >= 0.0 and math.isfinite(reg)):
-        raise ValueError(f"reg_covar must be a finite number >= 0; got {reg_covar!r}.")
-    return reg
-
-
-# ---------------------------------------------------------------------------------- diagnose
-_EMPTY_NK = 1e-3  # fewer points than this (soft count) and a component is "empty"
-_FLOOR_RTOL = 1e-6  # raw variance below this fraction of the data's variance counts as zero
-
-
-def diagnose(
-    X: DataLike,
-    resp: ArrayLike,
-    mixture: Mixture,
-    reg_covar: float = 1e-6,
-    iteration: int = 0,
-) -> list[ComponentIssue]:
-    """Find components that are empty, collapsed, flattened or duplicated.
-
-    Call it after an M-step with the responsibilities that M-step used.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features), or PreparedData
-    resp : array-like of shape (n_samples, n_components)
-    mixture : Mixture
-        The M-step's result.
-    reg_covar : float
-        The ``reg_covar`` the M-step used.
-    iteration : int
-        Recorded in each issue.
-
-    Returns
-    -------
-    list of ComponentIssue
-        Empty when all is well.
-    """
-    data = _prepared(X, mixture.n_features)
-    r = check_resp(resp, data.n_samples)
-    if r.shape[1] != mixture.n_components:
-        raise ValueError(
-            f"resp has {r.shape[1]} columns but the mixture has {mixture.n_components} "
-            "components."
-        )
-    nk = r.sum(axis=0)
-    return _diagnose(nk, data.data_var, mixture, _check_reg_covar(reg_covar), iteration)
-
-
-def _diagnose(
-    nk: np.ndarray, data_var: float, mixture: Mixture, reg_covar: float, iteration: int
-) -> list[ComponentIssue]:
-    issues: list[ComponentIssue] = []
-    d = mixture.n_features
-    eig = np.linalg.eigvalsh(mixture.covariances)  # (K, d), ascending
-    raw = eig - reg_covar
-    zero = max(reg_covar, 1e-12 * data_var)
-    at_floor = (raw <= zero) & (raw <= _FLOOR_RTOL * data_var)
-    for k in range(mixture.n_components):
-        num = k + 1
-        if nk[k] < _EMPTY_NK:
-            issues.append(
-                ComponentIssue(
-                    k,
-                    iteration,
-                    "empty",
-                    f"component {num} owns no points (its responsibilities add up to "
-                    f"{nk[k]:.2g}): its weight has fallen to zero and it no longer takes part; "
-                    "remove it or move it onto the data.",
-                )
-            )
-            continue
-        n_flat = int(at_floor[k].sum())
-        if reg_covar > 0:
-            floor = "has hit the floor set by reg_covar"
-            advice = "remove it or raise reg_covar"
-        else:
-            floor = "has shrunk to almost nothing and its likelihood grows without bound"
-            advice = "remove it or set reg_covar above 0"
-        if n_flat == d:
-            issues.append(
-                ComponentIssue(
-                    k,
-                    iteration,
-                    "collapsed",
-                    f"component {num} has collapsed onto a single point: its variance {floor}; "
-                    f"{advice}.",
-                )
-            )
-        elif n_flat > 0:
-            shape = "a line" if d - n_flat == 1 else f"a {d - n_flat}-dimensional plane"
-            across = "the line" if d - n_flat == 1 else "the plane"
-            issues.append(
-                ComponentIssue(
-                    k,
-                    iteration,
-                    "flattened",
-                    f"component {num} has collapsed onto {shape}: its variance across {across} "
-                    f"{floor}; {advice}.",
-                )
-            )
-    n_components = mixture.n_components
-    if n_components > 1:
-        means, covs, w = mixture.means, mixture.covariances, mixture.weights
-        same = (
-            _close_pairs(means.reshape(n_components, -1))
-            & _close_pairs(covs.reshape(n_components, -1))
-            & _close_pairs(w[:, None])
-        )
-        for k in range(1, n_components):
-            j = np.flatnonzero(same[k, :k])
-            if j.size and nk[k] >= _EMPTY_NK:
-                issues.append(
-                    ComponentIssue(
-                        k,
-                        iteration,
-                        "identical",
-                        f"component {k + 1} is identical to component {j[0] + 1}: EM cannot "
-                        "tell them apart and they will stay identical; move or remove one.",
-                    )
-                )
-    return issues
 
 
 # ---------------------------------------------------------------------------------- fit
@@ -614,8 +238,6 @@ def fit(
         if isinstance(init, Mixture):
             start = init
         else:
-            from gmm_gui.model.init import init_mixture
-
             start = init_mixture(
                 data,
                 int(n_components),
@@ -680,8 +302,7 @@ def _run_em(
     n_iter = 0
     for t in range(1, max_iter + 1):
         # scikit-learn's test for iteration t uses L_{t-1} - L_{t-2}, known before its M-step.
-        prev = lls[t - 2] if t >= 2 else -math.inf
-        change = lls[t - 1] - prev
+        last = is_last_iteration(lls, tol)
         try:
             nk, new = _m_step(
                 data, resp_t.T, covariance_type, reg_covar, iteration=t, stats=stats
@@ -698,7 +319,7 @@ def _run_em(
         if on_step is not None and on_step(t, mixture, ll) is False:
             cancelled = True
             break
-        if abs(change) < tol:
+        if last:
             converged = True
             break
     history = tuple(lls[1:])

@@ -28,8 +28,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from gmm_gui.model._checks import check_data, check_fittable
-from gmm_gui.model.em import DataLike, _check_reg_covar, _m_step, _prepared
-from gmm_gui.model.mixture import Mixture, check_covariance_type
+from gmm_gui.model.covariance import check_covariance_type
+from gmm_gui.model.mixture import Mixture
+from gmm_gui.model.steps import DataLike, _check_reg_covar, _m_step, _prepared
 
 __all__ = ["INIT_METHODS", "KMeansResult", "init_mixture", "kmeans", "kmeans_plusplus"]
 

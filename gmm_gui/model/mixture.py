@@ -14,26 +14,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from gmm_gui.model._linalg import inv_lower
+from gmm_gui.model.covariance import COVARIANCE, COVARIANCE_TYPES, check_covariance_type
+
 __all__ = ["COVARIANCE_TYPES", "Mixture", "check_covariance_type"]
 
-#: The covariance types, with scikit-learn's meaning.
-COVARIANCE_TYPES: tuple[str, ...] = ("full", "tied", "diag", "spherical")
-
-# Relative tolerances used when checking a covariance matrix's structure. Values within these of
-# the required structure (round-off from arithmetic) are accepted and stored cleaned up.
-_SYMMETRY_RTOL = 1e-9
-_STRUCTURE_RTOL = 1e-9
 _WEIGHT_ATOL = 1e-8
-
-
-def check_covariance_type(covariance_type: str) -> str:
-    """Return ``covariance_type`` if it is in :data:`COVARIANCE_TYPES`, else raise ValueError."""
-    if covariance_type not in COVARIANCE_TYPES:
-        raise ValueError(
-            f"covariance_type must be one of {', '.join(COVARIANCE_TYPES)}; "
-            f"got {covariance_type!r}."
-        )
-    return covariance_type
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:
@@ -45,31 +31,15 @@ def _expand_covariances(
     covariances: ArrayLike, covariance_type: str, n_components: int, n_features: int
 ) -> np.ndarray:
     """Turn scikit-learn's compact covariance shapes into full matrices."""
+    spec = COVARIANCE[covariance_type]
     cov = np.asarray(covariances, dtype=np.float64)
-    if covariance_type == "full":
-        expected: tuple[int, ...] = (n_components, n_features, n_features)
-    elif covariance_type == "tied":
-        expected = (n_features, n_features)
-    elif covariance_type == "diag":
-        expected = (n_components, n_features)
-    else:
-        expected = (n_components,)
+    expected = spec.compact_shape(n_components, n_features)
     if cov.shape != expected:
         raise ValueError(
             f"{covariance_type} covariances must have shape {expected} for {n_components} "
             f"components in {n_features} dimensions; got {cov.shape}."
         )
-    if covariance_type == "full":
-        return cov.copy()
-    if covariance_type == "tied":
-        return np.broadcast_to(cov, (n_components, n_features, n_features)).copy()
-    full = np.zeros((n_components, n_features, n_features))
-    idx = np.arange(n_features)
-    if covariance_type == "diag":
-        full[:, idx, idx] = cov
-    else:
-        full[:, idx, idx] = cov[:, None]
-    return full
+    return spec.expand(cov, n_components, n_features)
 
 
 class Mixture:
@@ -144,24 +114,14 @@ class Mixture:
         if abs(total - 1.0) > 4.0 * np.finfo(np.float64).eps * n_components:
             w /= total
 
-        cov = _check_covariances(cov, covariance_type)
-        if covariance_type == "tied" and n_components > 1:
-            scale = np.max(np.abs(cov[0]))
-            diff = np.abs(cov[1:] - cov[0]).max(axis=(1, 2))
-            bad = np.flatnonzero(diff > _STRUCTURE_RTOL * scale)
-            if bad.size:
-                raise ValueError(
-                    f"component {bad[0] + 2} has a covariance different from component 1's, "
-                    "but tied covariances must all be the same matrix."
-                )
-            cov[1:] = cov[0]
+        cov = COVARIANCE[covariance_type].check(cov)
         try:
             chol = np.linalg.cholesky(cov)
         except np.linalg.LinAlgError:  # pragma: no cover - checked per component above
             chol = None
         if chol is None or not np.all(np.diagonal(chol, axis1=1, axis2=2) > 0):
             for k in range(n_components):  # name the component
-                _check_one_covariance(cov[k], k, covariance_type)
+                COVARIANCE[covariance_type].check_one(cov[k], k)
             raise ValueError("a covariance matrix is not positive definite.")  # pragma: no cover
 
         self._weights = _readonly(w)
@@ -258,8 +218,6 @@ class Mixture:
         array of shape (n_components, n_features, n_features).
         """
         if "prec_chol" not in self._cache:
-            from gmm_gui.model._kernels import inv_lower
-
             prec_chol = np.swapaxes(inv_lower(self.cholesky), 1, 2).copy()
             self._cache["prec_chol"] = _readonly(prec_chol)
         return self._cache["prec_chol"]
@@ -281,15 +239,7 @@ class Mixture:
             ``full``: (n_components, n_features, n_features); ``tied``: (n_features, n_features);
             ``diag``: (n_components, n_features); ``spherical``: (n_components,).
         """
-        cov = self._covariances
-        if self._covariance_type == "full":
-            return cov.copy()
-        if self._covariance_type == "tied":
-            return cov[0].copy()
-        diag = np.diagonal(cov, axis1=1, axis2=2).copy()
-        if self._covariance_type == "diag":
-            return diag
-        return diag[:, 0].copy()
+        return COVARIANCE[self._covariance_type].compact(self._covariances)
 
     # ------------------------------------------------------------------ editing
     def with_component(
@@ -323,7 +273,7 @@ class Mixture:
             means[k] = np.asarray(mean, dtype=np.float64).reshape(self.n_features)
         if cov is not None:
             c = np.asarray(cov, dtype=np.float64).reshape(self.n_features, self.n_features)
-            if self._covariance_type == "tied":
+            if COVARIANCE[self._covariance_type].shared:
                 covs[:] = c
             else:
                 covs[k] = c
@@ -368,7 +318,7 @@ class Mixture:
         m = np.asarray(mean, dtype=np.float64).reshape(1, d)
         if cov is None:
             c = np.einsum("k,kij->ij", self._weights, self._covariances)
-            if self._covariance_type == "tied":
+            if COVARIANCE[self._covariance_type].shared:
                 c = self._covariances[0]
         else:
             c = np.asarray(cov, dtype=np.float64).reshape(d, d)
@@ -390,18 +340,7 @@ class Mixture:
         diagonal; ``tied``: the weight-averaged covariance shared by all components.
         """
         check_covariance_type(covariance_type)
-        cov = self._covariances
-        d = self.n_features
-        if covariance_type == "full":
-            new = cov
-        elif covariance_type == "tied":
-            new = np.broadcast_to(np.einsum("k,kij->ij", self._weights, cov), cov.shape)
-        else:
-            diag = np.diagonal(cov, axis1=1, axis2=2)
-            if covariance_type == "spherical":
-                diag = np.repeat(diag.mean(axis=1, keepdims=True), d, axis=1)
-            new = np.zeros_like(cov)
-            new[:, np.arange(d), np.arange(d)] = diag
+        new = COVARIANCE[covariance_type].project(self._covariances, self._weights)
         return Mixture(self._weights, self._means, new, covariance_type)
 
     def _check_index(self, k: int) -> int:
@@ -464,79 +403,3 @@ def _explain_non_finite(w: np.ndarray, mu: np.ndarray, cov: np.ndarray) -> None:
             raise ValueError(f"component {k + 1} has a mean that is not finite.")
         if not np.all(np.isfinite(cov[k])):
             raise ValueError(f"component {k + 1} has a covariance that is not finite.")
-
-
-def _check_covariances(cov: np.ndarray, covariance_type: str) -> np.ndarray:
-    """Check every covariance at once; explain the first bad one if any. Returns them cleaned."""
-    n_components, n_features, _ = cov.shape
-    scale = np.abs(cov).max(axis=(1, 2))
-    ok = bool(np.all(scale > 0))
-    if ok:
-        asym = np.abs(cov - np.swapaxes(cov, 1, 2)).max(axis=(1, 2))
-        ok = bool(np.all(asym <= _SYMMETRY_RTOL * scale))
-    if ok:
-        cov = 0.5 * (cov + np.swapaxes(cov, 1, 2))
-        diag = np.diagonal(cov, axis1=1, axis2=2).copy()
-        ok = bool(np.all(diag > 0))
-    if ok and covariance_type in ("diag", "spherical"):
-        idx = np.arange(n_features)
-        off = cov.copy()
-        off[:, idx, idx] = 0.0
-        ok = bool(np.all(np.abs(off).max(axis=(1, 2)) <= _STRUCTURE_RTOL * scale))
-        if ok and covariance_type == "spherical":
-            spread = diag.max(axis=1) - diag.min(axis=1)
-            ok = bool(np.all(spread <= _STRUCTURE_RTOL * scale))
-            diag = np.repeat(diag.mean(axis=1, keepdims=True), n_features, axis=1)
-        if ok:
-            cov = np.zeros_like(cov)
-            cov[:, idx, idx] = diag
-    if ok:
-        return cov
-    out = np.empty_like(cov)
-    for k in range(n_components):
-        out[k] = _check_one_covariance(cov[k], k, covariance_type)
-    return out
-
-
-def _check_one_covariance(c: np.ndarray, k: int, covariance_type: str) -> np.ndarray:
-    """Check one covariance matrix; return it cleaned of round-off (exactly symmetric etc.)."""
-    name = f"component {k + 1}"
-    d = c.shape[0]
-    scale = float(np.max(np.abs(c))) if c.size else 0.0
-    if scale == 0.0:
-        raise ValueError(f"{name} has an all-zero covariance; its variance must be positive.")
-    if np.max(np.abs(c - c.T)) > _SYMMETRY_RTOL * scale:
-        raise ValueError(f"{name} has a covariance matrix that is not symmetric.")
-    c = 0.5 * (c + c.T)
-    diag = np.diagonal(c).copy()
-    if np.any(diag <= 0):
-        j = int(np.argmin(diag))
-        raise ValueError(
-            f"{name} has a variance of {diag[j]:g} along feature {j + 1}; variances must be "
-            "positive."
-        )
-    if covariance_type in ("diag", "spherical"):
-        off = c - np.diag(diag)
-        if d > 1 and np.max(np.abs(off)) > _STRUCTURE_RTOL * scale:
-            raise ValueError(
-                f"{name} has non-zero off-diagonal covariance, but {covariance_type} "
-                "covariances must be diagonal."
-            )
-        if covariance_type == "spherical":
-            if np.max(diag) - np.min(diag) > _STRUCTURE_RTOL * scale:
-                raise ValueError(
-                    f"{name} has different variances along different features, but spherical "
-                    "covariances must have the same variance in every direction."
-                )
-            diag = np.full(d, diag.mean())
-        c = np.diag(diag)
-    try:
-        chol = np.linalg.cholesky(c)
-    except np.linalg.LinAlgError:
-        raise ValueError(
-            f"{name} has a covariance matrix that is not positive definite (it is flat in some "
-            "direction); every covariance must be symmetric positive definite."
-        ) from None
-    if not np.all(np.diagonal(chol) > 0):
-        raise ValueError(f"{name} has a covariance matrix that is not positive definite.")
-    return c

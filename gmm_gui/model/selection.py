@@ -15,9 +15,11 @@ from typing import Literal
 import numpy as np
 
 from gmm_gui.model._progress import never_cancel, no_progress
+from gmm_gui.model.covariance import COVARIANCE_TYPES
 from gmm_gui.model.criteria import aic, bic, n_parameters
-from gmm_gui.model.em import fit, score_samples
+from gmm_gui.model.em import fit
 from gmm_gui.model.mixture import Mixture
+from gmm_gui.model.steps import score_samples
 
 __all__ = [
     "CRITERIA",
@@ -220,7 +222,7 @@ def _skip_reason(X: np.ndarray, n_components: int) -> str | None:
 def choose_k(
     X: np.ndarray,
     k_max: int,
-    covariance_types: Sequence[str] = ("full", "diag", "spherical", "tied"),
+    covariance_types: Sequence[str] = COVARIANCE_TYPES,
     *,
     holdout_fraction: float = 0.2,
     seed: int | None = 0,
@@ -243,7 +245,8 @@ def choose_k(
     X : array of shape (n_samples, n_features)
     k_max : int
         The largest K tried.
-    covariance_types : sequence of {"full", "diag", "spherical", "tied"}
+    covariance_types : sequence of {"full", "tied", "diag", "spherical"}
+        Default: every type, in the order of :data:`~gmm_gui.model.COVARIANCE_TYPES`.
     holdout_fraction : float
         Share of points held out.
     seed : int or None

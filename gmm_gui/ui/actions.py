@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
-__all__ = ["ActionSpec", "ACTIONS", "make_actions"]
+if TYPE_CHECKING:
+    from gmm_gui.controller.session import Session
+
+__all__ = ["ActionSpec", "ACTIONS", "make_actions", "update_actions"]
 
 
 @dataclass(frozen=True)
@@ -107,3 +112,49 @@ def make_actions(parent: QWidget) -> dict[str, QAction]:
         action.setCheckable(spec.checkable)
         out[spec.name] = action
     return out
+
+
+def update_actions(
+    actions: Mapping[str, QAction], session: Session, *, loading: bool, has_view: bool
+) -> None:
+    """Enable the actions for what the session can do now (and name Undo/Redo's edit).
+
+    Parameters
+    ----------
+    actions : mapping of str to QAction
+        The actions of :func:`make_actions`.
+    session : Session
+    loading : bool
+        A file is being read in the background (Cancel stops it).
+    has_view : bool
+        A plot is shown (it can be exported).
+    """
+    a = actions
+    stepper = session.stepper
+    playing = session.playing
+    has = stepper is not None
+    next_phase = stepper.next_phase if has else None
+    editable = has and stepper.editable
+    has_mixture = has and stepper.snapshot.mixture is not None
+    a["step_e"].setEnabled(next_phase == "E")
+    a["step_m"].setEnabled(next_phase == "M")
+    a["next_iteration"].setEnabled(next_phase is not None)
+    a["play"].setEnabled(next_phase is not None or playing)
+    # blockSignals, not QSignalBlocker: with PySide6 6.12 on Python 3.11 every
+    # QSignalBlocker drops one reference to None, which aborts the process after a while.
+    was_blocked = a["play"].blockSignals(True)
+    a["play"].setChecked(playing)
+    a["play"].blockSignals(was_blocked)
+    a["play"].setText("&Pause" if playing else "&Play")
+    a["run"].setEnabled(next_phase is not None and not session.busy)
+    a["reset"].setEnabled(has and len(stepper.history) > 1)
+    a["cancel"].setEnabled(session.busy or playing or loading)
+    a["undo"].setEnabled(has and stepper.can_undo)
+    a["redo"].setEnabled(has and stepper.can_redo)
+    a["undo"].setText(f"&Undo {stepper.undo_text}" if has and stepper.can_undo else "&Undo")
+    a["redo"].setText(f"&Redo {stepper.redo_text}" if has and stepper.can_redo else "&Redo")
+    a["delete"].setEnabled(bool(editable and has_mixture))
+    for name in ("export_parameters", "export_responsibilities"):
+        a[name].setEnabled(bool(has_mixture))
+    a["export_plot"].setEnabled(has_view)
+    a["import_parameters"].setEnabled(has)

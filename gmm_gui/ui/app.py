@@ -23,6 +23,7 @@ from gmm_gui import __version__
 from gmm_gui.controller.stepper import START_METHODS
 from gmm_gui.io import DataError
 from gmm_gui.resources import get_sample, match_sample
+from gmm_gui.ui.exports import save_screenshot
 from gmm_gui.ui.main_window import MainWindow
 
 __all__ = ["build_parser", "build_window", "main", "run_iterations"]
@@ -240,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for _ in range(5):
             _process_events()
         try:
-            window.save_screenshot(args.screenshot)
+            save_screenshot(window, args.screenshot)
         except OSError as exc:
             print(f"gmm-gui: error: {exc}", file=sys.stderr)
             window.close()

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication, QThread, QTimer
 
+from gmm_gui.controller.jobs import JobRunner
 from gmm_gui.controller.session import Session
 from gmm_gui.controller.stepper import Stepper
 from gmm_gui.model import Mixture, e_step
@@ -218,13 +219,13 @@ def test_latest_drag_preview_wins(make_session, qtbot):
 
 def test_a_stale_result_is_dropped(make_session, qtbot, monkeypatch):
     arrived = []
-    original = Session._on_job_finished
+    original = JobRunner._deliver  # where every result arrives, current or not
 
-    def spy(self, token, result):
-        arrived.append(token)
-        original(self, token, result)
+    def spy(self, job, ok, value):
+        arrived.append(job)
+        original(self, job, ok, value)
 
-    monkeypatch.setattr(Session, "_on_job_finished", spy)
+    monkeypatch.setattr(JobRunner, "_deliver", spy)
     session = make_session(offload_threshold=0)
     session.step()
     session.reset()  # forgets the job in flight
@@ -320,9 +321,9 @@ def test_edits_of_the_start_are_planned_in_the_worker_and_queued_in_order(
     threads = []
     original = Stepper.plan
 
-    def spy(self, edit, *args, **kwargs):
-        threads.append((edit, QThread.currentThread()))
-        return original(self, edit, *args, **kwargs)
+    def spy(self, edit):
+        threads.append((edit.name, QThread.currentThread()))
+        return original(self, edit)
 
     monkeypatch.setattr(Stepper, "plan", spy)
     busy = []
@@ -452,3 +453,19 @@ def test_a_session_dropped_without_shutdown_does_not_abort_the_process():
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "stepped E"
     assert "Destroyed while thread" not in out.stderr
+
+
+@pytest.mark.parametrize("offload_threshold", [10**9, 0])
+def test_drag_moves_and_drag_end_are_two_slots(make_session, qtbot, offload_threshold):
+    session = make_session(offload_threshold=offload_threshold)
+    previews = []
+    session.preview_changed.connect(previews.append)
+    session.preview_component(0, np.array([3.0, 3.0]), np.eye(2))
+    assert session.wait_idle()
+    assert len(previews) == 1 and not session.stepper.can_undo
+    np.testing.assert_allclose(previews[0].mixture.means[0], [3.0, 3.0])
+    session.finish_component_edit(0, np.array([3.5, 3.0]), 2.0 * np.eye(2))
+    assert session.wait_idle()
+    np.testing.assert_allclose(session.stepper.start.means[0], [3.5, 3.0])
+    assert session.stepper.undo_text == "move and reshape Gaussian 1"
+    assert len(previews) == 1  # the end of a drag records, it previews nothing

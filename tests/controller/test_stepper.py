@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import gmm_gui.controller.stepper as stepper_module
+import gmm_gui.controller.halfsteps as halfsteps_module
 from gmm_gui.controller.stepper import StartInfo, Stepper
 from gmm_gui.model import Mixture, e_step, fit, init_mixture, m_step
 
@@ -92,8 +92,8 @@ def test_history_navigation_does_not_recompute(stepper, monkeypatch):
     stepper.run_to_convergence()
     n = len(stepper.history)
     calls = []
-    monkeypatch.setattr(stepper_module, "e_step", lambda *a: calls.append("e"))
-    monkeypatch.setattr(stepper_module, "m_step", lambda *a: calls.append("m"))
+    monkeypatch.setattr(halfsteps_module, "e_step", lambda *a: calls.append("e"))
+    monkeypatch.setattr(halfsteps_module, "m_step", lambda *a: calls.append("m"))
     for index in (0, 3, n - 1, 2):
         snap = stepper.go_to(index)
         assert snap is stepper.history[index]

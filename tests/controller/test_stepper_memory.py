@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import gmm_gui.controller.stepper as stepper_module
+import gmm_gui.controller.halfsteps as halfsteps_module
+from gmm_gui.controller.edits import EditComponent, NewStart
 from gmm_gui.controller.stepper import Stepper
 from gmm_gui.model import Mixture, e_step
 
@@ -36,13 +37,13 @@ def test_responsibilities_stay_within_the_budget_and_come_back_identical(monkeyp
     assert history[2].resp is None  # an early one was let go ...
     # ... and comes back by one E-step of its stored mixture: the same array, bit for bit.
     calls = []
-    original = stepper_module.e_step
+    original = halfsteps_module.e_step
 
     def spy(*args):
         calls.append(1)
         return original(*args)
 
-    monkeypatch.setattr(stepper_module, "e_step", spy)
+    monkeypatch.setattr(halfsteps_module, "e_step", spy)
     e_snap = stepper.go_to(1)
     m_snap = stepper.go_to(2)
     assert len(calls) == 1  # the M-step shows the responsibilities of the E-step before it
@@ -90,7 +91,7 @@ def test_a_collapsing_m_step_is_a_sentence_not_a_crash():
 def test_plan_is_pure_and_apply_refuses_a_stale_plan():
     stepper = Stepper(blobs(300), start())
     before = stepper.snapshot
-    planned = stepper.plan("new_start", 2, "kmeans++", 0)
+    planned = stepper.plan(NewStart(2, "kmeans++", 0))
     assert stepper.snapshot is before and not stepper.can_undo  # nothing changed yet
     other = Stepper(blobs(300), start())
     expected = other.new_start(2, "kmeans++", 0)
@@ -100,7 +101,7 @@ def test_plan_is_pure_and_apply_refuses_a_stale_plan():
     assert stepper.snapshot is planned.start and stepper.undo_text == "kmeans++ start (K=2)"
     with pytest.raises(ValueError, match="start changed"):
         stepper.apply(planned)  # planned from a start that is no longer the start
-    move = stepper.plan("edit_component", 0, np.array([1.0, 1.0]))
+    move = stepper.plan(EditComponent(0, np.array([1.0, 1.0])))
     stepper.apply(move)
     assert np.array_equal(stepper.start.means[0], [1.0, 1.0])
     # Undo and redo reuse the stored start states: no E-step.

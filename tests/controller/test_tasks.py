@@ -85,3 +85,25 @@ def test_a_new_start_drops_the_result_of_the_old_work(qtbot, qapp, task):
     task.shutdown()  # waits for the replaced work too
     qapp.processEvents()  # deliver anything the old work emitted
     assert results == ["new"]
+
+
+def test_dropped_work_reports_nothing(qtbot, qapp, task):
+    release = threading.Event()
+    seen = []
+    task.finished.connect(seen.append)
+    task.failed.connect(seen.append)
+    task.progress.connect(lambda *a: seen.append(a))
+
+    def work(report, should_cancel):
+        assert release.wait(10)
+        report(1, 1)
+        return "stale"
+
+    task.start(work)
+    thread = task._thread
+    task.drop()
+    assert not task.is_running() and task._thread is None
+    release.set()
+    assert thread.wait(10_000)  # the abandoned thread ends by itself
+    qapp.processEvents()
+    assert seen == []

@@ -58,14 +58,14 @@ def test_menu_has_the_explore_tools(faithful):
         "Show density",
     ):
         assert text in texts
-    tools = faithful.explore_tools
+    tools = faithful.analysis_tools["explore"]
     assert not tools.hide_samples_action.isEnabled()
     assert not tools.labels_menu.isEnabled()  # faithful has no label column
 
 
 def test_sampling_shows_hides_and_exports(faithful, monkeypatch, tmp_path):
     w = faithful
-    tools = w.explore_tools
+    tools = w.analysis_tools["explore"]
     asked = []
 
     def get_int(parent, title, label, value, *args, **kwargs):
@@ -106,7 +106,7 @@ def test_sampling_shows_hides_and_exports(faithful, monkeypatch, tmp_path):
 def test_sampling_in_1d_uses_the_strip(qtbot, monkeypatch):
     w = make_window(qtbot, "galaxies")
     assert isinstance(w.view, PlotView1D)
-    tools = w.explore_tools
+    tools = w.analysis_tools["explore"]
     tools.draw_samples(40, seed=1)
     x, y = w.view._overlay.getData()
     np.testing.assert_array_equal(x, tools.samples[:, 0])
@@ -126,7 +126,7 @@ def test_kmeans_colours_are_hard_and_off_returns_to_the_blend(faithful):
     snap = w.session.snapshot
     k = snap.mixture.n_components
     palette = component_colors(k)
-    tools = w.explore_tools
+    tools = w.analysis_tools["explore"]
     tools.kmeans_action.setChecked(True)
     shown = w.view.point_colors()
     # every point exactly one of the component colours
@@ -152,7 +152,7 @@ def test_kmeans_colours_are_hard_and_off_returns_to_the_blend(faithful):
 
 def test_kmeans_follows_a_step_back_in_history(faithful, qtbot):
     w = faithful
-    tools = w.explore_tools
+    tools = w.analysis_tools["explore"]
     tools.kmeans_action.setChecked(True)
     w.session.go_to(1)  # the first E-step: other responsibilities, same k-means
     qtbot.waitUntil(lambda: w.session.snapshot.phase == "E")
@@ -165,7 +165,7 @@ def test_kmeans_follows_a_step_back_in_history(faithful, qtbot):
 
 def test_uncertainty_colours_and_exclusive_with_kmeans(faithful):
     w = faithful
-    tools = w.explore_tools
+    tools = w.analysis_tools["explore"]
     tools.kmeans_action.setChecked(True)
     tools.uncertainty_action.setChecked(True)
     assert not tools.kmeans_action.isChecked()
@@ -187,7 +187,7 @@ def test_density_heat_map_is_the_mixture_density_over_the_view(faithful, qtbot):
     w = faithful
     view = w.view
     assert isinstance(view, PlotView2D)
-    w.explore_tools.density_action.setChecked(True)
+    w.analysis_tools["explore"].density_action.setChecked(True)
     xs, ys, dens = view.density_map()
     (x0, x1), (y0, y1) = view.view_box.viewRange()
     assert len(xs) == len(ys) == DENSITY_GRID
@@ -207,13 +207,13 @@ def test_density_heat_map_is_the_mixture_density_over_the_view(faithful, qtbot):
     # zooming recomputes it over the new range
     view.view_box.setRange(xRange=(2.0, 4.0), yRange=(60.0, 80.0), padding=0)
     qtbot.waitUntil(lambda: view.density_map()[0][0] == pytest.approx(2.0), timeout=3000)
-    w.explore_tools.density_action.setChecked(False)
+    w.analysis_tools["explore"].density_action.setChecked(False)
     assert view.density_map() is None
 
 
 def test_known_labels_shapes_legend_and_ari(iris):
     w = iris
-    tools = w.explore_tools
+    tools = w.analysis_tools["explore"]
     assert tools.labels_menu.isEnabled()
     names = [a.text() for a in tools.labels_menu.actions()]
     assert names == ["None", "Species"]
@@ -245,7 +245,7 @@ def test_known_labels_shapes_legend_and_ari(iris):
 def test_known_labels_in_1d_and_new_data_resets(qtbot):
     w = make_window(qtbot, "davis")
     converge(qtbot, w)
-    tools = w.explore_tools
+    tools = w.analysis_tools["explore"]
     tools.show_labels("sex")
     sex = np.asarray(w.dataset.labels["sex"])
     resp = np.asarray(w.session.snapshot.resp)
@@ -261,7 +261,7 @@ def test_known_labels_in_1d_and_new_data_resets(qtbot):
 def test_one_d_uncertainty(qtbot):
     w = make_window(qtbot, "galaxies")
     converge(qtbot, w)
-    w.explore_tools.uncertainty_action.setChecked(True)
+    w.analysis_tools["explore"].uncertainty_action.setChecked(True)
     resp = np.asarray(w.session.snapshot.resp)
     expected = unpack_argb32(uncertainty_argb32(1 - resp.max(axis=1), resp.shape[1]))[:, :3]
     np.testing.assert_array_equal(w.view.point_colors(), expected)
@@ -273,7 +273,7 @@ def test_kmeans_of_many_points_runs_in_the_background(faithful, qtbot, monkeypat
 
     monkeypatch.setattr(explore_module, "KMEANS_INLINE_MAX", 10)
     w = faithful
-    tools = w.explore_tools
+    tools = w.analysis_tools["explore"]
     tools.kmeans_action.setChecked(True)
     assert "running" in w.view.caption()
     assert w.view.color_override() is None
@@ -314,7 +314,7 @@ def test_kmeans_with_more_gaussians_than_distinct_points_says_so(
     for p in ([1, 1], [5, 5], [8, 2], [2, 8]):  # clicked in: K = 6, more than the 5 points
         w.session.add_component(np.array(p, float))
     assert w.session.stepper.start.n_components == 6
-    tools = w.explore_tools
+    tools = w.analysis_tools["explore"]
     tools.draw_samples(10, seed=1)
     tools.kmeans_action.setChecked(True)
     qtbot.waitUntil(lambda: not tools.kmeans_task.is_running(), timeout=10_000)
@@ -333,7 +333,7 @@ def test_kmeans_with_more_gaussians_than_distinct_points_says_so(
 
 def test_export_samples_to_a_name_that_cannot_be_a_file_says_so(faithful, monkeypatch, tmp_path):
     w = faithful
-    tools = w.explore_tools
+    tools = w.analysis_tools["explore"]
     tools.draw_samples(20, seed=3)
     bad = str(tmp_path / "sam\0ples.csv")  # a NUL byte: ValueError, not OSError, from open()
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (bad, "")))

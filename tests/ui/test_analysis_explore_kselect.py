@@ -31,8 +31,8 @@ def computed(qtbot):
     w.show()
     qtbot.waitExposed(w)
     assert w.open_sample("faithful")
-    w.choose_k_action.trigger()
-    dock = w.choose_k_dock
+    w.analysis_actions["choose_k"].trigger()
+    dock = w.analysis_tools["choose_k"]
     assert dock.isVisible()
     dock.k_max_spin.setValue(3)
     dock.type_boxes["tied"].setChecked(False)
@@ -124,7 +124,7 @@ def test_closing_the_window_stops_a_running_computation(qtbot):
     qtbot.addWidget(w)
     w.show()
     assert w.open_sample("faithful")
-    dock = w.choose_k_dock
+    dock = w.analysis_tools["choose_k"]
     dock.k_max_spin.setValue(10)
     dock.run()
     assert dock.task.is_running()

@@ -209,3 +209,12 @@ def test_runs_of_data_replaced_while_they_run_are_never_shown(
     assert dock.result is result
     assert result.n_samples == w.session.stepper.n_samples
     assert result.runs[0].start.n_features == w.session.stepper.n_features
+
+
+def test_the_dock_takes_k_from_the_workspace_which_follows_the_toolbar(qtbot, window):
+    dock = open_dock(window)
+    window.k_spin.setValue(3)
+    assert window.workspace.start_options.n_components == 3
+    assert dock.k_label.text().startswith("3 ")
+    window.seed_spin.setValue(9)
+    assert window.workspace.start_options.seed == 9

@@ -10,52 +10,16 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QImage, QMouseEvent
-from PySide6.QtWidgets import QApplication, QToolTip
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QToolTip
 from scipy.stats import norm
+from view_helpers import LEFT, RIGHT, click, drag, draggable, pixel_size, snapshot
 
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.io import load_dataset
 from gmm_gui.model import Mixture, e_step, ellipse, init_mixture, m_step
 from gmm_gui.ui.colors import NEUTRAL, blend, component_colors
 from gmm_gui.ui.views import PlotView1D, PlotView2D
-
-LEFT = Qt.MouseButton.LeftButton
-RIGHT = Qt.MouseButton.RightButton
-NO_BUTTON = Qt.MouseButton.NoButton
-
-
-# ------------------------------------------------------------------------------ helpers
-def send_mouse(widget, kind, pos, button, buttons) -> None:
-    local = QPointF(pos)
-    event = QMouseEvent(
-        kind, local, widget.mapToGlobal(local), button, buttons, Qt.KeyboardModifier.NoModifier
-    )
-    QApplication.sendEvent(widget, event)
-
-
-def click(view, pos: QPoint, button=LEFT) -> None:
-    """Move there, press and release, as a mouse would (QTest warns that pyqtgraph's scene
-    leaves the press unaccepted: it handles clicks on release)."""
-    vp = view.viewport()
-    send_mouse(vp, QMouseEvent.Type.MouseMove, pos, NO_BUTTON, NO_BUTTON)
-    send_mouse(vp, QMouseEvent.Type.MouseButtonPress, pos, button, button)
-    send_mouse(vp, QMouseEvent.Type.MouseButtonRelease, pos, button, NO_BUTTON)
-
-
-def drag(view, start: QPoint, end: QPoint, steps: int = 6) -> None:
-    """Press at ``start``, move in steps to ``end`` and release, as a mouse would."""
-    vp = view.viewport()
-    send_mouse(vp, QMouseEvent.Type.MouseMove, start, NO_BUTTON, NO_BUTTON)
-    send_mouse(vp, QMouseEvent.Type.MouseButtonPress, start, LEFT, LEFT)
-    for t in np.linspace(0, 1, steps + 1)[1:]:
-        p = QPointF(start) + (QPointF(end) - QPointF(start)) * float(t)
-        send_mouse(vp, QMouseEvent.Type.MouseMove, p.toPoint(), NO_BUTTON, LEFT)
-    send_mouse(vp, QMouseEvent.Type.MouseButtonRelease, end, LEFT, NO_BUTTON)
-
-
-def pixel_size(view_box) -> np.ndarray:
-    return np.abs(np.asarray(view_box.viewPixelSize()))
 
 
 def viewport_image(view) -> QImage:
@@ -70,12 +34,6 @@ def rgb_at(image: QImage, p: QPoint) -> tuple[int, int, int]:
 def mahalanobis(points, mean, cov) -> np.ndarray:
     d = np.atleast_2d(points) - mean
     return np.sqrt(np.einsum("ij,jk,ik->i", d, np.linalg.inv(cov), d))
-
-
-def snapshot(X, mixture, resp="e", editable=True, phase="E") -> Snapshot:
-    if isinstance(resp, str):
-        resp = None if mixture is None else e_step(X, mixture)[0]
-    return Snapshot(X=X, mixture=mixture, resp=resp, phase=phase, editable=editable)
 
 
 # ------------------------------------------------------------------------------ fixtures
@@ -223,12 +181,12 @@ def test_handles_follow_editability_during_a_glide_that_moves_nothing(request, w
     mix = init_mixture(X, 2, "kmeans", seed=0)
     view.set_animation_ms(150)
     view.set_snapshot(snapshot(X, mix, resp=None, editable=True, phase="start"), animate=False)
-    assert all(h.draggable for group in view.handles() for h in group)
+    assert all(draggable(h) for group in view.handles() for h in group)
     view.set_snapshot(snapshot(X, mix, editable=False, phase="E"), animate=True)
     assert view.is_animating()
-    assert not any(h.draggable for group in view.handles() for h in group)
+    assert not any(draggable(h) for group in view.handles() for h in group)
     view.set_snapshot(snapshot(X, mix, resp=None, editable=True, phase="start"), animate=True)
-    assert all(h.draggable for group in view.handles() for h in group)  # back at the start
+    assert all(draggable(h) for group in view.handles() for h in group)  # back at the start
 
 
 def test_an_e_step_does_not_redraw_the_unmoved_gaussians(view2d, faithful, mixture2, monkeypatch):
@@ -592,7 +550,6 @@ def test_point_locator_finds_the_nearest_point_in_pixels():
 
 
 def test_view_uses_colours_blended_ahead_in_the_worker(qtbot, monkeypatch):
-    from gmm_gui.controller.snapshot import Snapshot
     from gmm_gui.model import Mixture, e_step
     from gmm_gui.ui import colors as colors_module
     from gmm_gui.ui.views import PlotView2D

@@ -3,8 +3,11 @@ star markers, the caption line, and weight labels that do not cover the points b
 
 from __future__ import annotations
 
+import xml.dom.minidom
+
 import numpy as np
 import pytest
+from PySide6.QtCore import QPointF
 from PySide6.QtGui import QTransform
 from scipy.interpolate import RegularGridInterpolator
 from scipy.stats import multivariate_normal
@@ -15,7 +18,8 @@ from gmm_gui.model import Mixture, density_grid, e_step, init_mixture
 from gmm_gui.ui.colors import blend, component_colors, pack_argb32
 from gmm_gui.ui.views import PlotView1D, PlotView2D
 from gmm_gui.ui.views.plot2d import density_contours
-from gmm_gui.ui.views.points import SYMBOLS, PointCloudItem
+from gmm_gui.ui.views.points import SYMBOLS, PointCloudItem, symbol_path
+from gmm_gui.ui.views.raster import SYMBOL_SCALE
 
 
 @pytest.fixture
@@ -177,3 +181,37 @@ def test_markers_and_caption(view2d, faithful, qtbot):
     view1d.set_point_symbols(np.arange(len(x)) % 2, ["a", "b"])
     assert view1d.symbol_legend() is not None
     view1d.close()
+
+
+def svg_elements(view, path) -> dict[str, int]:
+    """Export ``view`` as SVG to ``path``; how many discs and paths the file holds."""
+    view.export_image(path)
+    doc = xml.dom.minidom.parse(str(path))
+    discs = doc.getElementsByTagName("circle") + doc.getElementsByTagName("ellipse")
+    return {"discs": len(discs), "paths": len(doc.getElementsByTagName("path"))}
+
+
+def test_svg_export_keeps_the_label_shapes(tmp_path, view2d, faithful):
+    view2d.set_snapshot(snap(faithful, init_mixture(faithful, 2, "kmeans", seed=0)))
+    plain = svg_elements(view2d, tmp_path / "plain.svg")
+    codes = np.arange(len(faithful)) % len(SYMBOLS)
+    view2d.set_point_symbols(codes)
+    shaped = svg_elements(view2d, tmp_path / "shaped.svg")
+    n_shapes = int(np.count_nonzero(codes % len(SYMBOLS)))  # every code but the disc's
+    assert plain["discs"] - shaped["discs"] == n_shapes
+    assert shaped["paths"] - plain["paths"] == n_shapes
+
+
+@pytest.mark.parametrize("symbol", [s for s in SYMBOLS if s != "o"])
+def test_vector_outline_of_each_shape_matches_its_raster(symbol):
+    # The SVG outline covers the pixels the raster fills (a shape drawn in both ways alike).
+    r = 10.0
+    path = symbol_path(symbol, r)
+    code = SYMBOLS.index(symbol)
+    alpha = one_point_raster(np.array([code]))  # radius 4 * SYMBOL_SCALE at (20.5, 20.5)
+    scale = 4.0 * SYMBOL_SCALE / r
+    full = np.argwhere(alpha == 255)
+    for row, col in full:
+        centre = QPointF((col + 0.5 - 20.5) / scale, (row + 0.5 - 20.5) / scale)
+        assert path.contains(centre), (symbol, row, col)
+    assert len(full) > 10

@@ -12,7 +12,7 @@ from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.model import Mixture, e_step
 from gmm_gui.ui.colors import blend, component_colors
 from gmm_gui.ui.views import PlotView2D
-from gmm_gui.ui.views.points import LARGE_DATA_THRESHOLD, PointCloudItem, PointStyle, style_for
+from gmm_gui.ui.views.raster import LARGE_DATA_THRESHOLD, PointStyle, Rasterizer, style_for
 
 N_POINTS = 120_000
 
@@ -142,15 +142,12 @@ def test_rasterize_puts_each_lone_point_at_its_pixel():
     # The renderer alone, against an independent placement: pixel = floor(device position).
     rng = np.random.default_rng(3)
     xy = rng.uniform(0, 1, size=(400, 2))
-    item = PointCloudItem()
-    item.set_positions(xy)
+    x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
     argb = rng.integers(0, 1 << 24, size=400, dtype=np.uint32) | np.uint32(0xFF000000)
-    item.set_colors(argb)
     tr = QTransform(300.0, 0.0, 0.0, -200.0, 10.25, 205.5)  # y up, as in a plot
     frame = (0, 0, 320, 210, 1.0)
     for style in (style_for(100), style_for(500_000)):
-        item.set_style(style)
-        img = item.rasterize(argb, tr, frame)
+        img = Rasterizer().rasterize(x, y, argb, None, style, tr, frame)
         assert img.shape == (210, 320)
         px = np.floor(xy[:, 0] * 300.0 + 10.25).astype(int)
         py = np.floor(xy[:, 1] * -200.0 + 205.5).astype(int)
@@ -167,16 +164,16 @@ def test_square_markers_show_the_point_drawn_last_over_each_pixel(side):
     rng = np.random.default_rng(side)
     n = 3000
     xy = rng.uniform(-0.1, 1.1, size=(n, 2))  # dense (many overlaps), some off the image
-    item = PointCloudItem()
-    item.set_positions(xy)
-    item.set_style(PointStyle(radius=side / 2, square=side))
+    x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
+    rasterizer = Rasterizer()
+    style = PointStyle(radius=side / 2, square=side)
     tr = QTransform(40.0, 0.0, 0.0, -30.0, 2.5, 31.0)
     frame = (0, 0, 44, 33, 1.0)
     px = np.floor(xy[:, 0] * 40.0 + 2.5).astype(int)
     py = np.floor(xy[:, 1] * -30.0 + 31.0).astype(int)
     for colours in range(2):  # the second time, the pixel owners are reused
         argb = rng.integers(0, 1 << 24, size=n, dtype=np.uint32)
-        img = item.rasterize(argb, tr, frame)
+        img = rasterizer.rasterize(x, y, argb, None, style, tr, frame)
         expected = np.zeros((33, 44), dtype=np.uint32)
         lo = -(side // 2)
         for i in range(n):  # each point's square painted whole, in the order of the points

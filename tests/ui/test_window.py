@@ -10,7 +10,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QThread, QTimer, QUrl
 from PySide6.QtGui import QDropEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
-import gmm_gui.controller.stepper as stepper_module
+import gmm_gui.controller.halfsteps as halfsteps_module
 from gmm_gui.controller.session import Session
 from gmm_gui.io import load_dataset
 from gmm_gui.model import e_step, m_step
@@ -228,8 +228,8 @@ def test_history_navigation_does_not_recompute(window, qtbot, monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("recomputed")
 
-    monkeypatch.setattr(stepper_module, "e_step", forbidden)
-    monkeypatch.setattr(stepper_module, "m_step", forbidden)
+    monkeypatch.setattr(halfsteps_module, "e_step", forbidden)
+    monkeypatch.setattr(halfsteps_module, "m_step", forbidden)
     window.timeline.slider.setValue(2)
     assert session.snapshot is stepper.history[2]
     assert window.view.snapshot() is stepper.history[2]

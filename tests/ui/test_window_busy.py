@@ -23,7 +23,7 @@ def test_a_half_step_shows_progress_only_when_it_lasts(qtbot, monkeypatch):
         return original(self, snap)
 
     monkeypatch.setattr(Stepper, "compute_next", slow)
-    w.load_progress_delay_ms = 60_000
+    w.busy.progress_delay_ms = 60_000
     w.actions_by_name["step_e"].trigger()
     assert session.busy and session.job_kind == "step"
     assert not w.progress_bar.isVisibleTo(w)  # no flicker for a quick half-step
@@ -32,7 +32,7 @@ def test_a_half_step_shows_progress_only_when_it_lasts(qtbot, monkeypatch):
     assert session.wait_idle()
     assert session.job_kind is None and session.snapshot.phase == "E"
     gate.clear()
-    w.load_progress_delay_ms = 30  # now it "lasts"
+    w.busy.progress_delay_ms = 30  # now it "lasts"
     w.actions_by_name["step_m"].trigger()
     qtbot.waitUntil(lambda: w.progress_bar.isVisibleTo(w))
     assert w.cancel_button.isVisibleTo(w)

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QThread, QTimer
 from PySide6.QtWidgets import QMessageBox
 
-import gmm_gui.ui.main_window as main_window_module
+import gmm_gui.ui.loading as loading_module
 from gmm_gui.controller.stepper import Stepper
 from gmm_gui.ui.dialogs import ColumnPickerDialog
 from gmm_gui.ui.main_window import MainWindow
@@ -32,7 +32,7 @@ def window(qtbot, monkeypatch):
     qtbot.waitExposed(w)
     assert w.open_sample("faithful")  # small: read at once
     assert not w.loading
-    w.background_load_bytes = 0  # from now on every file is read in the background
+    w.loader.background_load_bytes = 0  # from now on every file is read in the background
     w.messages = shown
     yield w
     w.close()
@@ -49,13 +49,13 @@ def test_a_file_is_read_in_the_worker_and_then_shown(window, qtbot, tmp_path, mo
     data = tmp_path / "big.csv"
     X = write_csv(data, 3000)
     threads = []
-    original = main_window_module.load_dataset
+    original = loading_module.load_dataset
 
     def spy(*args, **kwargs):
         threads.append(QThread.currentThread())
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(main_window_module, "load_dataset", spy)
+    monkeypatch.setattr(loading_module, "load_dataset", spy)
     old = window.dataset
     assert window.open_file(data, n_components=3)
     assert window.loading and window.dataset is old  # the old data stays until the new is in
@@ -88,14 +88,14 @@ def test_progress_and_cancel_appear_when_loading_lasts(window, qtbot, tmp_path, 
     data = tmp_path / "slow.csv"
     write_csv(data, 2000)
     gate = threading.Event()
-    original = main_window_module.load_dataset
+    original = loading_module.load_dataset
 
     def slow(*args, **kwargs):
         assert gate.wait(30)  # a file that takes its time
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(main_window_module, "load_dataset", slow)
-    window.load_progress_delay_ms = 50  # "lasts more than a second", without waiting a second
+    monkeypatch.setattr(loading_module, "load_dataset", slow)
+    window.busy.progress_delay_ms = 50  # "lasts more than a second", without waiting a second
     old = window.dataset
     assert window.open_file(data)
     assert not window.progress_bar.isVisibleTo(window)  # not at once: most loads are quick
@@ -114,7 +114,7 @@ def test_progress_and_cancel_appear_when_loading_lasts(window, qtbot, tmp_path, 
     gate.set()
     assert window.wait_loaded()
     assert window.dataset is not old and window.dataset.name == "other.csv"
-    assert window._loader.wait()
+    assert window.loader.task.wait()
     qtbot.wait(50)
     assert window.dataset.name == "other.csv"
     assert not window.progress_bar.isVisibleTo(window)

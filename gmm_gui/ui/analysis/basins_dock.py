@@ -10,22 +10,17 @@ and drawn as a translucent overlay behind the points of the main view.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pyqtgraph as pg
-import shiboken6
 from PySide6.QtCore import QRectF, Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QColor, QPixmap
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDockWidget,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -35,73 +30,35 @@ from PySide6.QtWidgets import (
 )
 
 from gmm_gui.controller.stepper import StartInfo
-from gmm_gui.controller.tasks import BackgroundTask
 from gmm_gui.model import BasinMap, Mixture, basin_map_1d, basin_map_2d
-from gmm_gui.ui.analysis._dock_action import add_dock_action
-from gmm_gui.ui.analysis._requests import Requests
-from gmm_gui.ui.analysis.restarts_dock import GROUP_COLORS, group_color
+from gmm_gui.ui.analysis.basins_legend import (
+    LEGEND_SOLUTIONS,
+    basin_colors,
+    legend_rows,
+    map_summary,
+)
+from gmm_gui.ui.analysis.context import AnalysisContext
+from gmm_gui.ui.analysis.dock import AnalysisDock
+from gmm_gui.ui.overlay import ViewOverlay
 from gmm_gui.ui.views.axes import grid_axes
 
-if TYPE_CHECKING:
-    from gmm_gui.ui.main_window import MainWindow
-
-__all__ = ["BasinsDock", "basin_colors", "install_basins"]
+__all__ = ["LEGEND_SOLUTIONS", "BasinsDock", "basin_colors"]
 
 DEFAULT_GRID = 60
-#: Solutions named one per legend row (as many as there are distinct colours); the rest share
-#: one grey row.
-LEGEND_SOLUTIONS = len(GROUP_COLORS)
 #: Opacity of the overlay on the main 2-D view.
 OVERLAY_OPACITY = 0.35
-#: How far towards white the worst log-likelihood of the map is drawn (the best: not at all).
-_SHADE = 0.55
-_NOT_COMPUTED = (235, 235, 235, 255)
-_FAILED = (60, 60, 60, 255)
 
 
-def _palette(n: int) -> np.ndarray:
-    """Colours of solutions 0..n-1 as in the restarts dock (grey beyond its palette)."""
-    rgb = [group_color(i).getRgb()[:3] for i in range(n)]
-    return np.array(rgb, dtype=float).reshape(n, 3)
-
-
-def basin_colors(bmap: BasinMap) -> np.ndarray:
-    """RGBA colour of every cell of a map: its solution's colour, paler the lower its likelihood.
+class BasinsDock(AnalysisDock):
+    """The "Map of where starts lead" dock.
 
     Parameters
     ----------
-    bmap : BasinMap
-
-    Returns
-    -------
-    rgba : uint8 array of shape (n_rows, n_cols, 4)
-        Solution ``s`` has colour ``group_color(s)`` (0 the best); cells not computed are light
-        grey, cells whose run broke down dark grey.
-    """
-    ids = bmap.solution_id
-    ll = bmap.mean_log_likelihood
-    rgba = np.empty(ids.shape + (4,), dtype=np.uint8)
-    rgba[...] = _NOT_COMPUTED
-    rgba[ids < -1] = _FAILED
-    known = ids >= 0
-    if not known.any():
-        return rgba
-    palette = _palette(len(bmap.solutions))
-    base = palette[ids[known]]
-    values = ll[known]
-    finite = np.isfinite(values)
-    low = float(values[finite].min()) if finite.any() else 0.0
-    high = float(values[finite].max()) if finite.any() else 0.0
-    t = np.ones_like(values) if high <= low else (values - low) / (high - low)
-    t = np.where(finite, t, 0.0)
-    fade = (_SHADE * (1.0 - t))[:, None]
-    rgba[known, :3] = np.clip(np.round(base + (255.0 - base) * fade), 0, 255).astype(np.uint8)
-    rgba[known, 3] = 255
-    return rgba
-
-
-class BasinsDock(QDockWidget):
-    """The "Map of where starts lead" dock of a main window.
+    workspace : AnalysisContext
+        The data and the session whose start is varied.
+    overlay : ViewOverlay
+        The main plot: a 2-D map is drawn over it, for its visible range.
+    parent : QWidget, optional
 
     Signals
     -------
@@ -111,31 +68,25 @@ class BasinsDock(QDockWidget):
 
     map_changed = Signal(object)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__("Map of where starts lead", window)
+    def __init__(
+        self, workspace: AnalysisContext, overlay: ViewOverlay, parent: QWidget | None = None
+    ) -> None:
+        super().__init__("Map of where starts lead", workspace, overlay, parent)
         self.setObjectName("basins_dock")
         self.setToolTip(
             "Which maximum EM reaches from each start: starts of the same colour lead to the "
             "same solution (a basin of attraction)."
         )
-        self._window = window
         self.bmap: BasinMap | None = None
         self._kind = ""  # "1d" or "2d" of the map shown
+        self._pending_kind = ""
+        #: The map drawn over the main plot (2-D), or None.
         self.overlay: pg.ImageItem | None = None
-        self._overlay_view: QWidget | None = None
-        self.task = BackgroundTask(self)
-        self._requests = Requests(self.task)
-        self.task.progress.connect(self._on_progress)
-        self.task.finished.connect(self._on_finished)
-        self.task.failed.connect(self._on_failed)
-        self.task.running_changed.connect(self._on_running)
         self._build()
-        session = window.session
-        session.data_changed.connect(self._on_data_changed)
-        session.snapshot_changed.connect(self._on_snapshot)
-        window.k_spin.valueChanged.connect(self._refresh_mode)
-        self._refresh_mode()
-        self._on_running(False)
+        workspace.session.snapshot_changed.connect(self._on_snapshot)
+        workspace.state_changed.connect(self._on_snapshot)
+        self.refresh_mode()
+        self.sync_running()
 
     # ------------------------------------------------------------------ building
     def _build(self) -> None:
@@ -167,23 +118,16 @@ class BasinsDock(QDockWidget):
         form.addRow(self.component_label, self.component_combo)
         layout.addLayout(form)
 
-        row = QHBoxLayout()
         self.compute_button = QPushButton("Compute map")
         self.compute_button.setObjectName("basins_compute")
         self.compute_button.setToolTip("Run EM from every cell of the grid, in the background.")
         self.compute_button.clicked.connect(self.compute)
-        self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setObjectName("basins_cancel")
         self.cancel_button.setToolTip("Stop; the cells done so far are shown.")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.progress_bar = QProgressBar()
         self.progress_bar.setObjectName("basins_progress")
         self.progress_bar.setToolTip("EM runs finished so far.")
         self.progress_bar.setFormat("%v of %m runs")
-        row.addWidget(self.compute_button)
-        row.addWidget(self.cancel_button)
-        row.addWidget(self.progress_bar, 1)
-        layout.addLayout(row)
+        layout.addLayout(self.run_row(self.compute_button))
 
         self.map_plot = pg.PlotWidget(axisItems=grid_axes())
         self.map_plot.setObjectName("basins_map")
@@ -265,7 +209,7 @@ class BasinsDock(QDockWidget):
     # ------------------------------------------------------------------ what can be mapped
     def problem(self) -> str:
         """Why no map can be made for the data and start open now ("" if one can)."""
-        stepper = self._window.session.stepper
+        stepper = self.workspace.session.stepper
         if stepper is None:
             return "Open a data file first (File > Open or File > Samples)."
         start = stepper.start
@@ -281,9 +225,13 @@ class BasinsDock(QDockWidget):
             return "The map is drawn for 1-D and 2-D data only."
         return ""
 
-    @Slot()
-    def _refresh_mode(self) -> None:
-        stepper = self._window.session.stepper
+    def about_to_show(self) -> None:
+        """Bring the explanation and the controls up to date before the dock shows."""
+        self.refresh_mode()
+
+    def refresh_mode(self) -> None:
+        """Explain what can be mapped for the data and start open now; enable the controls."""
+        stepper = self.workspace.session.stepper
         two_d = stepper is not None and stepper.n_features == 2
         problem = self.problem()
         if problem:
@@ -313,8 +261,7 @@ class BasinsDock(QDockWidget):
             self.component_combo.clear()
             for k in range(n):
                 self.component_combo.addItem(f"Gaussian {k + 1}", k)
-            view = self._window.view
-            selected = view.selected_component() if view is not None else -1
+            selected = self.view_overlay.selected_component()
             self.component_combo.setCurrentIndex(
                 selected if 0 <= selected < n else min(current, n - 1)
             )
@@ -322,11 +269,6 @@ class BasinsDock(QDockWidget):
         self._update_marker()
 
     # ------------------------------------------------------------------ computing
-    @property
-    def running(self) -> bool:
-        """True while the map is being computed."""
-        return self.task.is_running()
-
     @Slot()
     def compute(self) -> None:
         """Compute the map for the data and start open now."""
@@ -334,7 +276,7 @@ class BasinsDock(QDockWidget):
         if problem:
             self.status.setText(problem)
             return
-        stepper = self._window.session.stepper
+        stepper = self.workspace.session.stepper
         assert stepper is not None and stepper.start is not None
         X = stepper.X
         start: Mixture = stepper.start
@@ -356,10 +298,10 @@ class BasinsDock(QDockWidget):
                 )
 
         else:
-            view = self._window.view
-            if view is None:
+            visible = self.view_overlay.view_range()
+            if visible is None:
                 return
-            (x0, x1), (y0, y1) = view.plot.getViewBox().viewRange()
+            (x0, x1), (y0, y1) = visible
             grid_x = np.linspace(x0, x1, n)
             grid_y = np.linspace(y0, y1, n)
             component = max(int(self.component_combo.currentIndex()), 0)
@@ -378,42 +320,21 @@ class BasinsDock(QDockWidget):
                 )
 
         self._pending_kind = kind
-        self.progress_bar.setRange(0, n * n)
-        self.progress_bar.setValue(0)
         self.status.setText(f"Running EM from {n * n} starts…")
-        self._requests.start(work)
+        self.start_work(work, total=n * n)
 
-    @Slot()
-    def cancel(self) -> None:
-        """Stop the map; the cells done are shown."""
-        self.task.cancel()
-
-    def shutdown(self) -> None:
-        """Cancel and wait for the computation (on close)."""
-        self.task.shutdown()
-
-    @Slot(int, int)
-    def _on_progress(self, done: int, total: int) -> None:
-        if not self._requests.is_current():
-            return
-        self.progress_bar.setRange(0, max(1, total))
-        self.progress_bar.setValue(done)
-
-    @Slot(bool)
-    def _on_running(self, running: bool) -> None:
+    def on_running(self, running: bool) -> None:
+        """Compute map is for when no map is being made and one can be."""
         self.compute_button.setEnabled(not running and not self.problem())
-        self.cancel_button.setEnabled(running)
-        self.progress_bar.setVisible(running)
 
-    @Slot(object)
-    def _on_finished(self, bmap: BasinMap) -> None:
-        if self._requests.is_current():  # not a map of data replaced since
-            self.set_map(bmap, self._pending_kind)
+    def on_result(self, result: object) -> None:
+        """Show the map made (whole, or the cells done before Cancel)."""
+        assert isinstance(result, BasinMap)
+        self.set_map(result, self._pending_kind)
 
-    @Slot(str)
-    def _on_failed(self, message: str) -> None:
-        if self._requests.is_current():
-            self.status.setText(f"The map could not be made: {message}")
+    def on_failure(self, message: str) -> None:
+        """Say why the map could not be made."""
+        self.status.setText(f"The map could not be made: {message}")
 
     # ------------------------------------------------------------------ showing
     def set_map(self, bmap: BasinMap | None, kind: str = "1d") -> None:
@@ -450,12 +371,12 @@ class BasinsDock(QDockWidget):
         self.map_plot.setRange(rect, padding=0.02)
         self._fill_legend(bmap)
         self._update_marker()
-        self.status.setText(self._summary(bmap))
+        self.status.setText(map_summary(bmap))
         self.clear_button.setEnabled(self.overlay is not None)
         self.map_changed.emit(bmap)
 
     def _columns(self) -> list[str]:
-        dataset = self._window.dataset
+        dataset = self.workspace.dataset
         return list(dataset.columns) if dataset is not None else ["x", "y"]
 
     def _image_of(self, bmap: BasinMap) -> tuple[np.ndarray, QRectF]:
@@ -505,59 +426,7 @@ class BasinsDock(QDockWidget):
         return int(np.argmin(np.abs(values - v)))
 
     def _fill_legend(self, bmap: BasinMap) -> None:
-        rows: list[tuple[QColor, str, str, str, str]] = []
-        total = bmap.shape[0] * bmap.shape[1]
-        palette = _palette(len(bmap.solutions))
-        columns = self._columns()
-        named = min(len(bmap.solutions), LEGEND_SOLUTIONS)
-        for s, solution in enumerate(bmap.solutions[:named]):
-            color = QColor(*[int(c) for c in palette[s]])
-            means = "; ".join(
-                "(" + ", ".join(f"{v:.4g}" for v in mean) + ")" for mean in solution.mixture.means
-            )
-            name = f"{s + 1}" + ("  best" if s == 0 else "")
-            tip = (
-                f"Solution {s + 1}: means {means} ({', '.join(columns)}); reached from "
-                f"{solution.count} of {total} starts."
-            )
-            rows.append(
-                (color, name, f"{solution.mean_log_likelihood:.4f}", f"{solution.count}", tip)
-            )
-        others = bmap.solutions[named:]
-        if others:
-            lls = [o.mean_log_likelihood for o in others]
-            rows.append(
-                (
-                    group_color(named),
-                    f"{named + 1}–{len(bmap.solutions)}",
-                    f"{min(lls):.4f} … {max(lls):.4f}",
-                    f"{sum(o.count for o in others)}",
-                    f"{len(others)} more solutions, each reached from few starts, drawn in grey "
-                    "(often a Gaussian left with almost no points).",
-                )
-            )
-        failed = int(np.count_nonzero(bmap.solution_id < -1))
-        if failed:
-            rows.append(
-                (
-                    QColor(*_FAILED[:3]),
-                    "broke down",
-                    "",
-                    f"{failed}",
-                    "Starts from which EM broke down (a Gaussian collapsed).",
-                )
-            )
-        missing = total - bmap.n_done
-        if missing:
-            rows.append(
-                (
-                    QColor(*_NOT_COMPUTED[:3]),
-                    "not computed",
-                    "",
-                    f"{missing}",
-                    "Cells not computed: the map was cancelled first.",
-                )
-            )
+        rows = legend_rows(bmap, self._columns())
         self.legend.setRowCount(len(rows))
         for r, (color, name, ll, count, tip) in enumerate(rows):
             swatch = QPixmap(14, 14)
@@ -568,54 +437,27 @@ class BasinsDock(QDockWidget):
                 item.setToolTip(tip)
                 self.legend.setItem(r, c, item)
 
-    @staticmethod
-    def _summary(bmap: BasinMap) -> str:
-        total = bmap.shape[0] * bmap.shape[1]
-        head = f"Cancelled: {bmap.n_done} of {total} cells done. " if bmap.cancelled else ""
-        n = len(bmap.solutions)
-        if n == 0:
-            return head + "No start reached a maximum."
-        if n == 1:
-            return head + "Every start reached the same solution. Click a cell to watch EM."
-        best = bmap.solutions[0]
-        text = head + f"{n} solutions; the best is reached from {best.count} of {total} starts"
-        common = max(range(n), key=lambda i: bmap.solutions[i].count)
-        if common != 0:
-            text += f", solution {common + 1} from the most ({bmap.solutions[common].count})"
-        return text + ". Click a cell to start EM there and watch where it goes."
-
     # ------------------------------------------------------------------ overlay on the main view
     def _show_overlay(self, rgba: np.ndarray, rect: QRectF) -> None:
-        view = self._window.view
-        if view is None:
-            return
-        item = pg.ImageItem(rgba, levels=(0, 255), axisOrder="col-major")
-        item.setRect(rect)
-        item.setOpacity(OVERLAY_OPACITY)
-        item.setZValue(-30)  # behind the fills (-10), the points (0) and the outlines
-        view.plot.getViewBox().addItem(item, ignoreBounds=True)
-        self.overlay = item
-        self._overlay_view = view
+        # behind the fills (-10), the points (0) and the outlines
+        self.overlay = self.view_overlay.add_image(rgba, rect, opacity=OVERLAY_OPACITY, z=-30)
 
     @Slot()
     def clear_overlay(self) -> None:
         """Remove the overlay from the main view."""
-        item, view = self.overlay, self._overlay_view
-        self.overlay = None
-        self._overlay_view = None
-        if item is not None and view is not None and shiboken6.isValid(view):
-            view.plot.getViewBox().removeItem(item)
+        item, self.overlay = self.overlay, None
+        self.view_overlay.remove(item)
         self.clear_button.setEnabled(False)
 
     # ------------------------------------------------------------------ the current start
     @Slot(object)
-    def _on_snapshot(self, _snap: object) -> None:
-        self._refresh_mode()
+    def _on_snapshot(self, _snap: object = None) -> None:
+        self.refresh_mode()
 
     def is_stale(self) -> bool:
         """True when the current start differs from the map's in what the map holds fixed."""
         bmap = self.bmap
-        stepper = self._window.session.stepper
+        stepper = self.workspace.session.stepper
         start = None if stepper is None else stepper.start
         if bmap is None or start is None:
             return False
@@ -631,7 +473,7 @@ class BasinsDock(QDockWidget):
 
     def _update_marker(self) -> None:
         bmap = self.bmap
-        stepper = self._window.session.stepper
+        stepper = self.workspace.session.stepper
         start = None if stepper is None else stepper.start
         stale = self.is_stale()
         self.stale_label.setVisible(stale)
@@ -654,7 +496,7 @@ class BasinsDock(QDockWidget):
     def start_from_cell(self, row: int, col: int) -> None:
         """Use the start of cell ``(row, col)`` and play EM from it."""
         bmap = self.bmap
-        session = self._window.session
+        session = self.workspace.session
         if bmap is None or session.stepper is None:
             return
         mixture = bmap.start_at(row, col)
@@ -679,30 +521,11 @@ class BasinsDock(QDockWidget):
             self.start_from_cell(*cell)
 
     # ------------------------------------------------------------------ lifecycle
-    @Slot()
-    def _on_data_changed(self) -> None:
-        # A map still being computed is of the old data: stopped, and never shown.
-        self._requests.drop()
+    def on_data_changed(self) -> None:
+        """A map of the old data is not shown."""
         self.set_map(None)
-        self._refresh_mode()
+        self.refresh_mode()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        """Closing the dock cancels the computation and removes the overlay."""
-        self.task.cancel()
+    def on_closed(self) -> None:
+        """Closing the dock removes the overlay."""
         self.clear_overlay()
-        super().closeEvent(event)
-
-
-def install_basins(window: MainWindow) -> None:
-    """Add Analyse > Map of where starts lead… to ``window``."""
-    add_dock_action(
-        window,
-        BasinsDock,
-        "basins_dock",
-        "&Map of where starts lead…",
-        "Ctrl+Shift+M",
-        "Run EM from a whole grid of starts and colour each start by the maximum it reaches: "
-        "the basins of attraction of the likelihood's local maxima.",
-        tab_with="restarts_dock",
-        before_show=lambda dock: dock._refresh_mode(),
-    )

@@ -1,10 +1,10 @@
 """Exploring a fit: sampling from it, k-means beside it, known labels, uncertainty and density.
 
-Everything here is added to the window's Analyse menu by :func:`install`; the tools use only
-the window's public attributes (``session``, ``view``, ``dataset``, ``analysis_menu``,
-``statusBar()``) and the views' public hooks (``set_overlay_points``, ``set_color_override``,
-``set_point_symbols``, ``set_marker_points``, ``set_density_map``). The choice of K has its own
-dock (:mod:`gmm_gui.ui.analysis.kselect`).
+:class:`ExploreTools` adds its actions to the Analyse menu it is given; it reads the data and
+the session from the workspace and draws through the overlay API
+(:class:`~gmm_gui.ui.overlay.ViewOverlay`: ``set_overlay_points``, ``set_color_override``,
+``set_point_symbols``, ``set_marker_points``, ``set_density_map``, ``set_caption``). The choice
+of K has its own dock (:mod:`gmm_gui.ui.analysis.kselect`).
 
 - *Sample from the model*: N points drawn from the mixture shown, drawn over the data as dark
   crosses (2-D) or crosses in the data strip (1-D); they can be hidden again or exported as CSV.
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QTimer, Slot
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QWidget
 from scipy.optimize import linear_sum_assignment
 
 from gmm_gui.controller.tasks import BackgroundTask
@@ -46,19 +46,18 @@ from gmm_gui.model import (
     uncertainty,
 )
 from gmm_gui.ui import colors
-from gmm_gui.ui.analysis import kselect
+from gmm_gui.ui.analysis.context import AnalysisContext
+from gmm_gui.ui.overlay import ViewOverlay
 from gmm_gui.ui.views.plot2d import DENSITY_LEVEL_FRACTIONS
 
 if TYPE_CHECKING:
     from gmm_gui.controller.snapshot import Snapshot
-    from gmm_gui.ui.main_window import MainWindow
 
 __all__ = [
     "DENSITY_GRID",
     "ExploreTools",
     "align_to_components",
     "component_mapping",
-    "install",
 ]
 
 #: Grid of the density heat map (points per side).
@@ -106,12 +105,23 @@ class ExploreTools(QObject):
 
     Parameters
     ----------
-    window : MainWindow
+    workspace : AnalysisContext
+        The data and the session explored.
+    overlay : ViewOverlay
+        The main plot, where the tools draw.
+    menu : QMenu
+        The Analyse menu: the tools' actions are added to it.
+    parent : QWidget
+        The parent of the tools and of their dialogs (the tools stop when it closes).
     """
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(
+        self, workspace: AnalysisContext, overlay: ViewOverlay, menu: QMenu, parent: QWidget
+    ) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.view_overlay = overlay
+        self._parent = parent
         self.samples: np.ndarray | None = None
         self.sample_labels: np.ndarray | None = None
         self.label_column: str | None = None
@@ -122,18 +132,16 @@ class ExploreTools(QObject):
         self._label_codes: tuple | None = None
         self.kmeans_task = BackgroundTask(self)
         self.kmeans_task.finished.connect(self._on_kmeans_done)
-        self.kmeans_task.failed.connect(self.window.show_problem)
+        self.kmeans_task.failed.connect(overlay.show_problem)
         self._symbols_key: tuple | None = None
-        self._range_view: object | None = None
         self._seed = 0
-        menu = window.analysis_menu
 
         self.sample_action = QAction("Sample from the model…", self)
         self.sample_action.setToolTip("Draw points from the mixture shown and plot them as crosses")
         self.hide_samples_action = QAction("Hide samples", self)
         self.export_samples_action = QAction("Export samples as CSV…", self)
         self.kmeans_action = QAction("Show k-means (hard) assignment", self, checkable=True)
-        self.labels_menu = QMenu("Show known labels", window)
+        self.labels_menu = QMenu("Show known labels", parent)
         self.labels_group = QActionGroup(self)
         self.labels_group.setExclusive(True)
         self.uncertainty_action = QAction("Show uncertainty", self, checkable=True)
@@ -164,19 +172,20 @@ class ExploreTools(QObject):
         self.uncertainty_action.toggled.connect(self._on_uncertainty_toggled)
         self.density_action.toggled.connect(self._on_density_toggled)
         self.labels_group.triggered.connect(self._on_label_chosen)
-        window.session.data_changed.connect(self._on_data_changed)
-        window.session.snapshot_changed.connect(self._on_snapshot)
-        window.session.state_changed.connect(self._update_actions)
-        window.installEventFilter(self)
+        workspace.data_changed.connect(self._on_data_changed)
+        workspace.session.snapshot_changed.connect(self._on_snapshot)
+        workspace.state_changed.connect(self._update_actions)
+        overlay.range_changed.connect(self._on_range_changed)
+        parent.installEventFilter(self)
         self._rebuild_labels_menu()
         self._update_actions()
 
     # ------------------------------------------------------------------ state
     def _snapshot(self) -> Snapshot | None:
-        return self.window.session.snapshot
+        return self.workspace.session.snapshot
 
-    @Slot()
-    def _update_actions(self) -> None:
+    @Slot(object)
+    def _update_actions(self, _state: object = None) -> None:
         snap = self._snapshot()
         has_model = snap is not None and snap.mixture is not None
         self.sample_action.setEnabled(has_model)
@@ -190,8 +199,8 @@ class ExploreTools(QObject):
             "" if two_d else "1-D data: the mixture density is the dark curve already drawn"
         )
 
-    @Slot()
-    def _on_data_changed(self) -> None:
+    @Slot(object)
+    def _on_data_changed(self, _dataset: object = None) -> None:
         self.samples = self.sample_labels = None
         self._kmeans_cache = self._kmeans_pending = None
         self.kmeans_task.cancel()
@@ -199,10 +208,8 @@ class ExploreTools(QObject):
         self._label_codes = None
         self.label_column = None
         self.ari = self.agreement = None
-        view = self.window.view
-        if view is not None:
-            view.set_overlay_points(None)
-            view.set_marker_points(None)
+        self.view_overlay.set_overlay_points(None)
+        self.view_overlay.set_marker_points(None)
         self._rebuild_labels_menu()
         self._update_actions()
 
@@ -212,12 +219,11 @@ class ExploreTools(QObject):
 
     def refresh(self) -> None:
         """Bring the view up to date with the tools switched on (after every snapshot)."""
-        view = self.window.view
+        view = self.view_overlay
         snap = self._snapshot()
-        if view is None or snap is None:
+        if not view.has_view() or snap is None:
             self.caption_text = ""
             return
-        self._watch_range(view)
         parts: list[str] = []
         self.agreement = None
         if self.kmeans_action.isChecked() and snap.mixture is not None:
@@ -252,10 +258,12 @@ class ExploreTools(QObject):
         """Ask how many points to draw, then draw them."""
         snap = self._snapshot()
         if snap is None or snap.mixture is None:
-            self.window.show_message("Place some Gaussians first: there is no model to sample.")
+            self.view_overlay.show_message(
+                "Place some Gaussians first: there is no model to sample."
+            )
             return
         n, ok = QInputDialog.getInt(
-            self.window,
+            self._parent,
             "Sample from the model",
             "Number of points to draw from the mixture:",
             len(snap.X),
@@ -279,15 +287,14 @@ class ExploreTools(QObject):
         array of shape (n, n_features), or None when there is no mixture
         """
         snap = self._snapshot()
-        view = self.window.view
-        if snap is None or snap.mixture is None or view is None:
+        if snap is None or snap.mixture is None or not self.view_overlay.has_view():
             return None
         if seed is None:
             seed = self._seed
             self._seed += 1
         X, labels = sample(snap.mixture, n, seed=seed)
         self.samples, self.sample_labels = X, labels
-        view.set_overlay_points(X)
+        self.view_overlay.set_overlay_points(X)
         self.refresh()
         return X
 
@@ -295,8 +302,7 @@ class ExploreTools(QObject):
     def hide_samples(self) -> None:
         """Remove the drawn points."""
         self.samples = self.sample_labels = None
-        if self.window.view is not None:
-            self.window.view.set_overlay_points(None)
+        self.view_overlay.set_overlay_points(None)
         self.refresh()
 
     @Slot()
@@ -305,21 +311,21 @@ class ExploreTools(QObject):
         if self.samples is None:
             return
         start = ""
-        dataset = self.window.dataset
+        dataset = self.workspace.dataset
         if dataset is not None and dataset.path:
             source = Path(dataset.path)
             start = str(source.with_name(f"{source.stem}-samples.csv"))
         path, _ = QFileDialog.getSaveFileName(
-            self.window, "Export samples as CSV", start, "CSV files (*.csv);;All files (*)"
+            self._parent, "Export samples as CSV", start, "CSV files (*.csv);;All files (*)"
         )
         if not path:
             return
         try:
             self.export_samples(path)
         except (OSError, ValueError) as exc:  # ValueError: e.g. a NUL byte in the name
-            self.window.show_error("Export samples", f"Could not write {path}: {exc}")
+            self.view_overlay.show_error("Export samples", f"Could not write {path}: {exc}")
             return
-        self.window.show_message(f"Wrote {len(self.samples)} samples to {path}")
+        self.view_overlay.show_message(f"Wrote {len(self.samples)} samples to {path}")
 
     def export_samples(self, path: str | Path) -> None:
         """Write the drawn points as CSV (atomically): the data's columns and ``component``.
@@ -330,7 +336,7 @@ class ExploreTools(QObject):
         """
         if self.samples is None:
             raise ValueError("no samples have been drawn")
-        dataset = self.window.dataset
+        dataset = self.workspace.dataset
         d = self.samples.shape[1]
         names = list(dataset.columns) if dataset is not None else []
         if len(names) != d:
@@ -378,7 +384,7 @@ class ExploreTools(QObject):
             self._kmeans_pending = None
             self.refresh()
 
-    def _show_kmeans(self, view: object, snap: Snapshot) -> str:
+    def _show_kmeans(self, view: ViewOverlay, snap: Snapshot) -> str:
         k = snap.mixture.n_components
         found = self._kmeans_labels(np.asarray(snap.X), k)
         if found is None or isinstance(found, str):
@@ -410,7 +416,7 @@ class ExploreTools(QObject):
             self.kmeans_action.setChecked(False)
         self.refresh()
 
-    def _show_uncertainty(self, view: object, snap: Snapshot) -> str:
+    def _show_uncertainty(self, view: ViewOverlay, snap: Snapshot) -> str:
         resp = np.asarray(snap.resp)
         u = uncertainty(resp)
         view.set_color_override(colors.uncertainty_argb32(u, resp.shape[1]))
@@ -429,7 +435,7 @@ class ExploreTools(QObject):
         for action in self.labels_group.actions():
             self.labels_group.removeAction(action)
         self.labels_menu.clear()
-        dataset = self.window.dataset
+        dataset = self.workspace.dataset
         columns = list(dataset.labels) if dataset is not None else []
         none = QAction("None", self, checkable=True)
         none.setData(None)
@@ -461,15 +467,15 @@ class ExploreTools(QObject):
         self._symbols_key = None
         self.refresh()
 
-    def _show_labels(self, view: object, snap: Snapshot) -> str:
-        dataset = self.window.dataset
+    def _show_labels(self, view: ViewOverlay, snap: Snapshot) -> str:
+        dataset = self.workspace.dataset
         column = self.label_column
         values = None
         if column is not None and dataset is not None:
             values = dataset.labels.get(column)
         if values is None or len(values) != len(snap.X):
             self.ari = None
-            if self._symbols_key is not None or view.points_item.symbol_codes is not None:
+            if self._symbols_key is not None or view.point_symbols_shown():
                 view.set_point_symbols(None)
                 self._symbols_key = None
             return ""
@@ -477,12 +483,12 @@ class ExploreTools(QObject):
             names, codes = np.unique(np.asarray(values), return_inverse=True)
             self._label_codes = (values, names, codes.reshape(-1))
         _, names, codes = self._label_codes
-        key = (id(view), column, id(values))
-        if self._symbols_key != key or view.points_item.symbol_codes is None:
+        key = (view.view_key(), column, id(values))
+        if self._symbols_key != key or not view.point_symbols_shown():
             view.set_point_symbols(codes, [str(n) for n in names], title=column)
             self._symbols_key = key
         note = ""
-        if view.points_item.style.square:
+        if view.points_drawn_as_squares():
             note = " (too many points to draw shapes)"
         if snap.resp is None:
             self.ari = None
@@ -493,34 +499,28 @@ class ExploreTools(QObject):
     # ------------------------------------------------------------------ density
     @Slot(bool)
     def _on_density_toggled(self, on: bool) -> None:
-        view = self.window.view
-        if not on and view is not None and hasattr(view, "set_density_map"):
-            view.set_density_map(None)
+        if not on:
+            self.view_overlay.set_density_map(None)
         self.refresh()
         self._density_timer.stop()
         self._update_density()
 
-    def _watch_range(self, view: object) -> None:
-        if self._range_view is view or not hasattr(view, "set_density_map"):
-            return
-        self._range_view = view
-        view.view_box.sigRangeChanged.connect(self._on_range_changed)
-
     @Slot()
-    def _on_range_changed(self, *args: object) -> None:
+    def _on_range_changed(self) -> None:
         if self.density_action.isChecked():
             self._density_timer.start()
 
     @Slot()
     def _update_density(self) -> None:
-        view = self.window.view
+        view = self.view_overlay
         snap = self._snapshot()
-        if view is None or not hasattr(view, "set_density_map"):
+        visible = view.view_range()
+        if not view.is_2d() or visible is None:
             return
         if not self.density_action.isChecked() or snap is None or snap.mixture is None:
             view.set_density_map(None)
             return
-        (x0, x1), (y0, y1) = view.view_box.viewRange()
+        (x0, x1), (y0, y1) = visible
         xs = np.linspace(x0, x1, DENSITY_GRID)
         ys = np.linspace(y0, y1, DENSITY_GRID)
         view.set_density_map(xs, ys, density_grid(snap.mixture, xs, ys))
@@ -528,7 +528,7 @@ class ExploreTools(QObject):
     # ------------------------------------------------------------------ closing
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         """Stop the density timer when the window closes (the window stops k-means)."""
-        if watched is self.window and event.type() == QEvent.Type.Close:
+        if watched is self._parent and event.type() == QEvent.Type.Close:
             self._density_timer.stop()
         return False
 
@@ -559,8 +559,3 @@ def _csv_field(text: str) -> str:
         return '"' + text.replace('"', '""') + '"'
     return text
 
-
-def install(window: MainWindow) -> None:
-    """Add the explore tools and the Choose K dock to ``window.analysis_menu``."""
-    kselect.install(window)
-    window.explore_tools = ExploreTools(window)

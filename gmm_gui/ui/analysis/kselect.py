@@ -14,35 +14,28 @@ constrained one (diag, spherical, tied) relaxes into a full-covariance fit.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDockWidget,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from gmm_gui.controller.tasks import BackgroundTask
-from gmm_gui.model import KSelection, choose_k
-from gmm_gui.ui.analysis._requests import Requests
+from gmm_gui.model import COVARIANCE, COVARIANCE_TYPES, KSelection, choose_k
+from gmm_gui.ui.analysis.context import AnalysisContext
+from gmm_gui.ui.analysis.dock import AnalysisDock
+from gmm_gui.ui.overlay import ViewOverlay
 from gmm_gui.ui.views.axes import AXIS_NAMES, grid_axes
 from gmm_gui.ui.views.base import label_style, style_plot
 
-if TYPE_CHECKING:
-    from gmm_gui.ui.main_window import MainWindow
-
-__all__ = ["CRITERIA", "COVARIANCE_TYPES", "ChooseKDock", "install"]
+__all__ = ["CRITERIA", "COVARIANCE_TYPES", "ChooseKDock"]
 
 #: (engine name, text in the selector, y-axis label)
 CRITERIA = (
@@ -50,7 +43,6 @@ CRITERIA = (
     ("aic", "AIC (lower is better)", "AIC"),
     ("heldout", "held-out log-likelihood (higher is better)", "held-out log-lik. per point"),
 )
-COVARIANCE_TYPES = ("full", "diag", "spherical", "tied")
 #: (pen colour, dash style, symbol) per covariance type: not the component colours.
 _TYPE_STYLE = {
     "full": ((30, 30, 30), Qt.PenStyle.SolidLine, "o"),
@@ -60,8 +52,16 @@ _TYPE_STYLE = {
 }
 
 
-class ChooseKDock(QDockWidget):
+class ChooseKDock(AnalysisDock):
     """The Choose K dock.
+
+    Parameters
+    ----------
+    workspace : AnalysisContext
+        The data scored, and the session a chosen model is loaded into.
+    overlay : ViewOverlay
+        Not drawn on (every dock is given one).
+    parent : QWidget, optional
 
     Signals
     -------
@@ -71,13 +71,15 @@ class ChooseKDock(QDockWidget):
 
     candidate_loaded = Signal(str, int)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__("Choose K", window)
+    HIDE_PROGRESS_WHEN_IDLE = False
+    CANCEL_ON_CLOSE = False
+
+    def __init__(
+        self, workspace: AnalysisContext, overlay: ViewOverlay, parent: QWidget | None = None
+    ) -> None:
+        super().__init__("Choose K", workspace, overlay, parent)
         self.setObjectName("choose_k_dock")
-        self.window = window
         self.selection: KSelection | None = None
-        self.task = BackgroundTask(self)
-        self._requests = Requests(self.task)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(6, 4, 6, 4)
@@ -102,18 +104,12 @@ class ChooseKDock(QDockWidget):
         row.addStretch(1)
         layout.addLayout(row)
 
-        row = QHBoxLayout()
         self.run_button = QPushButton("Compute")
         self.run_button.setToolTip("Fit every K and covariance type (3 starts each)")
-        self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
-        self.progress_bar = QProgressBar()
         self.progress_bar.setTextVisible(True)
         self.progress_bar.setValue(0)
-        row.addWidget(self.run_button)
-        row.addWidget(self.cancel_button)
-        row.addWidget(self.progress_bar, 1)
-        layout.addLayout(row)
+        layout.addLayout(self.run_row(self.run_button))
 
         row = QHBoxLayout()
         row.addWidget(QLabel("Criterion"))
@@ -155,13 +151,7 @@ class ChooseKDock(QDockWidget):
         self._best_items: list[pg.GraphicsObject] = []
 
         self.run_button.clicked.connect(self.run)
-        self.cancel_button.clicked.connect(self.task.cancel)
         self.criterion_combo.currentIndexChanged.connect(self.redraw)
-        self.task.progress.connect(self._on_progress)
-        self.task.finished.connect(self._on_finished)
-        self.task.failed.connect(self._on_failed)
-        self.task.running_changed.connect(self._on_running)
-        window.session.data_changed.connect(self._on_data_changed)
 
     # ------------------------------------------------------------------ running
     def covariance_types(self) -> tuple[str, ...]:
@@ -171,7 +161,7 @@ class ChooseKDock(QDockWidget):
     @Slot()
     def run(self) -> None:
         """Start the computation for the data shown."""
-        snap = self.window.session.snapshot
+        snap = self.workspace.session.snapshot
         types = self.covariance_types()
         if snap is None:
             self.summary.setText("Open some data first.")
@@ -181,40 +171,28 @@ class ChooseKDock(QDockWidget):
             return
         X = np.array(snap.X, dtype=np.float64)
         k_max = self.k_max_spin.value()
-        self.progress_bar.setRange(0, len(types) * k_max)
-        self.progress_bar.setValue(0)
         self.summary.setText(f"Fitting K = 1 … {k_max} for {', '.join(types)} …")
 
         def work(progress: object, should_cancel: object) -> KSelection:
             return choose_k(X, k_max, types, seed=0, progress=progress, should_cancel=should_cancel)
 
-        self._requests.start(work)
+        self.start_work(work, total=len(types) * k_max)
 
-    @Slot(int, int)
-    def _on_progress(self, done: int, total: int) -> None:
-        if not self._requests.is_current():
-            return
-        self.progress_bar.setRange(0, max(total, 1))
-        self.progress_bar.setValue(done)
-
-    @Slot(bool)
-    def _on_running(self, running: bool) -> None:
+    def on_running(self, running: bool) -> None:
+        """Compute is for when nothing is being computed."""
         self.run_button.setEnabled(not running)
-        self.cancel_button.setEnabled(running)
 
-    @Slot(object)
-    def _on_finished(self, selection: KSelection) -> None:
-        if self._requests.is_current():  # not for data that has been replaced since
-            self.set_selection(selection)
+    def on_result(self, result: object) -> None:
+        """Show the scores computed (all, or those done before Cancel)."""
+        assert isinstance(result, KSelection)
+        self.set_selection(result)
 
-    @Slot(str)
-    def _on_failed(self, message: str) -> None:
-        if self._requests.is_current():
-            self.summary.setText(f"Could not score K: {message}")
+    def on_failure(self, message: str) -> None:
+        """Say why K could not be scored."""
+        self.summary.setText(f"Could not score K: {message}")
 
-    @Slot()
-    def _on_data_changed(self) -> None:
-        self._requests.drop()
+    def on_data_changed(self) -> None:
+        """Scores of the old data are not shown."""
         self.set_selection(None)
         self.summary.setText("Press Compute to score K = 1, 2, … for the data.")
 
@@ -329,45 +307,19 @@ class ChooseKDock(QDockWidget):
         cand = self.selection.get(covariance_type, n_components)
         if cand is None or cand.mixture is None:
             return False
-        self.window.session.set_start(cand.mixture)
-        self.window.show_message(
+        self.workspace.session.set_start(cand.mixture)
+        self.view_overlay.show_message(
             f"Loaded K = {n_components} ({covariance_type}) as the start; "
             "Edit > Undo returns to the previous start."
         )
         self.candidate_loaded.emit(covariance_type, int(n_components))
         return True
 
-    def shutdown(self) -> None:
-        """Cancel and wait for a running computation."""
-        self.task.shutdown()
 
-
-_TYPE_TIPS = {
-    "full": "Each Gaussian has its own covariance: any ellipse",
-    "diag": "Each Gaussian's ellipse is aligned with the axes",
-    "spherical": "Each Gaussian is round (one variance per Gaussian)",
-    "tied": "All Gaussians share one covariance: the same ellipse shape",
-}
+_TYPE_TIPS = {name: spec.description for name, spec in COVARIANCE.items()}
 
 
 def _point_tip(x: float, y: float, data: object) -> str:
     cov_type, k = data
     return f"K = {k}, {cov_type}: {y:.6g}\nclick to load this model"
 
-
-def install(window: MainWindow) -> None:
-    """Add Analyse > "Choose K…" and its (hidden until asked for) dock to ``window``."""
-    dock = ChooseKDock(window)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    dock.hide()
-    action = QAction("Choose K…", window)
-    action.setToolTip("BIC, AIC and held-out log-likelihood against K")
-
-    def show() -> None:
-        dock.show()
-        dock.raise_()
-
-    action.triggered.connect(show)
-    window.analysis_menu.addAction(action)
-    window.choose_k_dock = dock
-    window.choose_k_action = action

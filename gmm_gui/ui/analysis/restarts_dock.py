@@ -9,22 +9,17 @@ and runs EM from it to its result; "Replay" animates the climb; "Use best" keeps
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pyqtgraph as pg
-import shiboken6
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtGui import QCloseEvent, QColor, QPixmap
+from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDockWidget,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -34,15 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from gmm_gui.controller.stepper import StartInfo
-from gmm_gui.controller.tasks import BackgroundTask
 from gmm_gui.model import RestartRun, RestartsResult, run_restarts
-from gmm_gui.ui.analysis._dock_action import add_dock_action
-from gmm_gui.ui.analysis._requests import Requests
+from gmm_gui.ui.analysis.context import AnalysisContext
+from gmm_gui.ui.analysis.dock import AnalysisDock
 from gmm_gui.ui.colors import component_colors
+from gmm_gui.ui.overlay import ViewOverlay
 from gmm_gui.ui.views.axes import grid_axes
-
-if TYPE_CHECKING:
-    from gmm_gui.ui.main_window import MainWindow
 
 __all__ = ["GROUP_COLORS", "RestartsDock", "group_color"]
 
@@ -76,13 +68,16 @@ def group_color(position: int) -> QColor:
     return QColor(_OTHER_COLOR)
 
 
-class RestartsDock(QDockWidget):
-    """The Restarts dock of a main window.
+class RestartsDock(AnalysisDock):
+    """The Restarts dock.
 
     Parameters
     ----------
-    window : MainWindow
-        The window whose data, K box and session the runs use.
+    workspace : AnalysisContext
+        The data, the session and the start options (K) the runs use.
+    overlay : ViewOverlay
+        The main plot, where the loaded run's start is marked.
+    parent : QWidget, optional
 
     Signals
     -------
@@ -92,31 +87,24 @@ class RestartsDock(QDockWidget):
 
     result_changed = Signal(object)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__("Restarts: many starts, many maxima", window)
+    def __init__(
+        self, workspace: AnalysisContext, overlay: ViewOverlay, parent: QWidget | None = None
+    ) -> None:
+        super().__init__("Restarts: many starts, many maxima", workspace, overlay, parent)
         self.setObjectName("restarts_dock")
         self.setToolTip(
             "EM climbs to a local maximum that depends on where it starts. Run it from many "
             "random starts and compare where they end."
         )
-        self._window = window
         self.result: RestartsResult | None = None
         self._ranked: list[RestartRun] = []
         self.loaded: RestartRun | None = None
         self.start_markers: pg.ScatterPlotItem | None = None
-        self._marker_view: QWidget | None = None
-        self.task = BackgroundTask(self)
-        self._requests = Requests(self.task)
-        self.task.progress.connect(self._on_progress)
-        self.task.finished.connect(self._on_finished)
-        self.task.failed.connect(self._on_failed)
-        self.task.running_changed.connect(self._on_running)
         self._build()
-        window.k_spin.valueChanged.connect(self._update_k_label)
-        window.session.data_changed.connect(self._on_data_changed)
-        window.session.snapshot_changed.connect(self._on_snapshot)
+        workspace.state_changed.connect(self._update_k_label)
+        workspace.session.snapshot_changed.connect(self._on_snapshot)
         self._update_k_label()
-        self._on_running(False)
+        self.sync_running()
 
     # ------------------------------------------------------------------ building
     def _build(self) -> None:
@@ -135,7 +123,7 @@ class RestartsDock(QDockWidget):
         self.kind_combo.setObjectName("restarts_kind")
         for kind, label in START_KINDS:
             self.kind_combo.addItem(label, kind)
-        current = self.kind_combo.findData(self._window.start_method)
+        current = self.kind_combo.findData(self.workspace.start_options.method)
         self.kind_combo.setCurrentIndex(current if current >= 0 else 1)
         self.kind_combo.setToolTip(
             "How each random start is drawn: Random (random responsibilities, so every mean "
@@ -157,23 +145,16 @@ class RestartsDock(QDockWidget):
         form.addRow(self._label("Seed", self.seed_spin.toolTip()), self.seed_spin)
         layout.addLayout(form)
 
-        row = QHBoxLayout()
         self.run_button = QPushButton("Run")
         self.run_button.setObjectName("restarts_run")
         self.run_button.setToolTip("Run EM from every start, in the background.")
         self.run_button.clicked.connect(self.run)
-        self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setObjectName("restarts_cancel")
         self.cancel_button.setToolTip("Stop; the runs finished so far are kept and shown.")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.progress_bar = QProgressBar()
         self.progress_bar.setObjectName("restarts_progress")
         self.progress_bar.setToolTip("Runs finished so far.")
         self.progress_bar.setFormat("%v of %m runs")
-        row.addWidget(self.run_button)
-        row.addWidget(self.cancel_button)
-        row.addWidget(self.progress_bar, 1)
-        layout.addLayout(row)
+        layout.addLayout(self.run_row(self.run_button))
 
         self.status = QLabel("Press Run to fit the data from many random starts.")
         self.status.setObjectName("restarts_status")
@@ -241,7 +222,7 @@ class RestartsDock(QDockWidget):
             "Back to the loaded run's start and play EM again, half-step by half-step, to "
             "watch it climb to its maximum."
         )
-        self.replay_button.clicked.connect(self._window.session.replay)
+        self.replay_button.clicked.connect(self.workspace.session.replay)
         self.best_button = QPushButton("Use best")
         self.best_button.setObjectName("restarts_best")
         self.best_button.setToolTip(
@@ -262,20 +243,15 @@ class RestartsDock(QDockWidget):
         return label
 
     # ------------------------------------------------------------------ running
-    @property
-    def running(self) -> bool:
-        """True while the runs are being made."""
-        return self.task.is_running()
-
     @Slot()
     def run(self) -> None:
-        """Start the runs with the dock's settings and the window's K."""
-        stepper = self._window.session.stepper
+        """Start the runs with the dock's settings and the start options' K."""
+        stepper = self.workspace.session.stepper
         if stepper is None:
             self.status.setText("Open a data file first (File > Open or File > Samples).")
             return
         X = stepper.X
-        n_components = int(self._window.k_spin.value())
+        n_components = int(self.workspace.start_options.n_components)
         n_starts = int(self.n_spin.value())
         init = str(self.kind_combo.currentData())
         seed = int(self.seed_spin.value())
@@ -284,8 +260,6 @@ class RestartsDock(QDockWidget):
         # The window's own stopping rule, so that loading a run into the session and running
         # it to convergence ends exactly where the run ended (same log-likelihood as listed).
         tol, max_iter = stepper.tol, stepper.max_iter
-        self.progress_bar.setRange(0, n_starts)
-        self.progress_bar.setValue(0)
         self.status.setText(f"Running EM from {n_starts} {self.kind_combo.currentText()} starts…")
 
         def work(progress, should_cancel):  # noqa: ANN001, ANN202 - BackgroundTask callables
@@ -303,42 +277,23 @@ class RestartsDock(QDockWidget):
                 should_cancel=should_cancel,
             )
 
-        self._requests.start(work)
+        self.start_work(work, total=n_starts)
 
-    @Slot()
-    def cancel(self) -> None:
-        """Stop the runs; those finished are shown."""
-        self.task.cancel()
-
-    def shutdown(self) -> None:
-        """Cancel and wait for the runs (on close)."""
-        self.task.shutdown()
-
-    @Slot(int, int)
-    def _on_progress(self, done: int, total: int) -> None:
-        if not self._requests.is_current():
-            return
-        self.progress_bar.setRange(0, max(1, total))
-        self.progress_bar.setValue(done)
-
-    @Slot(bool)
-    def _on_running(self, running: bool) -> None:
+    def on_running(self, running: bool) -> None:
+        """Run, Replay and Use best are for when no runs are being made."""
         self.run_button.setEnabled(not running)
-        self.cancel_button.setEnabled(running)
-        self.progress_bar.setVisible(running)
         has = self.result is not None and bool(self.result.runs)
         self.best_button.setEnabled(has and not running)
         self.replay_button.setEnabled(has and not running)
 
-    @Slot(object)
-    def _on_finished(self, result: RestartsResult) -> None:
-        if self._requests.is_current():  # not runs of data replaced since
-            self.set_result(result)
+    def on_result(self, result: object) -> None:
+        """Show the runs made (all of them, or those done before Cancel)."""
+        assert isinstance(result, RestartsResult)
+        self.set_result(result)
 
-    @Slot(str)
-    def _on_failed(self, message: str) -> None:
-        if self._requests.is_current():
-            self.status.setText(f"The runs stopped: {message}")
+    def on_failure(self, message: str) -> None:
+        """Say why the runs stopped."""
+        self.status.setText(f"The runs stopped: {message}")
 
     # ------------------------------------------------------------------ showing
     def set_result(self, result: RestartsResult | None) -> None:
@@ -349,7 +304,7 @@ class RestartsDock(QDockWidget):
         self._fill_table()
         self._fill_chart()
         self.status.setText(self._summary())
-        self._on_running(self.running)
+        self.sync_running()
         self.result_changed.emit(result)
 
     def _summary(self) -> str:
@@ -443,8 +398,10 @@ class RestartsDock(QDockWidget):
         if finite.any():
             self.chart.setYRange(float(y[finite].min()) - pad, float(y[finite].max()) + pad)
 
-    def _update_k_label(self) -> None:
-        self.k_label.setText(f"{self._window.k_spin.value()}  (the K box in the toolbar)")
+    @Slot(object)
+    def _update_k_label(self, _state: object = None) -> None:
+        k = self.workspace.start_options.n_components
+        self.k_label.setText(f"{k}  (the K box in the toolbar)")
 
     # ------------------------------------------------------------------ loading runs
     def run_by_index(self, index: int) -> RestartRun:
@@ -457,7 +414,7 @@ class RestartsDock(QDockWidget):
 
     def show_run(self, run: RestartRun, *, to_result: bool = True) -> None:
         """Load ``run``'s start into the session and (by default) run EM to its result."""
-        session = self._window.session
+        session = self.workspace.session
         if session.stepper is None or self.result is None:
             return
         info = StartInfo(self.result.init, run.start.n_components, run.seed)
@@ -489,39 +446,32 @@ class RestartsDock(QDockWidget):
     def _show_start_markers(self, run: RestartRun) -> None:
         """Mark where ``run``'s means started on the main view (crosses in their colours)."""
         self.clear_start_markers()
-        view = self._window.view
-        if view is None:
+        if not self.view_overlay.has_view():
             return
         means = np.asarray(run.start.means, dtype=float)
         x = means[:, 0]
         y = means[:, 1] if means.shape[1] > 1 else np.zeros(means.shape[0])
         colors = component_colors(means.shape[0])
-        item = pg.ScatterPlotItem(
-            x=x,
-            y=y,
+        self.start_markers = self.view_overlay.add_markers(
+            x,
+            y,
             symbol="x",
             size=20,
             pen=pg.mkPen("k", width=1),
-            brush=[pg.mkBrush(*c) for c in colors],
+            brushes=[pg.mkBrush(*c) for c in colors],
+            z=40,
         )
-        item.setZValue(40)
-        view.plot.getViewBox().addItem(item, ignoreBounds=True)
         self.loaded = run
-        self.start_markers = item
-        self._marker_view = view
 
     def clear_start_markers(self) -> None:
         """Remove the start crosses from the main view."""
-        item, view = self.start_markers, self._marker_view
-        self.start_markers = None
-        self._marker_view = None
+        item, self.start_markers = self.start_markers, None
         self.loaded = None
-        if item is not None and view is not None and shiboken6.isValid(view):
-            view.plot.getViewBox().removeItem(item)
+        self.view_overlay.remove(item)
 
     @Slot(object)
     def _on_snapshot(self, _snap: object) -> None:
-        stepper = self._window.session.stepper
+        stepper = self.workspace.session.stepper
         run = self.loaded
         if run is None:
             return
@@ -545,27 +495,10 @@ class RestartsDock(QDockWidget):
             self.show_run(run)
 
     # ------------------------------------------------------------------ lifecycle
-    @Slot()
-    def _on_data_changed(self) -> None:
-        # Runs still under way are of the old data: stopped, and their result never shown.
-        self._requests.drop()
+    def on_data_changed(self) -> None:
+        """Runs of the old data are not shown."""
         self.set_result(None)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        """Closing the dock cancels the runs."""
-        self.task.cancel()
+    def on_closed(self) -> None:
+        """Closing the dock removes the start crosses."""
         self.clear_start_markers()
-        super().closeEvent(event)
-
-
-def install_restarts(window: MainWindow) -> None:
-    """Add Analyse > Restarts… to ``window``."""
-    add_dock_action(
-        window,
-        RestartsDock,
-        "restarts_dock",
-        "&Restarts…",
-        "Ctrl+Shift+R",
-        "Run EM from many random starts and see which local maxima they reach, ranked and "
-        "counted; load any of them or keep the best.",
-    )

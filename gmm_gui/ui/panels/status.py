@@ -7,6 +7,7 @@ import html
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from gmm_gui.controller.snapshot import Snapshot
+from gmm_gui.io import Dataset
 
 __all__ = ["StatusPanel", "describe_warning_count", "phase_text"]
 
@@ -86,6 +87,14 @@ class StatusPanel(QWidget):
             "log-likelihood: –",
         )
         _reserve_width(self.converged_label, "<b>converged</b>", "not converged yet")
+
+    def set_dataset(self, dataset: Dataset) -> None:
+        """Name the data open, its size and the rows dropped (the reasons in the tooltip)."""
+        dropped = f", {dataset.n_dropped} rows dropped" if dataset.n_dropped else ""
+        self.set_data_text(
+            f"{dataset.name}: {dataset.n_samples} points{dropped}",
+            "\n".join(dataset.drop_reasons) or "No rows were dropped.",
+        )
 
     def set_data_text(self, text: str, tooltip: str = "") -> None:
         """Describe the data open (name, points, rows dropped)."""

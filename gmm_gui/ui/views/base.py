@@ -1,128 +1,44 @@
-"""What the 1-D and 2-D plot views share: signals, snapshot handling, animation, export, tooltips.
+"""What the 1-D and 2-D plot views share: signals, snapshot handling, selection, tooltips.
 
 A view draws only from the :class:`~gmm_gui.controller.snapshot.Snapshot` it is handed and
 reports the user's intent through signals; it never calls the controller or the window.
 
-Animation: ``set_snapshot(s, animate=True)`` glides from what is on screen to ``s`` over
-``animation_ms`` (smooth-step easing, a ``QTimer(self)`` at about 60 frames per second). Means,
-covariances and weights are interpolated linearly (a convex combination of positive definite
-matrices is positive definite). Point colours are interpolated in OKLab, which is the same as
-interpolating the responsibilities and blending again, for up to :data:`COLOR_TWEEN_MAX_POINTS`
-points; above that a per-frame re-blend would cost more than a frame, so the old and new point
-images are each rasterised once and cross-faded by ``QPainter`` (a mix in sRGB, not OKLab, while
-the fade runs; exact again when it ends).
+``set_snapshot(s, animate=True)`` glides from what is on screen to ``s`` (see
+:mod:`gmm_gui.ui.views.transition` for the easing, the frame clock and the colour tween);
+:meth:`PlotViewBase.export_image` is :func:`gmm_gui.ui.views.export.export_image`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph.exporters import SVGExporter
-from PySide6.QtCore import (
-    QElapsedTimer,
-    QPoint,
-    QPointF,
-    QRectF,
-    QSize,
-    Qt,
-    QTimer,
-    Signal,
-    Slot,
-)
-from PySide6.QtGui import QCloseEvent, QColor, QFont, QImage, QKeyEvent, QPainter
+from PySide6.QtCore import QPoint, QPointF, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QColor, QFont, QHideEvent, QKeyEvent
 from PySide6.QtWidgets import QGraphicsItem, QToolTip, QWidget
 
 from gmm_gui.controller.snapshot import Snapshot
-from gmm_gui.io.atomic import atomic_path
 from gmm_gui.ui import colors
+from gmm_gui.ui.views import export
+from gmm_gui.ui.views.export import escape_markup
 from gmm_gui.ui.views.items import HandleItem
-from gmm_gui.ui.views.points import SYMBOLS, PointCloudItem, PointLocator
+from gmm_gui.ui.views.points import PointCloudItem, PointLocator
+from gmm_gui.ui.views.raster import SYMBOLS
+from gmm_gui.ui.views.transition import (
+    COLOR_TWEEN_MAX_POINTS,
+    DEFAULT_ANIMATION_MS,
+    ColorTween,
+    FrameClock,
+    Params,
+)
 
 __all__ = ["COLOR_TWEEN_MAX_POINTS", "DEFAULT_ANIMATION_MS", "Params", "PlotViewBase"]
 
-#: Default duration of a transition between two snapshots.
-DEFAULT_ANIMATION_MS = 250
-#: Up to this many points the colours are re-blended every frame; above, cross-faded.
-COLOR_TWEEN_MAX_POINTS = 100_000
-_FRAME_MS = 16
 _HOVER_RADIUS_PX = 6.0
 
 TEXT_COLOR = QColor(34, 34, 34)
 AXIS_COLOR = QColor(110, 110, 110)
-
-
-@dataclass(frozen=True)
-class Params:
-    """Component parameters as drawn (possibly between two snapshots).
-
-    Attributes
-    ----------
-    weights : array of shape (n_components,)
-    means : array of shape (n_components, n_features)
-    covariances : array of shape (n_components, n_features, n_features)
-    """
-
-    weights: np.ndarray
-    means: np.ndarray
-    covariances: np.ndarray
-
-    @classmethod
-    def of(cls, mixture: object) -> Params | None:
-        """The parameters of a :class:`~gmm_gui.model.Mixture` (``None`` for ``None``)."""
-        if mixture is None:
-            return None
-        return cls(
-            np.array(mixture.weights, dtype=np.float64),
-            np.array(mixture.means, dtype=np.float64),
-            np.array(mixture.covariances, dtype=np.float64),
-        )
-
-    @property
-    def n_components(self) -> int:
-        """Number of components."""
-        return int(self.weights.shape[0])
-
-    def same_shape(self, other: Params | None) -> bool:
-        """Whether ``other`` has as many components and features (so the two can be tweened)."""
-        return other is not None and self.means.shape == other.means.shape
-
-    def lerp(self, other: Params, s: float) -> Params:
-        """``(1 - s) * self + s * other``, element-wise."""
-        return Params(
-            self.weights + s * (other.weights - self.weights),
-            self.means + s * (other.means - self.means),
-            self.covariances + s * (other.covariances - self.covariances),
-        )
-
-    def with_component(self, k: int, mean: np.ndarray, cov: np.ndarray) -> Params:
-        """A copy with component ``k``'s mean and covariance replaced."""
-        means = self.means.copy()
-        covs = self.covariances.copy()
-        means[k] = mean
-        covs[k] = cov
-        return Params(self.weights.copy(), means, covs)
-
-    def equals(self, other: Params | None) -> bool:
-        """Exact equality of all arrays."""
-        return (
-            other is not None
-            and self.same_shape(other)
-            and np.array_equal(self.weights, other.weights)
-            and np.array_equal(self.means, other.means)
-            and np.array_equal(self.covariances, other.covariances)
-        )
-
-
-def _smoothstep(t: float) -> float:
-    t = min(max(t, 0.0), 1.0)
-    return t * t * (3.0 - 2.0 * t)
 
 
 def style_plot(plot: pg.PlotItem) -> None:
@@ -179,7 +95,13 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
     #: Right click on a component's mean (or Delete with it selected): the component index.
     remove_requested = Signal(int)
     #: A drag moved or reshaped component k: (k, mean (d,), covariance (d, d), finished).
+    #: Superseded by :attr:`component_dragged` and :attr:`component_drag_finished` (issue #10);
+    #: still emitted alongside them until the window uses those.
     component_edited = Signal(int, object, object, bool)
+    #: A drag moves or reshapes component k (every mouse move): (k, mean (d,), covariance (d, d)).
+    component_dragged = Signal(int, object, object)
+    #: The drag of component k ended (the mouse let go): (k, mean (d,), covariance (d, d)).
+    component_drag_finished = Signal(int, object, object)
     #: A click on a component's mean selects it; -1 clears the selection.
     component_selected = Signal(int)
     #: A transition started by ``set_snapshot(..., animate=True)`` reached its end.
@@ -194,22 +116,13 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         self._snapshot: Snapshot | None = None
         self._X: np.ndarray | None = None
         self._names: tuple[str, ...] = ()
-        self._animation_ms = DEFAULT_ANIMATION_MS
-        self._timer = QTimer(self)
-        self._timer.setInterval(_FRAME_MS)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self._on_frame)
-        self._clock = QElapsedTimer()
+        self._clock = FrameClock(self, self._on_frame)
         # parameters: shown now, and the two ends of a running transition
         self._shown: Params | None = None
         self._from: Params | None = None
         self._to: Params | None = None
         # colours (OKLab per point) shown now / at the ends of a running transition
-        self._mix_shown: np.ndarray | None = None
-        self._mix_from: np.ndarray | None = None
-        self._mix_to: np.ndarray | None = None
-        self._mix_delta: np.ndarray | None = None
-        self._fade_colors = False
+        self._colors = ColorTween()
         self._s = 1.0
         self._editable = True
         self._selected = -1
@@ -220,9 +133,6 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         self._points: PointCloudItem | None = None
         self._locator: PointLocator | None = None
         self._color_override: np.ndarray | None = None
-        self._argb_memo: list[tuple[np.ndarray, np.ndarray]] = []
-        # (mix, packed colours) of every point in neutral grey, for the data shown
-        self._neutral: tuple[np.ndarray, np.ndarray] | None = None
         self._symbol_legend: pg.LegendItem | None = None
         self._caption: pg.LabelItem | None = None
         self._symbol_names: tuple[str, str] | None = None  # (title, names) for the tooltip
@@ -236,8 +146,8 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         ----------
         snapshot : Snapshot
         animate : bool
-            Tween parameters and colours over :meth:`animation_ms` milliseconds. A new data set,
-            or a duration of 0, jumps.
+            Tween parameters and colours over the duration of :meth:`set_animation_ms`. A new
+            data set, a hidden view or a duration of 0 jumps.
         """
         X = np.asarray(snapshot.X)
         new_data = self._X is None or not (
@@ -245,8 +155,7 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         )
         shown_params = self._shown
         shown_mix = self._current_mix()
-        if self._timer.isActive():
-            self._timer.stop()
+        self._clock.stop()
         if new_data:
             self._X = X
             self._tip_index = None
@@ -254,7 +163,7 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             self._set_data(X)
             self.set_point_symbols(None)
             shown_params, shown_mix = None, None
-            self._mix_shown = None
+            self._colors.shown = None
         previous = self._snapshot
         self._snapshot = snapshot
         editable_changed = self._editable != bool(snapshot.editable)
@@ -276,40 +185,23 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             target = target.with_component(drag["k"], drag["mean"], drag["cov"])
         if target is None or (self._selected >= target.n_components):
             self._set_selected(-1, emit=True)
-        mix_target = self._target_mix(snapshot, previous, shown_mix)
+        mix_target = self._colors.mix_for(snapshot, previous, shown_mix)
 
-        animate = bool(animate) and self._animation_ms > 0 and not new_data
+        # a hidden view (its window closed or not shown yet) has nothing to glide for, and a
+        # timer left ticking there would outlive the window's close
+        animate = (
+            bool(animate) and self._clock.duration_ms > 0 and not new_data and self.isVisible()
+        )
         self._to = target
         self._from = shown_params if (animate and target is not None) else None
         if self._from is not None and not target.same_shape(self._from):
             self._from = None
-        self._mix_to = mix_target
-        colors_change = shown_mix is not None and not (
-            mix_target is shown_mix or np.array_equal(mix_target, shown_mix)
+        self._colors.begin(
+            self._points, mix_target, shown_mix, animate, self._color_override is not None
         )
-        self._mix_from = shown_mix if (animate and colors_change) else None
-        self._fade_colors = False
-        if self._color_override is not None:
-            # the points keep the colours they were given; the blend is kept for later
-            self._mix_from = None
-            self._mix_shown = mix_target
-        elif self._mix_from is not None:
-            if mix_target.shape[1] > COLOR_TWEEN_MAX_POINTS:
-                self._fade_colors = True
-                self._points.set_crossfade(
-                    self._argb(self._mix_from), self._argb(mix_target), 0.0
-                )
-                self._mix_delta = None
-            else:
-                self._mix_delta = mix_target - self._mix_from
-        else:
-            if colors_change or shown_mix is None:
-                self._points.set_colors(self._argb(mix_target))
-            self._mix_shown = mix_target
         if animate:
             self._s = 0.0
             self._clock.start()
-            self._timer.start()
             if editable_changed:
                 # the handles must show or hide now even when the Gaussians do not move (the
                 # first E-step from the start): the first frame redraws them
@@ -331,15 +223,11 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
 
     def set_animation_ms(self, ms: int) -> None:
         """Duration of a transition in milliseconds (0: jump)."""
-        self._animation_ms = max(0, int(ms))
-
-    def animation_ms(self) -> int:
-        """Duration of a transition in milliseconds."""
-        return self._animation_ms
+        self._clock.duration_ms = max(0, int(ms))
 
     def is_animating(self) -> bool:
         """Whether a transition is running."""
-        return self._timer.isActive()
+        return self._clock.is_active()
 
     def snapshot(self) -> Snapshot | None:
         """The snapshot drawn (or being glided to)."""
@@ -376,15 +264,12 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             ``0xAARRGGBB`` per point (see :func:`gmm_gui.ui.colors.pack_argb32`); ``None``
             returns to the blend of the responsibilities.
         """
-        if self._timer.isActive() and self._mix_from is not None:
+        if self._clock.is_active() and self._colors.running:
             # stop the colour part of a running transition at its end
-            self._points.set_colors(self._points.colors)
-            self._mix_from = self._mix_delta = None
-            self._fade_colors = False
-            self._mix_shown = self._mix_to
+            self._colors.stop(self._points)
         if argb is None:
-            if self._color_override is not None and self._mix_shown is not None:
-                self._points.set_colors(self._argb(self._mix_shown))
+            if self._color_override is not None and self._colors.shown is not None:
+                self._points.set_colors(self._colors.argb(self._colors.shown))
             self._color_override = None
             return
         argb = np.asarray(argb, dtype=np.uint32).reshape(-1)
@@ -436,7 +321,7 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         legend.setParentItem(self._symbol_legend_parent())
         legend.setZValue(40)
         if title:  # a heading row: an entry whose sample draws nothing
-            legend.addItem(pg.PlotDataItem(pen=None, symbol=None), f"<b>{_escape(title)}</b>")
+            legend.addItem(pg.PlotDataItem(pen=None, symbol=None), f"<b>{escape_markup(title)}</b>")
         for i, name in enumerate(names):
             sample = pg.ScatterPlotItem(
                 symbol=SYMBOLS[i % len(SYMBOLS)],
@@ -444,7 +329,7 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
                 pen=pg.mkPen(48, 48, 48, width=1.2),
                 brush=pg.mkBrush(175, 175, 175),
             )
-            legend.addItem(sample, _escape(str(name)))
+            legend.addItem(sample, escape_markup(name))
         self._symbol_legend = legend
 
     def set_caption(self, text: str) -> None:
@@ -489,47 +374,14 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         path : str or Path
             Ends in ``.png`` or ``.svg``.
         """
-        path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix not in (".png", ".svg"):
-            raise ValueError(f"Export as .png or .svg, not {path.suffix or 'no suffix'!r}.")
         self.finish_animation()
-        with atomic_path(path) as tmp_path:
-            tmp = str(tmp_path)
-            size = self.viewport().size()
-            if suffix == ".png":
-                scale = 2.0
-                image = QImage(
-                    int(size.width() * scale),
-                    int(size.height() * scale),
-                    QImage.Format.Format_ARGB32_Premultiplied,
-                )
-                image.setDevicePixelRatio(scale)
-                image.fill(QColor(255, 255, 255))
-                painter = QPainter(image)
-                painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-                painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-                self.render(
-                    painter, QRectF(0, 0, size.width(), size.height()), self.viewport().rect()
-                )
-                painter.end()
-                if not image.save(tmp, "PNG"):
-                    raise OSError(f"Could not write {path}.")
-            else:
-                # pyqtgraph's exporter clips each ViewBox's children itself (Qt's SVG
-                # generator does not) and writes curves and text as vectors.
-                exporter = SVGExporter(self.ci)
-                exporter.parameters()["background"] = QColor(255, 255, 255)
-                with _svg_closed_paths_fix():
-                    exporter.export(fileName=tmp)
+        export.export_image(self, path)
 
     def finish_animation(self) -> None:
         """Jump to the end of a running transition (emits ``animation_finished``)."""
-        if self._timer.isActive():
-            self._timer.stop()
-            self._apply_frame(1.0)
-            self._end_transition()
-            self.animation_finished.emit()
+        if self._clock.is_active():
+            self._clock.stop()
+            self._on_frame(1.0)
 
     def data_to_viewport(self, pos: object) -> QPoint:
         """Pixel in ``viewport()`` of a data coordinate (for clicking like a person in tests)."""
@@ -541,8 +393,17 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop the animation timer with the widget."""
-        self._timer.stop()
+        self._clock.stop()
         super().closeEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Hidden (its window closed, or another view shown): end a running transition now.
+
+        A window's close reaches its child views only as a hide; without this the animation
+        timer of a closed window ticked on until the window was deleted.
+        """
+        self.finish_animation()
+        super().hideEvent(event)
 
     # ------------------------------------------------------------------ subclass hooks
     def _set_data(self, X: np.ndarray) -> None:
@@ -564,74 +425,16 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         radius = max(_HOVER_RADIUS_PX, self._points.style.radius + 2.0)
         return self._locator.nearest((view.x(), view.y()), vb.viewPixelSize(), radius)
 
-    # ------------------------------------------------------------------ colours
-    def _target_mix(
-        self, snapshot: Snapshot, previous: Snapshot | None, shown_mix: np.ndarray | None
-    ) -> np.ndarray:
-        n = len(snapshot.X)
-        resp = snapshot.resp
-        if (
-            previous is not None
-            and shown_mix is not None
-            and self._mix_to is not None
-            and resp is previous.resp
-            and self._mix_to.shape[1] == n
-        ):
-            return self._mix_to  # same responsibilities object: same colours
-        if resp is None:
-            # Every point grey (a start, before any E-step): made once per data set, since a
-            # million points take tens of milliseconds to convert on the UI thread.
-            cached_neutral = self._neutral
-            if cached_neutral is None or cached_neutral[0].shape[1] != n:
-                neutral = colors.blend_mix(np.ones((1, 1)), np.array([colors.NEUTRAL]))
-                mix = np.repeat(neutral, n, axis=1)
-                argb = np.full(n, colors.mix_to_argb32(neutral)[0], dtype=np.uint32)
-                mix.setflags(write=False)
-                argb.setflags(write=False)
-                cached_neutral = self._neutral = (mix, argb)
-            mix, argb = cached_neutral
-            self._argb_memo = [(mix, argb), *self._argb_memo[:1]]
-            return mix
-        cached = colors.BLEND_CACHE.lookup(resp)
-        if cached is not None:  # blended in the worker thread that computed it
-            mix, argb = cached
-            self._argb_memo = [(mix, argb), *self._argb_memo[:1]]
-            return mix
-        resp = np.asarray(resp)
-        return colors.blend_mix(resp, colors.component_colors(resp.shape[1]))
-
-    def _argb(self, mix: np.ndarray) -> np.ndarray:
-        """Packed colours of ``mix``, remembered for the last two mixes (by identity).
-
-        A transition converts the colours on screen and the target's; the colours on screen
-        were the previous target, so each conversion (about 30 ms at a million points) is done
-        once, not twice, on the UI thread.
-        """
-        for key, argb in self._argb_memo:
-            if key is mix:
-                return argb
-        argb = colors.mix_to_argb32(mix)
-        self._argb_memo = [(mix, argb), *self._argb_memo[:1]]
-        return argb
-
-    def _current_mix(self) -> np.ndarray | None:
-        if self._timer.isActive() and self._mix_from is not None:
-            if self._mix_delta is not None:
-                return self._mix_from + self._s * self._mix_delta
-            return self._mix_from + self._s * (self._mix_to - self._mix_from)
-        return self._mix_shown
-
     # ------------------------------------------------------------------ animation
-    @Slot()
-    def _on_frame(self) -> None:
-        t = self._clock.elapsed() / max(self._animation_ms, 1)
-        if t >= 1.0:
-            self._timer.stop()
-            self._apply_frame(1.0)
+    def _current_mix(self) -> np.ndarray | None:
+        return self._colors.current(self._clock.is_active(), self._s)
+
+    def _on_frame(self, s: float) -> None:
+        """A tick of the transition's clock at eased progress ``s`` (1.0: its end)."""
+        self._apply_frame(s)
+        if s >= 1.0:
             self._end_transition()
             self.animation_finished.emit()
-        else:
-            self._apply_frame(_smoothstep(t))
 
     def _apply_frame(self, s: float) -> None:
         self._s = s
@@ -644,22 +447,11 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             self._show_params(params)
         elif params is None and self._shown is None:
             self._show_params(None)
-        if self._mix_from is not None:
-            if self._fade_colors:
-                self._points.set_fade(s)
-            elif s >= 1.0:
-                self._points.set_colors(self._argb(self._mix_to))
-            else:
-                mix = self._mix_from + np.float32(s) * self._mix_delta
-                self._points.set_colors(self._argb(mix))
+        self._colors.apply(self._points, s)
 
     def _end_transition(self) -> None:
-        if self._fade_colors:
-            self._points.set_colors(self._points.colors)
-        self._mix_shown = self._mix_to
-        self._mix_from = self._mix_delta = None
+        self._colors.end(self._points)
         self._from = None
-        self._fade_colors = False
         self._s = 1.0
 
     # ------------------------------------------------------------------ editing
@@ -717,6 +509,8 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         else:
             self._dragging.update(mean=np.array(mean), cov=np.array(cov))
         self.component_edited.emit(k, np.array(mean, dtype=np.float64), np.array(cov), finished)
+        edited = self.component_drag_finished if finished else self.component_dragged
+        edited.emit(k, np.array(mean, dtype=np.float64), np.array(cov))
 
     def keyPressEvent(self, ev: QKeyEvent) -> None:
         """Delete or Backspace removes the selected component (when editable)."""
@@ -740,12 +534,12 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             else tuple(("x", "y")[i] if len(x) == 2 else "x" for i in range(len(x)))
         )
         lines = [f"<b>point {index + 1}</b>"]
-        lines += [f"{_escape(n)} = {v:.6g}" for n, v in zip(names, x, strict=True)]
+        lines += [f"{escape_markup(n)} = {v:.6g}" for n, v in zip(names, x, strict=True)]
         codes = self._points.symbol_codes if self._points is not None else None
         if self._symbol_names is not None and codes is not None:
             title, values = self._symbol_names
             value = values[int(codes[index])] if int(codes[index]) < len(values) else "?"
-            lines.append(f"{_escape(title or 'label')}: {_escape(value)}")
+            lines.append(f"{escape_markup(title or 'label')}: {escape_markup(value)}")
         if snap.resp is not None:
             resp = np.asarray(snap.resp[index], dtype=np.float64)
             lines.append("responsibility:")
@@ -771,36 +565,3 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             self._tip_index = index
             global_pos = self.viewport().mapToGlobal(self.mapFromScene(scene_pos))
             QToolTip.showText(global_pos, self.tooltip_text(index), self.viewport())
-
-
-@contextlib.contextmanager
-def _svg_closed_paths_fix() -> Iterator[None]:
-    """Let pyqtgraph's SVG exporter read the paths Qt 6 writes, for the duration of one export.
-
-    pyqtgraph 0.14 re-parses every ``<path d="...">`` Qt's SVG generator writes as a list of
-    ``x,y`` pairs; Qt 6 ends closed paths (the clip rectangle of every ViewBox) with ``Z``, on
-    which the parser fails. Each path's ``Z`` is dropped before the parse: every such path Qt
-    writes returns to its first point explicitly, so nothing visible changes.
-    """
-    module = sys.modules.get(SVGExporter.__module__)
-    original = getattr(module, "correctCoordinates", None)
-    if original is None:  # another pyqtgraph version: nothing to fix
-        yield
-        return
-
-    def correct(node, defs, item, options):  # noqa: ANN001, ANN202
-        for path in node.getElementsByTagName("path"):
-            d = path.getAttribute("d")
-            if "Z" in d or "z" in d:
-                path.setAttribute("d", " ".join(d.replace("Z", " ").replace("z", " ").split()))
-        return original(node, defs, item, options)
-
-    module.correctCoordinates = correct
-    try:
-        yield
-    finally:
-        module.correctCoordinates = original
-
-
-def _escape(text: str) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

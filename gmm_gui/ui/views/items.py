@@ -203,11 +203,6 @@ class HandleItem(pg.GraphicsObject):
         self.setZValue(30 if self._disc else 25)
         self._update_cursor()
 
-    def set_color(self, color: QColor) -> None:
-        """Repaint in another colour."""
-        self._color = QColor(color)
-        self.update()
-
     def set_draggable(self, draggable: bool) -> None:
         """Allow or forbid dragging (a mean stays clickable to select its component)."""
         if bool(draggable) != self._draggable:
@@ -219,11 +214,6 @@ class HandleItem(pg.GraphicsObject):
         if selected != self._selected:
             self._selected = selected
             self.update()
-
-    @property
-    def draggable(self) -> bool:
-        """Whether the handle can be dragged."""
-        return self._draggable
 
     def _update_cursor(self) -> None:
         if not self._draggable:

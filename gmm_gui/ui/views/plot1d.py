@@ -21,16 +21,11 @@ from PySide6.QtWidgets import QWidget
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.ui import colors
 from gmm_gui.ui.views.axes import AXIS_NAMES, grid_axes
-from gmm_gui.ui.views.base import (
-    Params,
-    PlotViewBase,
-    label_style,
-    make_weight_label,
-    style_plot,
-)
+from gmm_gui.ui.views.base import PlotViewBase, label_style, make_weight_label, style_plot
 from gmm_gui.ui.views.items import EditViewBox, HandleItem
 from gmm_gui.ui.views.plot2d import weight_label
 from gmm_gui.ui.views.points import PointCloudItem, PointLocator
+from gmm_gui.ui.views.transition import Params
 
 __all__ = ["PlotView1D", "component_densities"]
 

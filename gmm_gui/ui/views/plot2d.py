@@ -20,15 +20,10 @@ from PySide6.QtWidgets import QWidget
 from gmm_gui.model import ellipse
 from gmm_gui.ui import colors
 from gmm_gui.ui.views.axes import AXIS_NAMES, grid_axes
-from gmm_gui.ui.views.base import (
-    Params,
-    PlotViewBase,
-    label_style,
-    make_weight_label,
-    style_plot,
-)
+from gmm_gui.ui.views.base import PlotViewBase, label_style, make_weight_label, style_plot
 from gmm_gui.ui.views.items import EditViewBox, EllipseSetItem, EllipseShape, HandleItem
 from gmm_gui.ui.views.points import PointCloudItem, PointLocator
+from gmm_gui.ui.views.transition import Params
 
 __all__ = ["DENSITY_LEVEL_FRACTIONS", "PlotView2D", "density_contours", "principal_axes"]
 

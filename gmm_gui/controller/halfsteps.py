@@ -1,0 +1,206 @@
+"""The computing of EM half-steps on one data set (pure, no Qt).
+
+:class:`HalfSteps` holds the data (prepared once for the engine) and the model settings, and
+turns one :class:`~gmm_gui.controller.snapshot.Snapshot` into the next: after the start or an
+M-step an E-step, after an E-step an M-step. It changes nothing but a one-slot cache of the
+newest E-step, so a worker thread may call it while the UI thread draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from gmm_gui.controller.snapshot import Snapshot
+from gmm_gui.model import (
+    DegenerateMixtureError,
+    Mixture,
+    diagnose,
+    e_step,
+    init_mixture,
+    is_last_iteration,
+    m_step,
+    prepare_data,
+)
+
+__all__ = ["DEFAULT_SPREAD_FRACTION", "HalfSteps"]
+
+#: A new Gaussian placed by a click starts with this fraction of the data's standard deviation.
+DEFAULT_SPREAD_FRACTION = 0.25
+
+
+class HalfSteps:
+    """E- and M-steps of one data set with fixed settings.
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n_features)
+        The data; copied and made read-only.
+    covariance_type, reg_covar, tol, max_iter
+        See :class:`~gmm_gui.controller.stepper.Stepper`.
+
+    Raises
+    ------
+    ValueError
+        For data of another shape, or holding missing or infinite values.
+    """
+
+    def __init__(
+        self,
+        X: np.ndarray,
+        *,
+        covariance_type: str = "full",
+        reg_covar: float = 1e-6,
+        tol: float = 1e-3,
+        max_iter: int = 100,
+    ) -> None:
+        X = np.array(X, dtype=float, copy=True)
+        if X.ndim == 1:
+            X = X[:, None]
+        if X.ndim != 2 or X.shape[0] == 0:
+            raise ValueError(f"X must have shape (n_samples, n_features), got {X.shape}")
+        if not np.all(np.isfinite(X)):
+            raise ValueError("X holds missing or infinite values")
+        X.setflags(write=False)
+        self.X = X
+        # Centred, transposed and with its monomials once, so that no step re-checks or
+        # re-arranges the data (a fifth of a half-step's time at a million points).
+        self.data = prepare_data(X)
+        self._cache: tuple[Mixture, np.ndarray, float] | None = None
+        self.covariance_type = covariance_type
+        self.reg_covar = float(reg_covar)
+        self.tol = float(tol)
+        self.max_iter = int(max_iter)
+        scale = np.std(X, axis=0)
+        self.scale = np.where(scale > 0, scale, 1.0)
+
+    @property
+    def n_samples(self) -> int:
+        """Number of data points."""
+        return int(self.X.shape[0])
+
+    def mean_e_step(self, mixture: Mixture) -> tuple[np.ndarray, float]:
+        """Responsibilities (read-only, shape (n_samples, n_components)) and the mean
+        log-likelihood per point of ``mixture``; the newest is cached."""
+        cached = self._cache
+        if cached is not None and cached[0] is mixture:
+            return cached[1], cached[2]
+        resp, log_likelihood = e_step(self.data, mixture)
+        mean_ll = float(log_likelihood) / self.n_samples
+        resp.setflags(write=False)
+        # One slot: the E-step of the newest mixture, computed with its log-likelihood after an
+        # M-step, is reused by the next E-step instead of being computed twice.
+        self._cache = (mixture, resp, mean_ll)
+        return resp, mean_ll
+
+    def recompute_resp(self, mixture: Mixture) -> np.ndarray:
+        """Responsibilities of a past state let go by the history: one E-step, read-only."""
+        resp, _ = e_step(self.data, mixture)
+        resp.setflags(write=False)
+        return resp
+
+    def start_snapshot(self, mixture: Mixture | None) -> Snapshot:
+        """The start state of ``mixture`` (its log-likelihood computed)."""
+        mean_ll = None
+        if mixture is not None:
+            _, mean_ll = self.mean_e_step(mixture)
+        return Snapshot(
+            X=self.X,
+            mixture=mixture,
+            resp=None,
+            phase="start",
+            iteration=0,
+            mean_log_likelihood=mean_ll,
+            history=(),
+            converged=False,
+            warnings=(),
+            editable=True,
+        )
+
+    def _warnings(self, resp: np.ndarray, mixture: Mixture, iteration: int) -> tuple[str, ...]:
+        issues = diagnose(self.data, resp, mixture, self.reg_covar, iteration)
+        return tuple(str(issue.message) for issue in issues)
+
+    def next(self, snap: Snapshot, start_ll: float | None) -> Snapshot:
+        """The state one half-step after ``snap``; ``start_ll`` is the start's mean
+        log-likelihood (the stopping rule compares with it)."""
+        if snap.mixture is None:
+            raise ValueError("place at least one Gaussian before running EM")
+        if snap.phase in ("start", "M"):
+            resp, mean_ll = self.mean_e_step(snap.mixture)
+            return replace(
+                snap,
+                resp=resp,
+                phase="E",
+                mean_log_likelihood=mean_ll,
+                editable=False,
+            )
+        resp = snap.resp
+        if resp is None:  # a past state whose responsibilities were let go
+            resp = self.mean_e_step(snap.mixture)[0]
+        try:
+            mixture = m_step(self.data, resp, self.covariance_type, self.reg_covar)
+        except (DegenerateMixtureError, ValueError, np.linalg.LinAlgError) as exc:
+            # Only possible with reg_covar = 0 (or data so large that it is lost in round-off).
+            detail = str(exc).strip() or "a covariance is no longer positive definite"
+            raise ValueError(
+                f"The M-step of iteration {snap.iteration + 1} cannot go on: {detail}"
+            ) from exc
+        _, mean_ll = self.mean_e_step(mixture)
+        iteration = snap.iteration + 1
+        # The engine's (scikit-learn's) stopping rule, written once in the engine: iteration t
+        # is the last one when |L_{t-1} - L_{t-2}| < tol (L_0 the start's, L_{-1} = -inf).
+        lls = [np.nan if start_ll is None else start_ll, *snap.history]
+        converged = is_last_iteration(lls[:iteration], self.tol)
+        return replace(
+            snap,
+            mixture=mixture,
+            phase="M",
+            iteration=iteration,
+            mean_log_likelihood=mean_ll,
+            history=(*snap.history, mean_ll),
+            converged=converged,
+            warnings=self._warnings(resp, mixture, iteration),
+            editable=False,
+        )
+
+    def draw_start(self, n_components: int, method: str, seed: int | None) -> Mixture:
+        """A start drawn by the engine's initialiser, made :meth:`visible`."""
+        return self.visible(
+            init_mixture(
+                self.data,
+                int(n_components),
+                method,
+                seed=seed,
+                covariance_type=self.covariance_type,
+                reg_covar=self.reg_covar,
+            )
+        )
+
+    def visible(self, mixture: Mixture) -> Mixture:
+        """``mixture`` with every Gaussian that sits on a single point given a visible spread.
+
+        The engine's k-means++ and from-data starts (as scikit-learn's) put each Gaussian on one
+        data point, its covariance at the ``reg_covar`` floor: nothing to see or drag, and a
+        start log-likelihood of minus millions. Such a covariance is replaced by
+        :meth:`default_covariance`, the spread of a Gaussian placed by a click; means and
+        weights are kept.
+        """
+        floor = 10.0 * self.reg_covar + 1e-12 * float(np.max(self.scale**2))
+        variances = np.diagonal(mixture.covariances, axis1=1, axis2=2)
+        collapsed = np.all(variances <= floor, axis=1)
+        if not collapsed.any() or self.covariance_type != "full":
+            return mixture
+        covs = np.array(mixture.covariances, dtype=float, copy=True)
+        covs[collapsed] = self.default_covariance()
+        return Mixture(mixture.weights, mixture.means, covs, self.covariance_type)
+
+    def default_covariance(self, fraction: float = DEFAULT_SPREAD_FRACTION) -> np.ndarray:
+        """Covariance of a newly placed Gaussian: ``fraction`` of the data's spread per axis.
+
+        Returns
+        -------
+        covariance : array of shape (n_features, n_features)
+        """
+        return np.diag((fraction * self.scale) ** 2)

@@ -1,0 +1,66 @@
+"""EM's stopping rule, written once for the fit, the window's stepper and the batched maps.
+
+The rule is scikit-learn's. Write ``L_j`` for the mean log-likelihood per point after ``j``
+iterations (``L_0``: the start). Iteration ``t`` is the last one when
+
+    ``|L_{t-1} - L_{t-2}| < tol``, with ``L_{-1} = -inf``,
+
+a test known before iteration ``t``'s M-step (it looks one iteration behind the newest
+likelihood, which is scikit-learn's rule and kept for agreement). A change that is not finite
+(the first iteration, or a likelihood that is NaN) never counts as converged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = ["has_converged", "is_last_iteration"]
+
+
+def has_converged(latest: ArrayLike, previous: ArrayLike, tol: float) -> np.ndarray | bool:
+    """Did the mean log-likelihood change by less than ``tol`` from ``previous`` to ``latest``?
+
+    Vectorised: the batched EM calls it with one value per start.
+
+    Parameters
+    ----------
+    latest : float or array of shape (n_starts,)
+        ``L_{t-1}``, the newer mean log-likelihood per point.
+    previous : float or array of shape (n_starts,)
+        ``L_{t-2}``, the one before (``-inf`` before the first iteration).
+    tol : float
+        Non-negative threshold.
+
+    Returns
+    -------
+    bool, or bool array of shape (n_starts,)
+        True where ``|latest - previous| < tol``; False where the change is not finite.
+    """
+    with np.errstate(invalid="ignore"):
+        change = np.abs(np.subtract(latest, previous))
+        result = np.isfinite(change) & (change < tol)
+    return bool(result) if result.ndim == 0 else result
+
+
+def is_last_iteration(lls: Sequence[float], tol: float) -> bool:
+    """Is the coming iteration the last one, given the likelihoods so far?
+
+    Parameters
+    ----------
+    lls : sequence of float
+        ``(L_0, ..., L_{t-1})``: the mean log-likelihood per point of the start and after every
+        iteration made so far (NaN where one is not known).
+    tol : float
+
+    Returns
+    -------
+    bool
+        True when iteration ``t = len(lls)`` ends the fit: ``|L_{t-1} - L_{t-2}| < tol``.
+        False for the first iteration (``L_{-1} = -inf``) or an empty ``lls``.
+    """
+    if len(lls) < 2:
+        return False
+    return bool(has_converged(lls[-1], lls[-2], tol))

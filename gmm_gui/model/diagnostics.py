@@ -1,0 +1,135 @@
+"""What went wrong with a component after an M-step, in sentences a student can act on."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from gmm_gui.model._checks import check_resp
+from gmm_gui.model.mixture import Mixture
+from gmm_gui.model.steps import ComponentIssue, DataLike, _check_reg_covar, _prepared
+
+__all__ = ["diagnose"]
+
+_EMPTY_NK = 1e-3  # fewer points than this (soft count) and a component is "empty"
+_FLOOR_RTOL = 1e-6  # raw variance below this fraction of the data's variance counts as zero
+
+
+def diagnose(
+    X: DataLike,
+    resp: ArrayLike,
+    mixture: Mixture,
+    reg_covar: float = 1e-6,
+    iteration: int = 0,
+) -> list[ComponentIssue]:
+    """Find components that are empty, collapsed, flattened or duplicated.
+
+    Call it after an M-step with the responsibilities that M-step used.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features), or PreparedData
+    resp : array-like of shape (n_samples, n_components)
+    mixture : Mixture
+        The M-step's result.
+    reg_covar : float
+        The ``reg_covar`` the M-step used.
+    iteration : int
+        Recorded in each issue.
+
+    Returns
+    -------
+    list of ComponentIssue
+        Empty when all is well.
+    """
+    data = _prepared(X, mixture.n_features)
+    r = check_resp(resp, data.n_samples)
+    if r.shape[1] != mixture.n_components:
+        raise ValueError(
+            f"resp has {r.shape[1]} columns but the mixture has {mixture.n_components} "
+            "components."
+        )
+    nk = r.sum(axis=0)
+    return _diagnose(nk, data.data_var, mixture, _check_reg_covar(reg_covar), iteration)
+
+
+def _diagnose(
+    nk: np.ndarray, data_var: float, mixture: Mixture, reg_covar: float, iteration: int
+) -> list[ComponentIssue]:
+    issues: list[ComponentIssue] = []
+    d = mixture.n_features
+    eig = np.linalg.eigvalsh(mixture.covariances)  # (K, d), ascending
+    raw = eig - reg_covar
+    zero = max(reg_covar, 1e-12 * data_var)
+    at_floor = (raw <= zero) & (raw <= _FLOOR_RTOL * data_var)
+    for k in range(mixture.n_components):
+        num = k + 1
+        if nk[k] < _EMPTY_NK:
+            issues.append(
+                ComponentIssue(
+                    k,
+                    iteration,
+                    "empty",
+                    f"component {num} owns no points (its responsibilities add up to "
+                    f"{nk[k]:.2g}): its weight has fallen to zero and it no longer takes part; "
+                    "remove it or move it onto the data.",
+                )
+            )
+            continue
+        n_flat = int(at_floor[k].sum())
+        if reg_covar > 0:
+            floor = "has hit the floor set by reg_covar"
+            advice = "remove it or raise reg_covar"
+        else:
+            floor = "has shrunk to almost nothing and its likelihood grows without bound"
+            advice = "remove it or set reg_covar above 0"
+        if n_flat == d:
+            issues.append(
+                ComponentIssue(
+                    k,
+                    iteration,
+                    "collapsed",
+                    f"component {num} has collapsed onto a single point: its variance {floor}; "
+                    f"{advice}.",
+                )
+            )
+        elif n_flat > 0:
+            shape = "a line" if d - n_flat == 1 else f"a {d - n_flat}-dimensional plane"
+            across = "the line" if d - n_flat == 1 else "the plane"
+            issues.append(
+                ComponentIssue(
+                    k,
+                    iteration,
+                    "flattened",
+                    f"component {num} has collapsed onto {shape}: its variance across {across} "
+                    f"{floor}; {advice}.",
+                )
+            )
+    n_components = mixture.n_components
+    if n_components > 1:
+        means, covs, w = mixture.means, mixture.covariances, mixture.weights
+        same = (
+            _close_pairs(means.reshape(n_components, -1))
+            & _close_pairs(covs.reshape(n_components, -1))
+            & _close_pairs(w[:, None])
+        )
+        for k in range(1, n_components):
+            j = np.flatnonzero(same[k, :k])
+            if j.size and nk[k] >= _EMPTY_NK:
+                issues.append(
+                    ComponentIssue(
+                        k,
+                        iteration,
+                        "identical",
+                        f"component {k + 1} is identical to component {j[0] + 1}: EM cannot "
+                        "tell them apart and they will stay identical; move or remove one.",
+                    )
+                )
+    return issues
+
+
+def _close_pairs(rows: np.ndarray, rtol: float = 1e-10) -> np.ndarray:
+    """(K, K) boolean: rows i and j agree to ``rtol`` relative in every entry."""
+    diff = np.abs(rows[:, None, :] - rows[None, :, :])
+    size = np.maximum(np.abs(rows[:, None, :]), np.abs(rows[None, :, :]))
+    return np.all(diff <= rtol * size, axis=2)
