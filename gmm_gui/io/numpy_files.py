@@ -104,6 +104,8 @@ def _header(
     if dtype.hasobject:
         subject = f"{what} " if what else ""
         raise _ObjectArray(f"{shown}: {subject}{_PICKLE}; save a numeric array instead")
+    if any(n < 0 for n in shape):
+        raise DataError(f"{shown}: not a valid .npy file (a negative dimension in {shape})")
     claimed = math.prod(shape) * dtype.itemsize
     check_expansion(
         claimed,
@@ -115,7 +117,7 @@ def _header(
     return shape, fortran, dtype
 
 
-def load_npy(raw: bytes, shown: str, what: str | None = None) -> np.ndarray:
+def load_npy(raw: bytes | bytearray, shown: str, what: str | None = None) -> np.ndarray:
     """The array of the ``.npy`` file whose bytes are ``raw``; ``shown`` names it in messages.
 
     The header is checked first: an object array is refused without unpickling, and a claimed
@@ -124,17 +126,19 @@ def load_npy(raw: bytes, shown: str, what: str | None = None) -> np.ndarray:
 
     Parameters
     ----------
-    raw : bytes
-        The whole ``.npy`` content.
+    raw : bytes or bytearray
+        The whole ``.npy`` content. The array returned is a view on it (no copy is made).
     shown : str
         The file, for messages.
     what : str, optional
         The array, for messages (``"array 'X'"`` for an ``.npz`` member).
     """
-    stream = io.BytesIO(raw)
-    shape, _, dtype = _header(stream, shown, what)
-    claimed = math.prod(shape) * dtype.itemsize
-    present = len(raw) - stream.tell()
+    stream = io.BytesIO(bytes(memoryview(raw)[: _MAX_HEADER_BYTES + 64]))  # the header only
+    shape, fortran, dtype = _header(stream, shown, what)
+    offset = stream.tell()
+    count = math.prod(shape)
+    claimed = count * dtype.itemsize
+    present = len(raw) - offset
     if present < claimed:
         raise DataError(
             f"{shown}: is truncated: {_whose(what)} header claims "
@@ -142,7 +146,9 @@ def load_npy(raw: bytes, shown: str, what: str | None = None) -> np.ndarray:
             f"(shape {shape} {dtype}) but the file holds {describe_size(max(present, 0))}"
         )
     try:
-        return np.load(io.BytesIO(raw), allow_pickle=False)
+        # A view on the bytes already in memory, as np.load would read them, without a copy.
+        flat = np.frombuffer(raw, dtype=dtype, count=count, offset=offset)
+        return flat.reshape(shape[::-1]).transpose() if fortran else flat.reshape(shape)
     except _ARCHIVE_ERRORS as exc:
         raise DataError(f"{shown}: not a valid .npy file ({exc})") from None
 
@@ -233,22 +239,26 @@ def _member_array(
     return load_npy(data, shown, what)
 
 
-def _read_bounded(stream: BinaryIO, declared: int, shown: str, what: str) -> bytes:
-    """Expand a member in chunks, refusing it as soon as it grows beyond its declared size."""
-    parts: list[bytes] = []
-    total = 0
-    while True:
-        chunk = stream.read(CHUNK_BYTES)
-        if not chunk:
-            break
-        total += len(chunk)
-        if total > declared:
-            raise DataError(
-                f"{shown}: {what} expands beyond the {describe_size(declared)} the archive "
-                "declares for it"
-            )
-        parts.append(chunk)
-    return b"".join(parts)
+def _read_bounded(stream: BinaryIO, declared: int, shown: str, what: str) -> bytearray:
+    """Expand a member in chunks into a buffer of its declared size; refuse it if it grows."""
+    buffer = bytearray(declared)
+    view = memoryview(buffer)
+    filled = 0
+    try:
+        while filled < declared:
+            n = stream.readinto(view[filled : filled + CHUNK_BYTES])
+            if not n:
+                break
+            filled += n
+    finally:
+        view.release()
+    if stream.read(1):
+        raise DataError(
+            f"{shown}: {what} expands beyond the {describe_size(declared)} the archive "
+            "declares for it"
+        )
+    del buffer[filled:]
+    return buffer
 
 
 def columns_from_array(arr: np.ndarray, shown: str, what: str) -> Columns:

@@ -413,3 +413,37 @@ def test_a_proc_file_is_read_as_the_small_text_it_is():
         pytest.skip("no /proc")
     with pytest.raises(DataError, match="^/proc/self/status: "):
         load_dataset(status)  # read (size 0 reported), then refused as a table, in words
+
+
+@pytest.mark.parametrize(
+    ("array", "columns", "expected_columns"),
+    [
+        (np.asfortranarray(np.arange(12.0).reshape(4, 3)), ["column 1", "column 3"], [0, 2]),
+        (np.arange(10, dtype=">f4"), None, None),
+        (np.arange(6, dtype="<i2").reshape(3, 2), None, None),
+        (np.array([(1.0, b"ab"), (2.0, b"cd")], dtype=[("x", "<f8"), ("tag", "S2")]),
+         ["x"], None),
+    ],
+    ids=["fortran", "big-endian", "int16", "structured"],
+)
+@pytest.mark.parametrize("container", ["npy", "npz"])
+def test_arrays_read_without_np_load_equal_what_np_load_reads(
+    tmp_path, array, columns, expected_columns, container
+):
+    path = tmp_path / f"a.{container}"
+    if container == "npy":
+        np.save(path, array)
+        expected = np.load(path, allow_pickle=False)
+    else:
+        np.savez_compressed(path, X=array)
+        with np.load(path, allow_pickle=False) as archive:
+            expected = archive["X"]
+    data = load_dataset(path, columns)
+    if array.dtype.names:
+        np.testing.assert_array_equal(data.values[:, 0], expected["x"])
+        assert list(data.labels["tag"]) == ["ab", "cd"]
+    else:
+        expected = expected.reshape(len(expected), -1)
+        if expected_columns is not None:
+            expected = expected[:, expected_columns]
+        np.testing.assert_array_equal(data.values, expected)
