@@ -8,6 +8,7 @@ writes the parameter file (``--out``) and the responsibilities CSV (``--labels``
             [--init-method kmeans++|random|random-from-data|kmeans]
             [--restarts N] [--seed S] [--max-iter N] [--tol T] [--reg-covar R]
             [--out PARAMS.json] [--labels RESP.csv]
+            [--chunk-rows N] [--dask [ADDRESS]] [--quiet]
 
 Any error ends the command with exit status 2 and one line ``gmm-fit: error: ...`` on stderr,
 before any output file is created or changed. No Qt is imported.
@@ -179,6 +180,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--labels", metavar="RESP.csv",
         help="write each point's responsibilities and hard label (CSV)",
     )
+    scale = parser.add_argument_group("data larger than memory")
+    scale.add_argument(
+        "--chunk-rows", metavar="N", type=_whole(1, "--chunk-rows"),
+        help="read the data N rows at a time (.npy memory-mapped, a numeric CSV line by line) "
+        "and fit them chunk by chunk: the same fit, with memory set by N and K, not the rows",
+    )
+    scale.add_argument(
+        "--dask", metavar="ADDRESS", nargs="?", const="", default=None,
+        help="run the chunked fit on Dask: a local cluster, or the scheduler at ADDRESS "
+        "(tcp://host:8786); needs pip install 'gmm-gui[dask]'",
+    )
+    scale.add_argument(
+        "--quiet", action="store_true",
+        help="no progress lines on stderr during a --chunk-rows or --dask fit",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -235,8 +251,11 @@ def _main(argv: Sequence[str] | None) -> int:
             args = build_parser().parse_args(argv)
         except SystemExit as exc:  # --help and --version
             return int(exc.code or 0)
-        outcome = _run(args)
-        _write_outputs(args, outcome)
+        if args.chunk_rows is not None or args.dask is not None:
+            outcome = _run_chunked(args)  # writes its outputs as it goes (streamed labels)
+        else:
+            outcome = _run(args)
+            _write_outputs(args, outcome)
         try:
             print(_summary(args, outcome))
             sys.stdout.flush()
@@ -322,6 +341,24 @@ def _choose_columns(
             f"({name_list(exc.numeric_columns)}); choose one or two with --columns A,B"
         ) from None
     return dataset, tuple(notes)
+
+
+def _run_chunked(args: argparse.Namespace) -> _Outcome:
+    if args.init is not None:
+        for flag, value in (("--init-method", args.init_method), ("--restarts", args.restarts)):
+            if value is not None:
+                raise _OptionError(f"{flag} applies to -k; --init starts from the file's mixture")
+    _check_outputs(args)
+    if args.dask is not None:
+        from gmm_gui.dask_em import require_dask
+
+        try:
+            require_dask()
+        except ImportError as exc:
+            raise _OptionError(str(exc)) from None
+    from gmm_gui.cli_scale import run_chunked
+
+    return run_chunked(args, _INIT_METHODS)  # type: ignore[return-value]  # the same fields
 
 
 def _run(args: argparse.Namespace) -> _Outcome:

@@ -1,0 +1,236 @@
+"""``gmm-fit --chunk-rows N`` and ``gmm-fit --dask [ADDRESS]``: the fit of data larger than memory.
+
+The data file is read in chunks (:mod:`gmm_gui.io.chunks`: an ``.npy`` memory-mapped, a numeric
+CSV line by line), so the peak memory depends on the chunk size and K, not on the number of
+rows. EM is :func:`gmm_gui.model.fit_chunked` (or :func:`gmm_gui.dask_em.fit_dask` on a Dask
+cluster), the in-memory fit chunk by chunk; ``--labels`` streams the responsibilities out chunk
+by chunk into a temporary file that replaces the target only when complete. Progress (iteration,
+log-likelihood, time) goes to stderr, at most about once a second; ``--quiet`` silences it.
+
+The start: ``--init PARAMS.json`` is used as it is; with ``-k`` the initialisation method runs on
+an evenly spaced sample of at most :data:`SAMPLE_ROWS` rows (one more pass over the file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gmm_gui.io.atomic import atomic_path, atomic_write
+from gmm_gui.io.chunks import CsvChunks, NpyChunks, open_chunks
+from gmm_gui.io.mixture_file import FitInfo, check_start_for_data, mixture_to_json, read_mixture
+from gmm_gui.io.responsibilities import responsibilities_csv
+from gmm_gui.model import FitResult, Mixture, e_step, fit_chunked, init_mixture, n_parameters
+from gmm_gui.model.chunked import ChunkSummary, summarise_chunks
+
+__all__ = ["SAMPLE_ROWS", "ChunkedDataset", "ChunkedOutcome", "run_chunked"]
+
+#: Rows of the evenly spaced sample a ``-k`` start is built from.
+SAMPLE_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class ChunkedDataset:
+    """What the summary says about data read in chunks (the fields of ``io.Dataset`` it uses)."""
+
+    path: str
+    columns: tuple[str, ...]
+    n_samples: int
+    notes: tuple[str, ...] = ()
+    drop_reasons: tuple[str, ...] = ()
+    n_dropped: int = 0
+
+    @property
+    def n_features(self) -> int:
+        """Number of chosen columns."""
+        return len(self.columns)
+
+    @property
+    def n_rows(self) -> int:
+        """Rows read (none is dropped: a chunked read refuses missing values)."""
+        return self.n_samples
+
+
+@dataclass(frozen=True)
+class ChunkedOutcome:
+    """A chunked fit, for the summary (``resp`` is never held: None)."""
+
+    dataset: ChunkedDataset
+    result: FitResult
+    log_likelihood: float
+    bic: float
+    aic: float
+    start: str
+    notes: tuple[str, ...] = ()
+    resp: None = field(default=None)
+
+
+class _Progress:
+    """Lines ``iteration t  log-likelihood L  time s`` on stderr, at most about one a second."""
+
+    def __init__(self, quiet: bool, max_iter: int) -> None:
+        self.quiet = quiet
+        self.max_iter = max_iter
+        self.started = time.perf_counter()
+        self.last_shown = -math.inf
+
+    def __call__(self, iteration: int, mixture: Mixture, objective: float) -> None:
+        if self.quiet:
+            return
+        now = time.perf_counter()
+        if iteration == 1 or iteration == self.max_iter or now - self.last_shown >= 1.0:
+            self.last_shown = now
+            print(
+                f"gmm-fit: iteration {iteration}  mean log-likelihood {objective:.10g}  "
+                f"{now - self.started:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+
+
+def _sample(reader: Callable, n_samples: int) -> np.ndarray:
+    """An evenly spaced sample of at most SAMPLE_ROWS rows (one pass)."""
+    step = max(1, math.ceil(n_samples / SAMPLE_ROWS))
+    parts, row = [], 0
+    for chunk in reader():
+        first = (-row) % step
+        parts.append(chunk[first::step])
+        row += chunk.shape[0]
+    return np.concatenate(parts)
+
+
+def _start(
+    args: argparse.Namespace, reader: NpyChunks | CsvChunks, summary: ChunkSummary,
+    init_methods: dict[str, str],
+) -> tuple[Mixture, str, str, list[str]]:
+    """The start mixture, its description, the covariance type and notes."""
+    notes: list[str] = []
+    sample = _sample(reader, summary.n_samples)
+    if args.init is not None:
+        init, info = read_mixture(args.init, n_features=reader.n_features)
+        covariance_type = args.covariance_type or info.covariance_type
+        if covariance_type != info.covariance_type:
+            raise ValueError(
+                f"{args.init} holds {info.covariance_type} covariances; --covariance-type "
+                f"{covariance_type} would change the start"
+            )
+        check_start_for_data(init, sample, args.init)
+        if tuple(info.columns) != reader.columns:
+            notes.append(f"{args.init} was made for columns {', '.join(info.columns)}; "
+                         f"fitting {', '.join(reader.columns)}")
+        return init, f"the mixture in {args.init}", covariance_type, notes
+    covariance_type = args.covariance_type or "full"
+    method = args.init_method or "kmeans++"
+    init = init_mixture(sample, args.k, init_methods[method], seed=args.seed,
+                        covariance_type=covariance_type, reg_covar=args.reg_covar)
+    where = "all rows" if sample.shape[0] == summary.n_samples else (
+        f"an evenly spaced sample of {sample.shape[0]} rows")
+    return init, f"{method} (seed {args.seed}) on {where}, 1 run", covariance_type, notes
+
+
+def run_chunked(args: argparse.Namespace, init_methods: dict[str, str]) -> ChunkedOutcome:
+    """Fit ``args.data`` in chunks (or on Dask) and write ``--out`` and ``--labels``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``gmm-fit``'s options (``chunk_rows``, ``dask``, ``quiet`` and the common ones).
+    init_methods : dict
+        The command line's names of initialisation methods to the engine's.
+
+    Returns
+    -------
+    ChunkedOutcome
+    """
+    if args.restarts is not None:
+        raise ValueError("--restarts is not available with --chunk-rows or --dask (one run)")
+    chunk_rows = args.chunk_rows or 1_000_000
+    reader = open_chunks(args.data, chunk_rows, args.columns)
+    try:
+        summary = summarise_chunks(reader())
+    except ValueError as exc:
+        raise ValueError(f"{args.data}: {str(exc).rstrip('.')}") from None
+    init, start, covariance_type, notes = _start(args, reader, summary, init_methods)
+    progress = _Progress(args.quiet, args.max_iter)
+    options = dict(covariance_type=covariance_type, max_iter=args.max_iter, tol=args.tol,
+                   reg_covar=args.reg_covar, on_step=progress)
+    try:
+        if args.dask is not None:
+            from gmm_gui.dask_em import fit_dask, npy_array
+
+            address = None if args.dask == "" else args.dask
+            if isinstance(reader, NpyChunks) and reader.columns == tuple(
+                f"column {j + 1}" for j in range(reader.n_features)
+            ):
+                data = npy_array(args.data, chunk_rows)
+            else:  # a text table: read here, chunk by chunk, then sent to the workers
+                data = np.concatenate(list(reader()))
+            result = fit_dask(data, init, address=address, chunk_rows=chunk_rows, **options)
+        else:
+            result = fit_chunked(reader, init, n_samples=summary.n_samples,
+                                 n_features=reader.n_features, summary=summary, **options)
+    except ValueError as exc:
+        raise ValueError(f"{args.data}: {str(exc).rstrip('.')}") from None
+    mixture = result.mixture
+    n = summary.n_samples
+    log_likelihood = result.log_likelihood
+    p = n_parameters(mixture.n_components, mixture.n_features, mixture.covariance_type)
+    dataset = ChunkedDataset(args.data, reader.columns, n)
+    outcome = ChunkedOutcome(
+        dataset=dataset,
+        result=result,
+        log_likelihood=log_likelihood,
+        bic=-2.0 * log_likelihood + p * math.log(n),
+        aic=-2.0 * log_likelihood + 2.0 * p,
+        start=start + (" (Dask)" if args.dask is not None else f", chunks of {chunk_rows} rows"),
+        notes=tuple(notes),
+    )
+    _write_outputs(args, outcome, reader)
+    return outcome
+
+
+def _write_outputs(
+    args: argparse.Namespace, outcome: ChunkedOutcome, reader: NpyChunks | CsvChunks
+) -> None:
+    """``--labels`` streamed chunk by chunk into a temporary file, then ``--out``; both or none."""
+    out_text = None
+    if args.out is not None:
+        result = outcome.result
+        n = outcome.dataset.n_samples
+        info = FitInfo(
+            n_points=n,
+            n_iter=result.n_iter,
+            converged=result.converged,
+            log_likelihood=outcome.log_likelihood,
+            mean_log_likelihood=outcome.log_likelihood / n,
+            bic=outcome.bic,
+            aic=outcome.aic,
+            reg_covar=args.reg_covar,
+            tol=args.tol,
+            seed=args.seed if args.init is None else None,
+            mean_log_likelihood_history=tuple(result.history),
+        )
+        try:
+            out_text = mixture_to_json(result.mixture, outcome.dataset.columns, info)
+        except ValueError as exc:
+            raise ValueError(f"{args.out}: cannot be written: {exc}") from None
+    if args.labels is None:
+        if out_text is not None:
+            atomic_write(args.out, out_text)
+        return
+    with atomic_path(args.labels) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        row = 0
+        for chunk in reader():
+            resp, _ = e_step(chunk, outcome.result.mixture)
+            text = responsibilities_csv(resp, np.arange(row, row + chunk.shape[0]))
+            f.write(text if row == 0 else text[text.index("\n") + 1 :])
+            row += chunk.shape[0]
+        f.flush()
+        if out_text is not None:  # inside the block: a failure here leaves neither file
+            atomic_write(args.out, out_text)
