@@ -141,6 +141,62 @@ def measure_memory():
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def best_s(func, repeat):
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def bench_limit(n=1_000_000, d=2, k=5, base=2, extra=8, repeat=3):
+    """The engine at its limit (issue #14): marginal fit iteration, public steps on a raw array,
+    scikit-learn's bare iteration and the exp floor, all in this process, as ratios."""
+    from gmm_gui.model import fit, m_step
+
+    X, start = make_problem(n, d, k)
+    row = {"n": n, "d": d, "k": k}
+    t_base = best_s(lambda: fit(X, start, max_iter=base, tol=0), repeat)
+    t_more = best_s(lambda: fit(X, start, max_iter=base + extra, tol=0), repeat)
+    row["fit_marginal_ms"] = 1e3 * (t_more - t_base) / extra
+
+    def public_steps():
+        resp, _ = e_step(X, start)
+        m_step(X, resp)
+
+    row["public_steps_ms"] = median_ms(public_steps, 2 * repeat)
+    work = np.empty(n * k)
+    work[:] = -1.0
+
+    def exp_floor():
+        np.exp(work, out=work)
+        work[:] = -1.0
+
+    fill = median_ms(lambda: work.__setitem__(slice(None), -1.0), 2 * repeat)
+    row["exp_floor_ms"] = median_ms(exp_floor, 2 * repeat) - fill
+    GaussianMixture = sklearn_gaussian_mixture()
+    row["sklearn_ms"] = None
+    if GaussianMixture is not None:
+        gm = GaussianMixture(k, weights_init=start.weights, means_init=start.means,
+                             precisions_init=start.precisions, max_iter=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gm.fit(X[: max(k, 50)])
+        gm._initialize(X, None)
+
+        def sklearn_iteration():
+            _, log_resp = gm._e_step(X)
+            gm._m_step(X, log_resp)
+
+        row["sklearn_ms"] = median_ms(sklearn_iteration, repeat)
+        for key in ("fit_marginal_ms", "public_steps_ms"):
+            row[key.replace("_ms", "_vs_sklearn")] = row[key] / row["sklearn_ms"]
+    for key in ("fit_marginal_ms", "public_steps_ms"):
+        row[key.replace("_ms", "_vs_exp_floor")] = row[key] / row["exp_floor_ms"]
+    return row
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -179,6 +235,28 @@ def main(argv=None):
                         flush=True,
                     )
     if not args.quick:
+        lim = bench_limit()
+        if args.json:
+            print(json.dumps({"case": "limit", "median_ms": lim["fit_marginal_ms"], **lim}))
+        else:
+            sk = lim["sklearn_ms"]
+            print(
+                f"\nn=1e6, d=2, K=5 full, in one process: fit's marginal iteration "
+                f"{lim['fit_marginal_ms']:.1f} ms, public e_step + m_step on a raw array "
+                f"{lim['public_steps_ms']:.1f} ms, scikit-learn's _e_step + _m_step "
+                + (f"{sk:.0f} ms" if sk else "-")
+                + f", exp of n*K = 5e6 values {lim['exp_floor_ms']:.1f} ms"
+            )
+            if sk:
+                print(
+                    f"  ratios to scikit-learn: fit {lim['fit_marginal_vs_sklearn']:.3f}x "
+                    f"(target <= 0.07), public steps {lim['public_steps_vs_sklearn']:.3f}x "
+                    "(target <= 0.15)"
+                )
+            print(
+                f"  ratios to the exp floor: fit {lim['fit_marginal_vs_exp_floor']:.1f}x, "
+                f"public steps {lim['public_steps_vs_exp_floor']:.1f}x"
+            )
         mem = measure_memory()
         mem["fit_extra_rss_mb"] = mem["peak_rss_mb"] - mem["rss_before_fit_mb"]
         if args.json:

@@ -184,7 +184,7 @@ def fit_dask(
         summary = parts[0]
         for part in parts[1:]:
             summary = summary.combine(part)
-        passes = ChunkedPasses(_dask_map(client, blocks), summary)
+        passes = ChunkedPasses(_dask_map(client, blocks), summary.centre(), summary.n_samples)
         return fit_passes(
             passes, summary, init, covariance_type=covariance_type, max_iter=max_iter, tol=tol,
             reg_covar=reg_covar, prior=prior, on_step=on_step,

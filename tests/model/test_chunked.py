@@ -108,9 +108,9 @@ def test_far_narrow_components_take_the_exact_second_pass(monkeypatch):
     # force every component through the exact path: a bound of -1 is never met
     monkeypatch.setattr(_moments, "_FAST_M_BOUND", -1.0)
     whole = fit(X, start, max_iter=10, tol=0)
-    import gmm_gui.model.chunked as chunked_module
+    import gmm_gui.model._passes as passes_module
 
-    monkeypatch.setattr(chunked_module, "exact_scatter", counting)
+    monkeypatch.setattr(passes_module, "exact_scatter", counting)
     chunked = fit_chunked(chunks_of(X, 100), start, max_iter=10, tol=0)
     assert len(calls) == 10 * 3 * 11  # iterations x components x chunks
     assert_same_fit(chunked, whole)
@@ -149,3 +149,19 @@ def test_bad_chunks_are_refused_with_their_rows():
         fit_chunked(chunks_of(blobs(), 100), start, n_samples=5)
     with pytest.raises(ValueError, match="constant"):
         fit_chunked(chunks_of(np.c_[np.arange(300.0), np.ones(300)], 100), start)
+
+
+@pytest.mark.parametrize("cov_type", COV_TYPES)
+def test_fit_of_data_too_large_for_monomials_runs_the_chunked_passes(monkeypatch, cov_type):
+    """fit() on an array too large to keep its monomials slices it into chunks: same fit."""
+    import gmm_gui.model._data as _data
+    import gmm_gui.model.em as em
+
+    X = blobs(seed=8)
+    start = init_mixture(X, 3, "kmeans++", seed=8, covariance_type=cov_type)
+    whole = fit(X, start, covariance_type=cov_type, max_iter=20, tol=0)
+    monkeypatch.setattr(_data, "_MAX_PHI_SIZE", 0)
+    monkeypatch.setattr(em, "_SLICE_ROWS", 100)
+    assert prepare_data(X).phi is None
+    sliced = fit(X, start, covariance_type=cov_type, max_iter=20, tol=0)
+    assert_same_fit(sliced, whole)
