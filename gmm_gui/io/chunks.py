@@ -6,9 +6,10 @@ shape (m, n_features), ``m <= chunk_rows``, in file order (what
 one chunk of rows:
 
 * :class:`NpyChunks` maps an ``.npy`` file (``np.load(mmap_mode="r", allow_pickle=False)``) and
-  copies one slice of rows at a time; the pages of rows already used are handed back to the
-  system (``madvise(MADV_DONTNEED)``), so the process's resident memory does not grow with the
-  file either.
+  gives one slice of rows at a time (float64 rows in C order as a read-only view of the
+  mapping, other types converted); the pages of rows already used are handed back to the
+  system (``madvise(MADV_DONTNEED)``: they are read again from the file if touched), so the
+  process's resident memory does not grow with the file either.
 * :class:`CsvChunks` reads a numeric text table line by line (its layout, header and columns
   sniffed from the first lines as :func:`gmm_gui.io.read_table` does) and parses each chunk of
   lines with NumPy's C reader. It reads tables of numbers only: a missing value or a text cell
@@ -110,19 +111,26 @@ class NpyChunks:
         arr = self._open()
         release = _page_releaser(arr)
         whole = arr.ndim == 2 and self._index == list(range(arr.shape[1]))
+        # float64 rows in C order are used where they are mapped (no copy, read-only); the
+        # pages of a chunk are given back when the next one is asked for
+        in_place = whole and arr.dtype == np.float64 and arr.flags.c_contiguous
         try:
             for start in range(0, self.n_samples, self.chunk_rows):
+                release(start)
                 stop = min(start + self.chunk_rows, self.n_samples)
                 rows = arr[start:stop]
                 if arr.ndim == 1:
                     chunk = np.array(rows, dtype=np.float64, order="C")[:, None]
+                elif in_place:
+                    chunk = np.asarray(rows).view()
+                    chunk.flags.writeable = False
                 elif whole:
                     chunk = np.array(rows, dtype=np.float64, order="C")
                 else:
                     chunk = np.array(rows[:, self._index], dtype=np.float64, order="C")
                 self.max_rows_held = max(self.max_rows_held, chunk.shape[0])
-                release(stop)
                 yield chunk
+            release(self.n_samples)
         finally:
             del arr
 

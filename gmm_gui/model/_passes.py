@@ -21,7 +21,13 @@ from gmm_gui.model.mixture import Mixture
 from gmm_gui.model.prior import Prior
 from gmm_gui.model.steps import _mixture_from_estimates
 
-__all__ = ["ChunkedPasses", "MapChunks", "chunk_scatter", "chunk_stats", "local_map"]
+__all__ = [
+    "ChunkedPasses",
+    "MapChunks",
+    "chunk_scatter",
+    "chunk_stats",
+    "local_map",
+]
 
 ChunksFactory = Callable[[], Iterable[np.ndarray]]
 
@@ -223,3 +229,4 @@ def local_map(chunks_factory: ChunksFactory) -> MapChunks:
         return results
 
     return map_chunks
+

@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike
 from gmm_gui.model import _kernels
 from gmm_gui.model._checks import check_data, check_resp
 from gmm_gui.model._kernels import PreparedData
+from gmm_gui.model._streamed import streamed_e_step, streamed_stats
 from gmm_gui.model.covariance import COVARIANCE, check_covariance_type
 from gmm_gui.model.mixture import Mixture
 from gmm_gui.model.prior import Prior
@@ -168,6 +169,12 @@ def e_step(X: DataLike, mixture: Mixture) -> tuple[np.ndarray, float]:
     log_likelihood : float
         ``sum_i log p(x_i)``, the total (not the mean) log-likelihood of ``X``.
     """
+    if not isinstance(X, PreparedData):  # one call: no monomial matrix (see _streamed)
+        Xa = check_data(X, n_features=mixture.n_features)
+        resp_t, total = streamed_e_step(
+            Xa, mixture.weights, mixture.means, mixture.precisions_cholesky
+        )
+        return resp_t.T, total
     data = _prepared(X, mixture.n_features)
     resp_t, log_norm = _e_step(data, mixture)
     return resp_t.T, float(log_norm.sum())
@@ -242,6 +249,25 @@ def m_step(
     """
     check_covariance_type(covariance_type)
     reg_covar = _check_reg_covar(reg_covar)
+    if not isinstance(X, PreparedData):  # one call: no monomial matrix (see _streamed)
+        Xa = check_data(X)
+        r = check_resp(resp, Xa.shape[0])
+        if prior is not None:
+            prior.check_features(Xa.shape[1])
+        stats, centre = streamed_stats(Xa, r)
+        d = Xa.shape[1]
+        pairs = [(i, j) for i in range(d) for j in range(i, d)]
+
+        def scatter(components: np.ndarray, mu_c: np.ndarray) -> np.ndarray:
+            xt = Xa.T - centre.offset[:, None]  # only for components the expansion failed
+            return np.stack(
+                [_kernels.exact_scatter(xt, r[:, k], mu_c[i]) for i, k in enumerate(components)]
+            )
+
+        nk, means, covs = _kernels.parameters_from_summed_stats(
+            stats, centre, pairs, covariance_type, reg_covar, scatter, prior
+        )
+        return _mixture_from_estimates(nk, means, covs, covariance_type, 0)[1]
     data = _prepared(X)
     r = check_resp(resp, data.n_samples)
     if prior is not None:
