@@ -555,17 +555,6 @@ class Session(QObject):
         if stepper is not None and stepper.editable:
             self.edit(EditComponent(k, mean, covariance))
 
-    @Slot(int, object, object, bool)
-    def edit_component(
-        self, k: int, mean: np.ndarray, covariance: np.ndarray, finished: bool
-    ) -> None:
-        """A drag of Gaussian ``k``: :meth:`preview_component` while moving,
-        :meth:`finish_component_edit` when ``finished``."""
-        if finished:
-            self.finish_component_edit(k, mean, covariance)
-        else:
-            self.preview_component(k, mean, covariance)
-
     def set_table_value(self, k: int, field: str, value: float) -> None:
         """Set one value of the component table of the start (undoable)."""
         if self._stepper is not None and self._stepper.editable:

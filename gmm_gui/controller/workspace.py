@@ -242,7 +242,9 @@ class Workspace(QObject):
         A new :class:`WorkspaceState` (after every change of the data, the session, loading or
         the settings).
     data_changed(object)
-        A new :class:`~gmm_gui.io.Dataset` was installed (its session has a new stepper).
+        A new :class:`~gmm_gui.io.Dataset` was installed: its session has its new stepper,
+        and the new data's first snapshot and state are announced right after (so whatever
+        was shown for the data before can be cleared before the new data are drawn).
     load_started(str)
         A background load of this path began.
     load_finished()
@@ -276,9 +278,11 @@ class Workspace(QObject):
         self._settings = ModelSettings()
         self._start_options = StartOptions()
         self._loading: LoadRequest | None = None
+        self._installing: Dataset | None = None
         self._closed = False
         self._state = WorkspaceState()
         s = self._session
+        s.data_changed.connect(self._on_session_data)
         for signal in (s.snapshot_changed, s.state_changed, s.busy_changed, s.playing_changed):
             signal.connect(self._announce)
 
@@ -287,6 +291,11 @@ class Workspace(QObject):
     def dataset(self) -> Dataset | None:
         """The data open, or ``None``."""
         return self._dataset
+
+    @property
+    def title(self) -> str | None:
+        """What the plot is titled: the title the data were opened with, else their name."""
+        return self._title or (self._dataset.name if self._dataset is not None else None)
 
     @property
     def session(self) -> Session:
@@ -324,7 +333,7 @@ class Workspace(QObject):
         stepper = session.stepper
         common = {
             "dataset": self._dataset,
-            "title": self._title or (self._dataset.name if self._dataset is not None else None),
+            "title": self.title,
             "busy": session.busy,
             "job_kind": session.job_kind,
             "playing": session.playing,
@@ -531,9 +540,18 @@ class Workspace(QObject):
         self._dataset = loaded.dataset
         self._title = request.title
         self._start_options = request.start_options
-        self._session.set_stepper(loaded.stepper)
-        self.data_changed.emit(loaded.dataset)
+        self._installing = loaded.dataset
+        try:
+            self._session.set_stepper(loaded.stepper)  # data_changed from _on_session_data
+        finally:
+            self._installing = None
         self._announce()
+
+    @Slot()
+    def _on_session_data(self) -> None:
+        # The session has the new stepper and has not yet announced its first snapshot.
+        if self._installing is not None:
+            self.data_changed.emit(self._installing)
 
     def wait_loaded(self, timeout_ms: int = 60_000) -> bool:
         """Block until a background load has ended (for scripts and tests); True if it has."""

@@ -94,10 +94,6 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
     add_requested = Signal(object)
     #: Right click on a component's mean (or Delete with it selected): the component index.
     remove_requested = Signal(int)
-    #: A drag moved or reshaped component k: (k, mean (d,), covariance (d, d), finished).
-    #: Superseded by :attr:`component_dragged` and :attr:`component_drag_finished` (issue #10);
-    #: still emitted alongside them until the window uses those.
-    component_edited = Signal(int, object, object, bool)
     #: A drag moves or reshapes component k (every mouse move): (k, mean (d,), covariance (d, d)).
     component_dragged = Signal(int, object, object)
     #: The drag of component k ended (the mouse let go): (k, mean (d,), covariance (d, d)).
@@ -508,7 +504,6 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             self._drop_drag()
         else:
             self._dragging.update(mean=np.array(mean), cov=np.array(cov))
-        self.component_edited.emit(k, np.array(mean, dtype=np.float64), np.array(cov), finished)
         edited = self.component_drag_finished if finished else self.component_dragged
         edited.emit(k, np.array(mean, dtype=np.float64), np.array(cov))
 
