@@ -42,6 +42,7 @@ from gmm_gui.controller.edits import (
 )
 from gmm_gui.controller.halfsteps import DEFAULT_SPREAD_FRACTION, HalfSteps
 from gmm_gui.controller.history import DEFAULT_RESP_CACHE_BYTES, History
+from gmm_gui.controller.named_edits import NamedEdits
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.io.mixture_file import FitInfo
 from gmm_gui.model import (
@@ -72,8 +73,12 @@ _EDITS = (SetStart, NewStart, AddComponent, RemoveComponent, EditComponent, SetT
 ProgressCallback = Callable[[int, Snapshot], None]
 CancelCallback = Callable[[], bool]
 
-class Stepper:
+class Stepper(NamedEdits):
     """Half-steps of EM on one data set, with the full history and an editable start.
+
+    The named edits of the start (``set_start``, ``new_start``, ``add_component``,
+    ``remove_component``, ``edit_component``, ``set_table_value``) are those of
+    :class:`~gmm_gui.controller.named_edits.NamedEdits`.
 
     Parameters
     ----------
@@ -547,56 +552,6 @@ class Stepper:
     def edit(self, edit: Edit) -> Snapshot:
         """Plan and apply ``edit`` at once; undoable."""
         return self.apply(self.plan(edit))
-
-    def set_start(
-        self, mixture: Mixture | None, info: StartInfo | None = None, description: str = "new start"
-    ) -> Snapshot:
-        """Replace the start (a random start, an imported file); undoable."""
-        return self.edit(SetStart(mixture, info, description))
-
-    def new_start(
-        self, n_components: int, method: str = "kmeans++", seed: int | None = 0
-    ) -> Snapshot:
-        """A start drawn by the engine's initialiser (made :meth:`visible`); undoable.
-
-        Parameters
-        ----------
-        n_components : int
-        method : {"random", "kmeans++", "random_from_data", "kmeans"}
-        seed : int or None
-        """
-        return self.edit(NewStart(n_components, method, seed))
-
-    def add_component(self, mean: np.ndarray, covariance: np.ndarray | None = None) -> Snapshot:
-        """Place a Gaussian at ``mean`` (array of shape (n_features,)); undoable.
-
-        Its weight is ``1 / (K + 1)``; the others shrink in proportion so the weights still sum
-        to one. Its covariance is :meth:`default_covariance` unless given.
-        """
-        return self.edit(AddComponent(mean, covariance))
-
-    def remove_component(self, k: int) -> Snapshot:
-        """Remove Gaussian ``k`` (0-based) from the start; the others' weights are rescaled."""
-        return self.edit(RemoveComponent(k))
-
-    def edit_component(
-        self,
-        k: int,
-        mean: np.ndarray | None = None,
-        covariance: np.ndarray | None = None,
-        description: str | None = None,
-    ) -> Snapshot:
-        """Move and/or reshape Gaussian ``k`` of the start; undoable (one entry per call)."""
-        return self.edit(EditComponent(k, mean, covariance, description))
-
-    def set_table_value(self, k: int, field: str, value: float) -> Snapshot:
-        """Set one value of the component table for Gaussian ``k`` (0-based); undoable.
-
-        ``field`` is one of :data:`TABLE_FIELDS`: ``weight`` (the other weights are rescaled so
-        all sum to one), ``meanJ`` (coordinate ``J`` of the mean), ``sdJ`` (standard deviation
-        along feature ``J``, the correlation kept) or ``corr`` (2-D, strictly between -1 and 1).
-        """
-        return self.edit(SetTableValue(k, field, value))
 
     def draw_start(self, n_components: int, method: str, seed: int | None) -> Mixture:
         """A start drawn by the engine's initialiser (``"random"``, ``"kmeans++"``,
