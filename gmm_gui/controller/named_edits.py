@@ -1,8 +1,9 @@
-"""The stepper's edits of the start by name, each one undoable entry (no Qt).
+"""The stepper's edits of the start by name, each one undoable entry, and undo/redo (no Qt).
 
-:class:`NamedEdits` is mixed into :class:`~gmm_gui.controller.stepper.Stepper`: each method
+:class:`NamedEdits` is mixed into :class:`~gmm_gui.controller.stepper.Stepper`: each named edit
 builds the frozen dataclass of :mod:`gmm_gui.controller.edits` and hands it to the stepper's
-``edit`` (plan, then apply).
+``edit`` (plan, then apply); undo and redo go back and forth on the stepper's
+:class:`~gmm_gui.controller.edits.UndoStack`.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from gmm_gui.controller.edits import (
     AddComponent,
     Edit,
     EditComponent,
+    EditRecord,
     NewStart,
     RemoveComponent,
     SetStart,
     SetTableValue,
     StartInfo,
+    UndoStack,
 )
 from gmm_gui.model import Mixture
 
@@ -30,11 +33,51 @@ __all__ = ["NamedEdits"]
 
 
 class NamedEdits:
-    """Named edits of the start for the stepper they are mixed into (see the module)."""
+    """Named edits of the start, undo and redo, for the stepper they are mixed into (see the
+    module)."""
+
+    # The stepper's.
+    _edits: UndoStack
 
     def edit(self, edit: Edit) -> Snapshot:
         """Plan and apply ``edit`` at once; undoable (the stepper's)."""
         raise NotImplementedError
+
+    def _record(self, description: str) -> EditRecord:
+        """The start now, for Redo (the stepper's)."""
+        raise NotImplementedError
+
+    def _restore(self, record: EditRecord | None) -> Snapshot | None:
+        """Go back to ``record``'s start (the stepper's)."""
+        raise NotImplementedError
+
+    @property
+    def can_undo(self) -> bool:
+        """True when an edit of the start can be undone."""
+        return self._edits.can_undo
+
+    @property
+    def can_redo(self) -> bool:
+        """True when an undone edit can be redone."""
+        return self._edits.can_redo
+
+    @property
+    def undo_text(self) -> str:
+        """Description of the edit :meth:`undo` would undo ("" if none)."""
+        return self._edits.undo_text
+
+    @property
+    def redo_text(self) -> str:
+        """Description of the edit :meth:`redo` would redo ("" if none)."""
+        return self._edits.redo_text
+
+    def undo(self) -> Snapshot | None:
+        """Undo the last edit of the start (and forget any run from it)."""
+        return self._restore(self._edits.undo(self._record))
+
+    def redo(self) -> Snapshot | None:
+        """Redo the last undone edit."""
+        return self._restore(self._edits.redo(self._record))
 
     def set_start(
         self, mixture: Mixture | None, info: StartInfo | None = None, description: str = "new start"

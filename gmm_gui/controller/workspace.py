@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop, QObject, Signal, Slot
 
+from gmm_gui.controller.edits import SetSettings
 from gmm_gui.controller.jobs import JobRunner, Kind, Policy
 from gmm_gui.controller.session import Session
 from gmm_gui.controller.settings import ModelSettings, StartOptions
@@ -309,8 +310,10 @@ class Workspace(QObject):
 
     @property
     def settings(self) -> ModelSettings:
-        """How EM fits."""
-        return self._settings
+        """How EM fits: the stepper's settings with data open (they follow Undo and Redo),
+        and those of the files opened next."""
+        stepper = self._session.stepper
+        return self._settings if stepper is None else stepper.settings
 
     @property
     def start_options(self) -> StartOptions:
@@ -338,7 +341,7 @@ class Workspace(QObject):
             "job_kind": session.job_kind,
             "playing": session.playing,
             "loading": None if self._loading is None else self._loading.path,
-            "settings": self._settings,
+            "settings": self.settings,
             "start_options": self._start_options,
         }
         if stepper is None:
@@ -363,30 +366,25 @@ class Workspace(QObject):
     def _announce(self, *_args: object) -> None:
         if self._closed:
             return
+        if self._session.stepper is not None:
+            self._settings = self._session.stepper.settings  # after an undo too
         self._state = self._make_state()
         self.state_changed.emit(self._state)
 
     # ------------------------------------------------------------- settings
     def set_settings(self, settings: ModelSettings) -> None:
-        """Use ``settings`` from now on.
+        """Use ``settings`` from now on (also for the files opened next).
 
-        With data open and settings that differ, the data get a new stepper of the same start
-        (the run computed so far, and the undo history, are forgotten: they were computed with
-        the old settings).
+        With data open and settings that differ, EM starts again from the start with them
+        (the start made of their covariance type): one undoable edit of the session
+        (:class:`~gmm_gui.controller.edits.SetSettings`), which Undo reverts, the settings
+        with it.
         """
-        if settings == self._settings:
+        if settings == self._settings == self.settings:
             return
         self._settings = settings
-        stepper = self._session.stepper
-        if stepper is not None:
-            self._session.set_stepper(
-                Stepper(
-                    stepper.X,
-                    stepper.start,
-                    start_info=stepper.start_info,
-                    **settings.stepper_options(),
-                )
-            )
+        if self._session.stepper is not None and settings != self.settings:
+            self._session.edit(SetSettings(settings))
         self._announce()
 
     def set_start_options(self, options: StartOptions) -> None:
