@@ -38,6 +38,7 @@ from gmm_gui.ui.colors import BLEND_CACHE
 from gmm_gui.ui.dialogs.columns import ColumnPickerDialog
 from gmm_gui.ui.exports import Exports
 from gmm_gui.ui.menus import build_menus
+from gmm_gui.ui.model_settings import ModelSettingsBar
 from gmm_gui.ui.overlay import ViewOverlay
 from gmm_gui.ui.panels import ComponentTable, LogLikelihoodPanel, StatusPanel, Timeline
 from gmm_gui.ui.plot_area import PlotArea, step_caption
@@ -89,6 +90,9 @@ class MainWindow(QMainWindow):
         self._build_central()
         self.toolbar = EmToolbar(self.actions_by_name, self)
         self.addToolBar(self.toolbar)
+        self.addToolBarBreak()
+        self.model_bar = ModelSettingsBar(self.workspace, self)
+        self.addToolBar(self.model_bar)
         t = self.toolbar
         self.k_spin, self.method_combo, self.seed_spin = t.k_spin, t.method_combo, t.seed_spin
         self.new_start_button, self.replay_button = t.new_start_button, t.replay_button
@@ -188,6 +192,8 @@ class MainWindow(QMainWindow):
         self.loglik_panel.iteration_clicked.connect(s.go_to_iteration)
         self.component_table.value_edited.connect(s.set_table_value)
         self.component_table.invalid_value.connect(self.show_problem)
+        self.model_bar.message.connect(self.show_message)
+        self.model_bar.problem.connect(self.show_problem)
 
     # ================================================================== properties
     @property

@@ -172,9 +172,13 @@ class ChooseKDock(AnalysisDock):
         X = np.array(snap.X, dtype=np.float64)
         k_max = self.k_max_spin.value()
         self.summary.setText(f"Fitting K = 1 … {k_max} for {', '.join(types)} …")
+        fit = self.workspace.settings  # the model settings' regularisation and stopping rule
+        options = {"reg_covar": fit.reg_covar, "tol": fit.tol, "max_iter": fit.max_iter}
 
         def work(progress: object, should_cancel: object) -> KSelection:
-            return choose_k(X, k_max, types, seed=0, progress=progress, should_cancel=should_cancel)
+            return choose_k(
+                X, k_max, types, seed=0, progress=progress, should_cancel=should_cancel, **options
+            )
 
         self.start_work(work, total=len(types) * k_max)
 
