@@ -37,7 +37,7 @@ def context(qtbot):
 
 
 # ---------------------------------------------------------------------- the workspace
-def test_context_announces_data_and_start_options(qtbot, context, tmp_path):
+def test_the_workspace_announces_data_and_start_options(qtbot, context, tmp_path):
     with qtbot.waitSignal(context.data_changed) as blocker:
         dataset = _open(context, tmp_path, "one.csv", 0)
     assert blocker.args == [dataset] and context.dataset is dataset
