@@ -310,10 +310,9 @@ class Workspace(QObject):
 
     @property
     def settings(self) -> ModelSettings:
-        """How EM fits: the stepper's settings with data open (they follow Undo and Redo),
-        and those of the files opened next."""
-        stepper = self._session.stepper
-        return self._settings if stepper is None else stepper.settings
+        """How EM fits: the settings chosen last (a change may still be on its way to the
+        stepper), or restored by Undo and Redo; the files opened next use them too."""
+        return self._settings
 
     @property
     def start_options(self) -> StartOptions:
@@ -341,7 +340,7 @@ class Workspace(QObject):
             "job_kind": session.job_kind,
             "playing": session.playing,
             "loading": None if self._loading is None else self._loading.path,
-            "settings": self.settings,
+            "settings": self._settings,
             "start_options": self._start_options,
         }
         if stepper is None:
@@ -366,8 +365,11 @@ class Workspace(QObject):
     def _announce(self, *_args: object) -> None:
         if self._closed:
             return
-        if self._session.stepper is not None:
-            self._settings = self._session.stepper.settings  # after an undo too
+        session = self._session
+        if session.stepper is not None and not session.edits_waiting and (
+            session.job_kind != "edit"
+        ):
+            self._settings = session.stepper.settings  # no change on its way: after an undo too
         self._state = self._make_state()
         self.state_changed.emit(self._state)
 
@@ -380,10 +382,11 @@ class Workspace(QObject):
         (:class:`~gmm_gui.controller.edits.SetSettings`), which Undo reverts, the settings
         with it.
         """
-        if settings == self._settings == self.settings:
+        stepper = self._session.stepper
+        if settings == self._settings and (stepper is None or stepper.settings == settings):
             return
         self._settings = settings
-        if self._session.stepper is not None and settings != self.settings:
+        if stepper is not None and settings != stepper.settings:
             self._session.edit(SetSettings(settings))
         self._announce()
 

@@ -102,6 +102,9 @@ def test_a_settings_edit_computed_in_the_worker_is_undoable(qapp, tmp_path):
         w.session.step()
         assert w.session.wait_idle()
         w.set_settings(ModelSettings("diag"))
+        assert w.session.job_kind == "edit"  # planned in the worker ...
+        assert w.state.settings == ModelSettings("diag") == w.settings  # ... and shown already
+        assert w.session.stepper.settings == ModelSettings()
         assert w.session.wait_idle()
         assert w.state.settings == ModelSettings("diag") and w.state.history_length == 1
         w.session.undo()
