@@ -541,9 +541,18 @@ class Workspace(QObject):
         self._dataset = loaded.dataset
         self._title = request.title
         self._start_options = request.start_options
+        stepper = loaded.stepper
+        if request.settings != self._settings:  # other settings chosen while the file was read
+            start = stepper.start
+            if start is not None and start.covariance_type != self._settings.covariance_type:
+                start = start.as_type(self._settings.covariance_type)
+            stepper = Stepper(
+                stepper.X, start, start_info=stepper.start_info,
+                **self._settings.stepper_options(),
+            )
         self._installing = loaded.dataset
         try:
-            self._session.set_stepper(loaded.stepper)  # data_changed from _on_session_data
+            self._session.set_stepper(stepper)  # data_changed from _on_session_data
         finally:
             self._installing = None
         self._announce()

@@ -112,3 +112,34 @@ def test_a_settings_edit_computed_in_the_worker_is_undoable(qapp, tmp_path):
         assert w.state.settings == ModelSettings()
     finally:
         w.shutdown()
+
+
+def test_settings_chosen_while_a_file_is_read_in_the_background_apply_to_it(
+    qapp, tmp_path, monkeypatch
+):
+    import threading
+
+    import gmm_gui.controller.workspace as workspace_module
+
+    gate = threading.Event()
+    real = workspace_module.load_dataset
+
+    def slow(path, columns=None):
+        assert gate.wait(30)
+        return real(path, columns)
+
+    monkeypatch.setattr(workspace_module, "load_dataset", slow)
+    w = Workspace()
+    try:
+        path = tmp_path / "data.csv"
+        np.savetxt(path, _data(), delimiter=",", header="a,b", comments="")
+        w.background_load_bytes = 1
+        assert w.open_file(path, n_components=2) and w.loading
+        w.set_settings(ModelSettings("diag", max_iter=9))  # while the file is read
+        gate.set()
+        assert w.wait_loaded()
+        stepper = w.session.stepper
+        assert stepper.settings == ModelSettings("diag", max_iter=9) == w.state.settings
+        assert stepper.start.covariance_type == "diag" and not stepper.can_undo
+    finally:
+        w.shutdown()
