@@ -172,8 +172,8 @@ class ChooseKDock(AnalysisDock):
         X = np.array(snap.X, dtype=np.float64)
         k_max = self.k_max_spin.value()
         self.summary.setText(f"Fitting K = 1 … {k_max} for {', '.join(types)} …")
-        fit = self.workspace.settings  # the model settings' regularisation and stopping rule
-        options = {"reg_covar": fit.reg_covar, "tol": fit.tol, "max_iter": fit.max_iter}
+        # The model settings' regularisation; the fits climb to the engine's own tolerance.
+        options = {"reg_covar": self.workspace.settings.reg_covar}
 
         def work(progress: object, should_cancel: object) -> KSelection:
             return choose_k(
