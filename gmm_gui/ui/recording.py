@@ -1,0 +1,235 @@
+"""Record an EM run as an animated GIF: one frame per half-step, the glide between them.
+
+Frames are drawn by a plot view made for the recording and never shown (see
+:mod:`gmm_gui.ui.figures`), so the animation looks as the window does: the start, then E1
+(points recoloured), M1 (Gaussians moved), E2, ... Each half-step's frame is held for the
+interval of the window's speed; the glide to it (``glide_ms``, the window's animation) adds
+frames at 25 per second. Pillow writes the GIF (the optional extra ``gmm-gui[record]``); the
+file is written atomically.
+
+The window's menu entry (added by the window) is one line::
+
+    record_run(window, n_steps, path, busy.progress, busy.should_cancel)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QImage
+
+from gmm_gui.controller.snapshot import Snapshot
+from gmm_gui.io.atomic import atomic_path
+from gmm_gui.ui.figures import (
+    Cancelled,
+    ProgressCallback,
+    figure_state,
+    offscreen_view,
+    render_view,
+    run_states,
+    source_of,
+    state_caption,
+)
+from gmm_gui.ui.views import PlotViewBase
+from gmm_gui.ui.views.transition import DEFAULT_ANIMATION_MS
+
+__all__ = [
+    "FRAME_MS",
+    "PILLOW_MISSING",
+    "RECORD_SIZE",
+    "RecordingUnavailable",
+    "frame_plan",
+    "record_run",
+]
+
+#: Duration of one glide frame (25 frames per second).
+FRAME_MS = 40
+#: Logical size of a recording (width, height).
+RECORD_SIZE = QSize(720, 480)
+#: What to do when Pillow is missing, in one line.
+PILLOW_MISSING = "recording a GIF needs Pillow: pip install 'gmm-gui[record]'"
+#: Hold of the first and the last frame, so a looping GIF shows where it starts and ends.
+_FIRST_HOLD_MS = 1500
+_LAST_HOLD_MS = 2500
+
+
+class RecordingUnavailable(RuntimeError):
+    """The library that writes the animation is not installed; the message says what to do."""
+
+
+def _pillow():  # noqa: ANN202
+    try:
+        from PIL import Image
+    except ImportError:
+        raise RecordingUnavailable(PILLOW_MISSING) from None
+    return Image
+
+
+def frame_plan(
+    n_states: int, glide_ms: int, hold_ms: int
+) -> list[tuple[int, float, int]]:
+    """Which frames an animation of ``n_states`` states has, and how long each is shown.
+
+    Parameters
+    ----------
+    n_states : int
+        States of the run (the start and each half-step).
+    glide_ms : int
+        Duration of the glide to each state (0: none).
+    hold_ms : int
+        How long each state is shown once reached (the first and the last longer).
+
+    Returns
+    -------
+    list of (state, s, duration_ms)
+        The frame shows the glide to state ``state`` at eased progress ``s`` (1.0: the state
+        itself); ``duration_ms`` how long it stays.
+    """
+    glides = max(0, round(glide_ms / FRAME_MS))
+    plan: list[tuple[int, float, int]] = []
+    for i in range(n_states):
+        if i > 0:
+            for g in range(1, glides + 1):
+                t = g / (glides + 1)
+                plan.append((i, t * t * (3.0 - 2.0 * t), FRAME_MS))  # the view's smooth-step
+        hold = _FIRST_HOLD_MS if i == 0 else _LAST_HOLD_MS if i == n_states - 1 else hold_ms
+        plan.append((i, 1.0, max(FRAME_MS, int(hold))))
+    return plan
+
+
+def _glide(view: PlotViewBase, snap: Snapshot, s: float) -> None:
+    """Draw the glide to ``snap`` at eased progress ``s`` (1.0: ``snap`` itself).
+
+    The view's own transition (:mod:`gmm_gui.ui.views.transition`) draws the frames, driven
+    here instead of by its timer, so a glide in a recording is the glide in the window.
+    """
+    if view.snapshot() is not snap:
+        if s >= 1.0:
+            view.set_snapshot(snap, animate=False)
+            return
+        view.set_animation_ms(10_000)  # started, then stopped at once: frames are drawn here
+        view.set_snapshot(snap, animate=True)
+        view._clock.stop()
+    if s >= 1.0:
+        view._on_frame(1.0)
+    else:
+        view._apply_frame(float(s))
+
+
+def _to_pil(image: QImage, Image):  # noqa: ANN001, ANN202, N803
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    width, height = rgb.width(), rgb.height()
+    data = bytes(rgb.constBits())
+    return Image.frombuffer("RGB", (width, height), data, "raw", "RGB", rgb.bytesPerLine(), 1)
+
+
+def _palette_frame(picture, Image):  # noqa: ANN001, ANN202, N803
+    """A frame in 256 colours, without dithering (flat plot colours stay flat)."""
+    return picture.quantize(
+        colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+    )
+
+
+def record_run(
+    target: object,
+    n_steps: int,
+    path: str | os.PathLike[str],
+    progress: ProgressCallback | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    *,
+    glide_ms: int | None = None,
+    hold_ms: int | None = None,
+    size: QSize = RECORD_SIZE,
+) -> int:
+    """Record ``n_steps`` EM iterations of the run as an animated GIF.
+
+    The frames are the start and each half-step (``2 * n_steps + 1`` of them, fewer if EM
+    converges sooner), with ``glide_ms / 40`` glide frames before each half-step's frame.
+
+    Parameters
+    ----------
+    target : MainWindow, PlotViewBase or Stepper
+        Where the run comes from (:func:`gmm_gui.ui.figures.source_of`); a window's run
+        starts at its start, using the states already in its history.
+    n_steps : int
+        EM iterations to record.
+    path : str or Path
+        The ``.gif`` to write (atomically).
+    progress : callable(done, total), optional
+        Called as the half-steps are computed and the frames drawn.
+    should_cancel : callable() -> bool, optional
+        Polled between half-steps and frames; when it says so nothing is written.
+    glide_ms : int, optional
+        Duration of the glide to each state; default the window's (0 for none).
+    hold_ms : int, optional
+        How long each half-step is shown; default the interval of the window's speed.
+    size : QSize
+        Logical size of the frames.
+
+    Returns
+    -------
+    int
+        Number of frames written.
+
+    Raises
+    ------
+    RecordingUnavailable
+        If Pillow is not installed (:data:`PILLOW_MISSING`).
+    Cancelled
+        If cancelled.
+    ValueError
+        For a suffix other than ``.gif``, or nothing to run.
+    OSError
+        If the file cannot be written.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".gif":
+        raise ValueError(f"Record as .gif, not {path.suffix or 'no suffix'!r}.")
+    Image = _pillow()  # noqa: N806
+    stepper, names, n_features = source_of(target)
+    session = getattr(target, "session", None)
+    if glide_ms is None:
+        window_ms = getattr(target, "_animation_ms", None)
+        glide_ms = DEFAULT_ANIMATION_MS if window_ms is None else int(window_ms)
+    if hold_ms is None:
+        interval = getattr(session, "interval_ms", None)
+        hold_ms = max(400, int(interval) - glide_ms) if interval is not None else 700
+    n_steps = max(0, int(n_steps))
+    states = run_states(
+        stepper,
+        n_steps,
+        None if progress is None else (lambda done, _t: progress(done, 4 * n_steps + 1)),
+        should_cancel,
+    )
+    states = [figure_state(s) for s in states]
+    plan = frame_plan(len(states), glide_ms, hold_ms)
+    key_frames = [i for i, (_, s, _) in enumerate(plan) if s >= 1.0]
+    frames = []
+    with offscreen_view(n_features, size, names) as view:
+        for n, (i, s, _) in enumerate(plan):
+            if should_cancel is not None and should_cancel():
+                raise Cancelled
+            if n == 0:
+                view.set_snapshot(states[0], animate=False)
+            _glide(view, states[i], s)
+            if s >= 1.0:
+                view.set_caption(state_caption(states[i]))
+            frames.append(_palette_frame(_to_pil(render_view(view), Image), Image))
+            if progress is not None and n in key_frames:
+                progress(2 * n_steps + key_frames.index(n) + 1, 4 * n_steps + 1)
+    durations = [d for _, _, d in plan]
+    with atomic_path(path) as tmp:
+        frames[0].save(
+            str(tmp),
+            format="GIF",
+            save_all=True,
+            append_images=frames[1:],
+            duration=durations,
+            loop=0,
+            optimize=False,
+            disposal=1,
+        )
+    return len(frames)
