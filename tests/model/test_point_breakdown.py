@@ -45,9 +45,7 @@ def test_2d_agrees_with_scipy_multivariate_normal(seed, k, scale):
     mixture = Mixture(weights, means, covs)
     x = means[0] + rng.normal(0, scale, size=2)
     parts = point_breakdown(x, mixture)
-    expected = np.array(
-        [multivariate_normal(means[j], covs[j]).pdf(x) for j in range(k)]
-    )
+    expected = np.array([multivariate_normal(means[j], covs[j]).pdf(x) for j in range(k)])
     np.testing.assert_allclose(parts.density, expected, rtol=1e-12)
     np.testing.assert_allclose(parts.weighted, weights * expected, rtol=1e-12)
     total = float(np.sum(weights * expected))

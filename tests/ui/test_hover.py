@@ -66,9 +66,7 @@ def test_1d_hover_shows_each_gaussians_density_weight_and_posterior(view, datase
 
 
 @pytest.mark.parametrize("view", [PlotView2D], indirect=True)
-def test_2d_hover_shows_the_breakdown_and_says_when_it_is_ahead_of_the_colours(
-    view, datasets_dir
-):
+def test_2d_hover_shows_the_breakdown_and_says_when_it_is_ahead_of_the_colours(view, datasets_dir):
     X = load_dataset(datasets_dir / "faithful.csv", ["eruptions", "waiting"]).values
     mixture = init_mixture(X, 3, "kmeans", seed=0)
     view.set_snapshot(snapshot(X, mixture, resp=None, phase="start"))
