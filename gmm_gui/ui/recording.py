@@ -126,11 +126,19 @@ def _to_pil(image: QImage, Image):  # noqa: ANN001, ANN202, N803
     return Image.frombuffer("RGB", (width, height), data, "raw", "RGB", rgb.bytesPerLine(), 1)
 
 
-def _palette_frame(picture, Image):  # noqa: ANN001, ANN202, N803
-    """A frame in 256 colours, without dithering (flat plot colours stay flat)."""
-    return picture.quantize(
-        colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
-    )
+def _shared_palette(pictures: list, Image):  # noqa: ANN001, ANN202, N803
+    """One 256-colour palette for every frame, from a montage of some of them.
+
+    With one palette, the GIF writer stores each frame as its difference from the one
+    before (a glide changes a small part of the picture), several times smaller than a
+    palette per frame.
+    """
+    picks = pictures[:: max(1, len(pictures) // 8)][:8] + [pictures[-1]]
+    width, height = picks[0].size
+    montage = Image.new("RGB", (width, height * len(picks)))
+    for i, picture in enumerate(picks):
+        montage.paste(picture, (0, i * height))
+    return montage.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
 
 
 def record_run(
@@ -217,9 +225,11 @@ def record_run(
             _glide(view, states[i], s)
             if s >= 1.0:
                 view.set_caption(state_caption(states[i]))
-            frames.append(_palette_frame(_to_pil(render_view(view), Image), Image))
+            frames.append(_to_pil(render_view(view), Image))
             if progress is not None and n in key_frames:
                 progress(2 * n_steps + key_frames.index(n) + 1, 4 * n_steps + 1)
+    palette = _shared_palette(frames, Image)
+    frames = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
     durations = [d for _, _, d in plan]
     with atomic_path(path) as tmp:
         frames[0].save(
