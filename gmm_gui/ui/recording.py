@@ -7,9 +7,10 @@ interval of the window's speed; the glide to it (``glide_ms``, the window's anim
 frames at 25 per second. Pillow writes the GIF (the optional extra ``gmm-gui[record]``); the
 file is written atomically.
 
-The window's menu entry (added by the window) is one line::
+The window's menu entry is one line (:mod:`gmm_gui.ui.figure_dialogs` asks for the file and
+shows progress with Cancel)::
 
-    record_run(window, n_steps, path, busy.progress, busy.should_cancel)
+    menu.addAction("Record run as GIF…", lambda: record_run_dialog(window))
 """
 
 from __future__ import annotations
