@@ -60,6 +60,15 @@ def test_the_glide_adds_frames_between_the_half_steps(davis_window, tmp_path):
     assert n == 5 + 4 * 4  # five states, four glide frames before each of the last four
     with Image.open(out) as image:
         assert image.n_frames == n
+    frames = frames_of(out)
+    # the glide from E1 (frame 5) to M1 (frame 10) passes through pictures of neither
+    e1, m1 = frames[5], frames[10]
+    for between in frames[6:10]:
+        assert np.mean(np.any(between != e1, axis=2)) > 0.001
+        assert np.mean(np.any(between != m1, axis=2)) > 0.001
+    # and goes one way: each glide frame is nearer M1 than the one before
+    gaps = [np.mean(np.abs(f.astype(int) - m1)) for f in frames[5:11]]
+    assert gaps == sorted(gaps, reverse=True) and gaps[-1] == 0
 
 
 def test_frame_plan_holds_each_state_and_eases_between():

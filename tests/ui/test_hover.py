@@ -90,3 +90,25 @@ def test_no_gaussians_no_breakdown(view, datasets_dir):
     view.set_snapshot(snapshot(X, None, resp=None, phase="start"))
     text = view.tooltip_text(0)
     assert "point 1" in text and "p(x)" not in text
+
+
+def test_the_tooltip_on_screen_carries_the_breakdown(qtbot, monkeypatch, datasets_dir):
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QToolTip
+
+    monkeypatch.setitem(pg.CONFIG_OPTIONS, "mouseRateLimit", 0)
+    X = load_dataset(datasets_dir / "faithful.csv", ["eruptions", "waiting"]).values
+    mixture = init_mixture(X, 2, "kmeans", seed=0)
+    view = PlotView2D()
+    qtbot.addWidget(view)
+    view.set_animation_ms(0)
+    view.resize(720, 540)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_snapshot(snapshot(X, mixture, phase="E"))
+    i = int(np.argmax(X[:, 0]))
+    parts = point_breakdown(X[i], mixture)
+    qtbot.mouseMove(view.viewport(), view.data_to_viewport(X[i]))
+    qtbot.waitUntil(lambda: "p(x)" in QToolTip.text())
+    assert format_sig(parts.weighted[0]) in QToolTip.text()
+    view.close()
