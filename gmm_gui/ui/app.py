@@ -4,7 +4,7 @@
 reuse pytest-qt's application and never make a second one.
 
     gmm-gui [DATA] [--columns A,B] [-k K | --init PARAMS.json] [--seed S]
-            [--steps N] [--screenshot OUT.png] [--record OUT.gif [--glide MS]]
+            [--steps N] [--screenshot OUT.png] [--record OUT.gif|OUT.mp4 [--glide MS]]
             [--small-multiples OUT.png|OUT.svg]
 
 ``--screenshot``, ``--record`` and ``--small-multiples`` write their files and exit (they work
@@ -116,10 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--record",
-        type=_path_ending(".gif"),
+        type=_path_ending(".gif", ".mp4"),
         metavar="OUT.gif",
         help="record the start and the half-steps of --steps N iterations as an animated GIF "
-        "and exit (needs Pillow: pip install 'gmm-gui[record]')",
+        "(or an MP4 video) and exit (needs Pillow: pip install 'gmm-gui[record]'; for MP4, "
+        "imageio-ffmpeg: 'gmm-gui[mp4]')",
     )
     parser.add_argument(
         "--glide",

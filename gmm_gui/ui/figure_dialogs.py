@@ -2,7 +2,7 @@
 
 The window's menu adds one line for each (File menu)::
 
-    menu.addAction("Record run as GIF…", lambda: record_run_dialog(window))
+    menu.addAction("Record run (GIF or MP4)…", lambda: record_run_dialog(window))
     menu.addAction("Export small multiples…", lambda: small_multiples_dialog(window))
 
 The figures are drawn on the UI thread (they are drawn by plot views); the progress dialog keeps
@@ -71,7 +71,8 @@ def _status(window: object, text: str) -> None:
 
 
 def record_run_dialog(window: QWidget, n_steps: int | None = None) -> Path | None:
-    """File > Record run as GIF: ask for the number of iterations and the file, then record.
+    """File > Record run: ask for the number of iterations and the file (GIF or MP4), then
+    record.
 
     Parameters
     ----------
@@ -87,7 +88,7 @@ def record_run_dialog(window: QWidget, n_steps: int | None = None) -> Path | Non
     if n_steps is None:
         n_steps, ok = QInputDialog.getInt(
             window,
-            "Record run as GIF",
+            "Record run",
             "EM iterations to record (a frame for each half-step):",
             DEFAULT_RECORD_STEPS,
             1,
@@ -95,13 +96,16 @@ def record_run_dialog(window: QWidget, n_steps: int | None = None) -> Path | Non
         )
         if not ok:
             return None
-    path, _ = QFileDialog.getSaveFileName(
-        window, "Record run as GIF", _suggest(window, "em.gif"), "GIF animations (*.gif)"
+    path, chosen = QFileDialog.getSaveFileName(
+        window,
+        "Record run",
+        _suggest(window, "em.gif"),
+        "GIF animations (*.gif);;MP4 videos (*.mp4)",
     )
     if not path:
         return None
-    if not path.lower().endswith(".gif"):
-        path += ".gif"
+    if not path.lower().endswith((".gif", ".mp4")):
+        path += ".mp4" if "mp4" in chosen.lower() else ".gif"
     frames = _with_progress(
         window,
         "Recording the run…",

@@ -30,6 +30,9 @@ def test_record_asks_steps_and_file_and_writes_the_gif(shown_window, monkeypatch
     record_run_dialog(window)
     with Image.open(written) as image:
         assert image.n_frames == 5 + 4 * 4
+    answer_save(monkeypatch, tmp_path / "video", "MP4 videos (*.mp4)")
+    assert record_run_dialog(window) == tmp_path / "video.mp4"
+    assert (tmp_path / "video.mp4").stat().st_size > 1000
 
 
 def test_record_cancelled_in_the_dialogs_or_the_progress_writes_nothing(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import subprocess
 import sys
 
 import numpy as np
@@ -138,6 +139,55 @@ def test_without_pillow_one_line_says_what_to_install(qapp, tmp_path, monkeypatc
     assert not (tmp_path / "x.gif").exists()
 
 
-def test_only_gif_is_accepted(qapp, capsys, tmp_path):
-    assert main(["--record", str(tmp_path / "x.mp4")]) == 2
-    assert "must end in .gif" in capsys.readouterr().err
+def test_only_gif_and_mp4_are_accepted(qapp, capsys, tmp_path):
+    assert main(["--record", str(tmp_path / "x.avi")]) == 2
+    assert "must end in .gif or .mp4" in capsys.readouterr().err
+
+
+def test_mp4_holds_each_picture_for_its_time_at_25_frames_a_second(davis_window, tmp_path):
+    import imageio_ffmpeg
+
+    out = tmp_path / "run.mp4"
+    hold = 5 * FRAME_MS
+    n = record_run(davis_window, 2, out, glide_ms=2 * FRAME_MS, hold_ms=hold)
+    plan = frame_plan(5, 2 * FRAME_MS, hold)
+    assert n == sum(round(d / FRAME_MS) for _, _, d in plan)
+    frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(out))
+    assert frames == n and seconds == pytest.approx(n * FRAME_MS / 1000, abs=0.1)
+    decoded = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(out), "-f", "rawvideo"]
+        + ["-pix_fmt", "rgb24", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    assert len(decoded) == n * 480 * 720 * 3  # n pictures of 720 x 480
+    pictures = np.frombuffer(decoded, np.uint8).reshape(n, 480, 720, 3)
+    # the video's pictures change where the run does: the start's hold, then the glide to E1
+    first_hold = round(plan[0][2] / FRAME_MS)
+    still = np.mean(np.abs(pictures[1].astype(int) - pictures[0]))
+    moved = np.mean(np.abs(pictures[first_hold + 1].astype(int) - pictures[0]))
+    assert still < 0.5 < moved
+    assert [p.name for p in tmp_path.iterdir()] == ["run.mp4"]
+
+
+def test_cancelled_mp4_leaves_nothing(davis_window, tmp_path):
+    calls = []
+
+    def cancel_later():
+        calls.append(1)
+        return len(calls) > 8
+
+    with pytest.raises(Cancelled):
+        record_run(davis_window, 2, tmp_path / "run.mp4", should_cancel=cancel_later)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_imageio_ffmpeg_one_line_says_what_to_install(qapp, tmp_path, monkeypatch, capsys):
+    from gmm_gui.ui.recording import FFMPEG_MISSING
+
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # import fails
+    with pytest.raises(RecordingUnavailable, match=r"pip install 'gmm-gui\[mp4\]'"):
+        record_run(object(), 1, tmp_path / "x.mp4")
+    assert main(["--steps", "1", "--record", str(tmp_path / "x.mp4")]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == [f"gmm-gui: error: {FFMPEG_MISSING}"]
+    assert list(tmp_path.iterdir()) == []
