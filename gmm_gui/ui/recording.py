@@ -65,17 +65,7 @@ class RecordingUnavailable(RuntimeError):
     """The library that writes the animation is not installed; the message says what to do."""
 
 
-def _pillow():  # noqa: ANN202
-    try:
-        from PIL import Image
-    except ImportError:
-        raise RecordingUnavailable(PILLOW_MISSING) from None
-    return Image
-
-
-def frame_plan(
-    n_states: int, glide_ms: int, hold_ms: int
-) -> list[tuple[int, float, int]]:
+def frame_plan(n_states: int, glide_ms: int, hold_ms: int) -> list[tuple[int, float, int]]:
     """Which frames an animation of ``n_states`` states has, and how long each is shown.
 
     Parameters
