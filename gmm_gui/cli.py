@@ -19,8 +19,10 @@ import argparse
 import contextlib
 import math
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +30,16 @@ import numpy as np
 
 from gmm_gui import __version__
 from gmm_gui.io import ColumnChoiceRequired, DataError, atomic_write_many, read_table
-from gmm_gui.io.mixture_file import FitInfo, MixtureFileInfo, mixture_to_json, read_mixture
+from gmm_gui.io.dataset import Dataset
+from gmm_gui.io.errors import name_list
+from gmm_gui.io.mixture_file import (
+    FitInfo,
+    MixtureFileInfo,
+    check_start_for_data,
+    mixture_to_json,
+    read_mixture,
+)
 from gmm_gui.io.responsibilities import responsibilities_csv
-from gmm_gui.io.tables import Dataset
 from gmm_gui.model import COVARIANCE_TYPES, FitResult, Mixture, aic, bic, e_step, fit
 
 __all__ = ["main"]
@@ -73,6 +82,11 @@ def _whole(minimum: int, what: str) -> Callable[[str], int]:
     return parse
 
 
+#: Largest --reg-covar and --tol accepted: beyond, a covariance's arithmetic overflows (1e308
+#: gives NaN log-likelihoods), and no data set has a use for such values.
+MAX_SETTING = 1e100
+
+
 def _non_negative(what: str) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
@@ -81,6 +95,10 @@ def _non_negative(what: str) -> Callable[[str], float]:
             raise argparse.ArgumentTypeError(f"{what} must be a number, not {text!r}") from None
         if not (math.isfinite(value) and value >= 0):
             raise argparse.ArgumentTypeError(f"{what} must be a number >= 0, not {text}")
+        if value > MAX_SETTING:
+            raise argparse.ArgumentTypeError(
+                f"{what} must be at most {MAX_SETTING:g}, not {text}"
+            )
         return value
 
     return parse
@@ -180,8 +198,38 @@ class _Outcome:
     notes: tuple[str, ...]
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that temporary files are removed as on Ctrl-C."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While the block runs, SIGTERM raises :class:`_Terminated` (a KeyboardInterrupt)."""
+    if not hasattr(signal, "SIGTERM") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``gmm-fit`` with ``argv`` (default: the process's arguments); return the exit status."""
+    """Run ``gmm-fit`` with ``argv`` (default: the process's arguments); return the exit status.
+
+    Ctrl-C (SIGINT) and SIGTERM stop it the same way: temporary files are removed, no output
+    is half-written, and the exit status is 130 or 143.
+    """
+    with _sigterm_as_interrupt():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         try:
             args = build_parser().parse_args(argv)
@@ -200,6 +248,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"{exc} (see {PROG} --help)")
     except (DataError, ValueError, OSError) as exc:
         return _fail(_one_line(exc))
+    except _Terminated:
+        print(f"{PROG}: terminated", file=sys.stderr)
+        return 128 + int(getattr(signal, "SIGTERM", 15))
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
@@ -214,24 +265,35 @@ def _fail(message: str) -> int:
     return 2
 
 
+#: Longest error line printed; a longer one keeps its start (the file) and its end.
+MAX_ERROR_CHARS = 1000
+
+
 def _one_line(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.filename is not None:
         text = f"{exc.filename}: {exc.strerror or exc}"
     else:
         text = str(exc) or type(exc).__name__
-    return " ".join(text.split())
+    line = " ".join(text.split())
+    if len(line) > MAX_ERROR_CHARS:
+        half = MAX_ERROR_CHARS // 2 - 3
+        line = f"{line[:half]} ... {line[-half:]}"
+    return line
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
     """Refuse, before any work, outputs that cannot or must not be written."""
     targets = [(flag, path) for flag, path in (("--out", args.out), ("--labels", args.labels))
                if path is not None]
-    data = Path(args.data).resolve()
+    data = Path(os.path.realpath(args.data))
+    init = Path(os.path.realpath(args.init)) if args.init is not None else None
     seen: dict[Path, str] = {}
     for flag, path in targets:
-        resolved = Path(path).resolve()
+        resolved = Path(os.path.realpath(path))
         if resolved == data:
             raise _OptionError(f"{flag} {path} would overwrite the data file")
+        if resolved == init:
+            raise _OptionError(f"{flag} {path} would overwrite the --init file")
         if resolved in seen:
             raise _OptionError(f"{seen[resolved]} and {flag} name the same file ({path})")
         seen[resolved] = flag
@@ -251,13 +313,13 @@ def _choose_columns(
         # Fit the columns the parameter file was made for, if the data has them all.
         if all(c in table.numeric_columns for c in start.columns):
             columns = list(start.columns)
-            notes.append(f"columns {', '.join(columns)} chosen as in {start.path}")
+            notes.append(f"columns {name_list(columns)} chosen as in {start.path}")
     try:
         dataset = table.select(columns)
     except ColumnChoiceRequired as exc:
         raise DataError(
             f"{exc.path}: {len(exc.numeric_columns)} numeric columns "
-            f"({', '.join(exc.numeric_columns)}); choose one or two with --columns A,B"
+            f"({name_list(exc.numeric_columns)}); choose one or two with --columns A,B"
         ) from None
     return dataset, tuple(notes)
 
@@ -283,10 +345,11 @@ def _run(args: argparse.Namespace) -> _Outcome:
                 f"{covariance_type} would change the start (leave it out to fit "
                 f"{info.covariance_type} covariances)"
             )
+        check_start_for_data(init, X, args.init)
         if tuple(info.columns) != dataset.columns:
             notes_list.append(
-                f"{args.init} was made for columns {', '.join(info.columns)}; "
-                f"fitting {', '.join(dataset.columns)}"
+                f"{args.init} was made for columns {name_list(info.columns)}; "
+                f"fitting {name_list(dataset.columns)}"
             )
         n_init = 1
         start = f"the mixture in {args.init}"
@@ -345,7 +408,10 @@ def _write_outputs(args: argparse.Namespace, outcome: _Outcome) -> None:
             seed=args.seed if args.init is None else None,
             mean_log_likelihood_history=tuple(result.history),
         )
-        files[args.out] = mixture_to_json(result.mixture, outcome.dataset.columns, fit_info)
+        try:
+            files[args.out] = mixture_to_json(result.mixture, outcome.dataset.columns, fit_info)
+        except ValueError as exc:
+            raise ValueError(f"{args.out}: cannot be written: {exc}") from None
     if args.labels is not None:
         files[args.labels] = responsibilities_csv(outcome.resp, outcome.dataset.row_index)
     if files:
@@ -400,10 +466,11 @@ def _summary(args: argparse.Namespace, outcome: _Outcome) -> str:
     lines.append("")
     lines.extend(_component_table(mixture, dataset.columns))
     messages = [issue.message for issue in result.issues]
-    if messages or outcome.notes:
+    notes = (*dataset.notes, *outcome.notes)
+    if messages or notes:
         lines.append("")
     lines.extend(f"warning: {message}" for message in messages)
-    lines.extend(f"note: {note}" for note in outcome.notes)
+    lines.extend(f"note: {note}" for note in notes)
     written = [p for p in (args.out, args.labels) if p is not None]
     if written:
         lines.append("")

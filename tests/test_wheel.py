@@ -44,7 +44,7 @@ def test_wheel_contains_package_samples_and_commands(tmp_path):
             assert member in names, f"{sample.filename} is missing from the wheel"
             assert wheel.read(member) == sample.path.read_bytes()
     assert len(SAMPLES) == 5
-    for module in ("gmm_gui/cli.py", "gmm_gui/io/tables.py", "gmm_gui/model/__init__.py"):
+    for module in ("gmm_gui/cli.py", "gmm_gui/io/dataset.py", "gmm_gui/model/__init__.py"):
         assert module in names
     assert "gmm-fit = gmm_gui.cli:main" in entry_points
     assert "gmm-gui = gmm_gui.ui.app:main" in entry_points

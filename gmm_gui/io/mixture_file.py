@@ -12,14 +12,15 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gmm_gui.io.atomic import atomic_write
-from gmm_gui.io.errors import ParameterFileError
-from gmm_gui.io.tables import Dataset
+from gmm_gui.io.dataset import Dataset
+from gmm_gui.io.errors import ParameterFileError, name_list, shorten
+from gmm_gui.io.files import MAX_PARAMETER_FILE_BYTES, describe_size, read_regular
 from gmm_gui.model import COVARIANCE_TYPES, Mixture
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "MixtureFileInfo",
     "mixture_from_json",
     "mixture_to_json",
+    "check_start_for_data",
     "read_mixture",
     "write_mixture",
 ]
@@ -170,7 +172,22 @@ def mixture_to_json(
 
 def _dumps(document: Mapping[str, Any]) -> str:
     """Indented JSON with each innermost list on one line, so matrices read as matrices."""
+    _refuse_non_finite(document, "")
     return _format(document, 0) + "\n"
+
+
+def _refuse_non_finite(value: object, where: str) -> None:
+    """ValueError naming the first number that is not finite (JSON has no NaN or infinity)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(
+            f"{where} is {value}; a parameter file holds finite numbers only"
+        )
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _refuse_non_finite(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _refuse_non_finite(item, f"{where}[{i}]")
 
 
 def _format(value: object, level: int) -> str:
@@ -240,20 +257,25 @@ def read_mixture(
     """
     shown = str(path)
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise ParameterFileError(f"{shown}: no such file") from None
-    except IsADirectoryError:
-        raise ParameterFileError(f"{shown}: is a folder, not a file") from None
+        raw = read_regular(path, shown, ParameterFileError, max_bytes=MAX_PARAMETER_FILE_BYTES)
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ParameterFileError(f"{shown}: not a text file (expected JSON)") from None
-    except OSError as exc:
-        raise ParameterFileError(f"{shown}: cannot be read ({exc.strerror or exc})") from None
+    except MemoryError:
+        size = ""
+        with contextlib.suppress(OSError, ValueError):
+            size = f" ({describe_size(os.stat(path).st_size)})"
+        raise ParameterFileError(f"{shown}: not enough memory to read this file{size}") from None
     if dataset is not None:
         if n_features is not None and n_features != dataset.n_features:
             raise ValueError("n_features and dataset disagree")
         n_features = dataset.n_features
-    return mixture_from_json(text, shown, n_features=n_features, n_components=n_components)
+    try:
+        return mixture_from_json(text, shown, n_features=n_features, n_components=n_components)
+    except MemoryError:
+        raise ParameterFileError(
+            f"{shown}: not enough memory to read this file ({describe_size(len(raw))})"
+        ) from None
 
 
 def mixture_from_json(
@@ -297,11 +319,11 @@ def mixture_from_json(
     if not isinstance(doc, dict):
         raise fail("not a gmm-gui mixture file (the JSON is not an object)")
     if doc.get("format") != FORMAT:
-        found = f" (format is {doc['format']!r})" if "format" in doc else ""
+        found = f" (format is {shorten(repr(doc['format']))})" if "format" in doc else ""
         raise fail(f"not a gmm-gui mixture file{found}; expected format {FORMAT!r}")
     version = doc.get("version")
     if version != VERSION or isinstance(version, bool):
-        raise fail(f"has version {version!r}; this gmm-gui reads version {VERSION}")
+        raise fail(f"has version {shorten(repr(version))}; this gmm-gui reads version {VERSION}")
     for key in ("covariance_type", "columns", "weights", "means", "covariances"):
         if key not in doc:
             raise fail(f"has no {key!r}")
@@ -309,7 +331,9 @@ def mixture_from_json(
     covariance_type = doc["covariance_type"]
     if covariance_type not in _COVARIANCE_TYPES:
         expected = ", ".join(_COVARIANCE_TYPES)
-        raise fail(f"covariance_type is {covariance_type!r}; expected one of {expected}")
+        raise fail(
+            f"covariance_type is {shorten(repr(covariance_type))}; expected one of {expected}"
+        )
 
     weights = _number_array(doc["weights"], "weights", 1, fail)
     k = weights.shape[0]
@@ -335,7 +359,7 @@ def mixture_from_json(
 
     if n_features is not None and d != n_features:
         raise fail(
-            f"describes {d}-dimensional data ({', '.join(columns)}) but the data has "
+            f"describes {d}-dimensional data ({name_list(columns)}) but the data has "
             f"{n_features} column{'s' if n_features != 1 else ''}"
         )
     if n_components is not None and k != n_components:
@@ -378,7 +402,8 @@ def _number_array(value: object, name: str, ndim: int, fail: Any) -> np.ndarray:
     def check(item: object, depth: int) -> None:
         if depth == ndim:
             if isinstance(item, bool) or not isinstance(item, (int, float)):
-                raise fail(f"{name} must be {shape_words[ndim]}; found {json.dumps(item)}")
+                found = shorten(json.dumps(item))
+                raise fail(f"{name} must be {shape_words[ndim]}; found {found}")
             return
         if not isinstance(item, list):
             raise fail(f"{name} must be {shape_words[ndim]}")
@@ -439,3 +464,74 @@ def _fit_info(block: object, fail: Any) -> FitInfo | None:
         seed=seed,
         mean_log_likelihood_history=tuple(float(v) for v in history),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Checking a start against the data it will be used with
+
+
+def check_start_for_data(mixture: Mixture, X: ArrayLike, path: str | os.PathLike[str]) -> None:
+    """Refuse a mixture read from ``path`` as the start for data ``X`` if EM cannot use it.
+
+    The one check that ``gmm-fit --init`` and the window's Import parameters both apply, after
+    :func:`read_mixture`:
+
+    * the mixture's dimension must be the data's number of columns;
+    * there must be at least as many points as components (K = 1000 onto 60 points would give
+      empty components and, in the window, half-steps of seconds each);
+    * every data point must be at a finite Mahalanobis distance from every component: a mean
+      or a variance so far from the data's scale that the squared distance overflows (a mean of
+      1e200 for data near 50) is refused, instead of an overflow warning from the kernels.
+
+    Parameters
+    ----------
+    mixture : Mixture
+        The start, ``n_components`` components in ``n_features`` dimensions.
+    X : array-like of shape (n_samples, n_features)
+        The data it will be fitted to.
+    path : str or path-like
+        The parameter file, named in the message.
+
+    Raises
+    ------
+    ParameterFileError
+        One line naming the file and the problem.
+    """
+    shown = str(path)
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (n_samples, n_features); got {X.shape}")
+    n_samples, n_features = X.shape
+    k, d = mixture.n_components, mixture.n_features
+    if d != n_features:
+        raise ParameterFileError(
+            f"{shown}: describes {d}-dimensional data but the data has {n_features} "
+            f"column{'s' if n_features != 1 else ''}"
+        )
+    if k > n_samples:
+        raise ParameterFileError(
+            f"{shown}: has {k} components but the data has only {n_samples} point"
+            f"{'s' if n_samples != 1 else ''}; there must be at least as many points as "
+            "components"
+        )
+    if n_samples == 0:
+        return
+    low, high = X.min(axis=0), X.max(axis=0)
+    limit = np.finfo(np.float64).max / (16.0 * max(d, 1))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for j in range(k):
+            mean = mixture.means[j]
+            span = np.maximum(np.abs(high - mean), np.abs(low - mean))  # farthest offsets
+            smallest = float(np.linalg.eigvalsh(mixture.covariances[j])[0])
+            bound = float(np.sum(span * span)) / smallest if smallest > 0 else math.inf
+            if not bound <= limit:
+                raise ParameterFileError(
+                    f"{shown}: component {j + 1} is too far from the data for its spread "
+                    f"(mean ({_short_vector(mean)}), smallest variance {smallest:.3g}, data from "
+                    f"({_short_vector(low)}) to ({_short_vector(high)})): the distances overflow; "
+                    "was the file made for other data, or in other units?"
+                )
+
+
+def _short_vector(values: np.ndarray) -> str:
+    return shorten(", ".join(f"{v:.3g}" for v in values), 60)

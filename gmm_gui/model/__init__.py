@@ -11,7 +11,7 @@ from gmm_gui.model.basins import (
     basin_map_2d,
     fit_batch,
 )
-from gmm_gui.model.convergence import has_converged, is_last_iteration
+from gmm_gui.model.convergence import RUN_MAX_ITER, RUN_TOL, has_converged, is_last_iteration
 from gmm_gui.model.covariance import (
     COVARIANCE,
     COVARIANCE_TYPES,
@@ -20,7 +20,7 @@ from gmm_gui.model.covariance import (
     check_covariance_type,
 )
 from gmm_gui.model.criteria import aic, bic, n_parameters
-from gmm_gui.model.diagnostics import diagnose
+from gmm_gui.model.diagnostics import degenerate_components, diagnose
 from gmm_gui.model.em import FitResult, StartResult, fit
 from gmm_gui.model.geometry import ellipse, ellipses
 from gmm_gui.model.init import INIT_METHODS, KMeansResult, init_mixture, kmeans, kmeans_plusplus
@@ -34,6 +34,7 @@ from gmm_gui.model.metrics import (
     uncertainty,
 )
 from gmm_gui.model.mixture import Mixture
+from gmm_gui.model.prior import Prior
 from gmm_gui.model.restarts import (
     MaximumGroup,
     RestartRun,
@@ -49,6 +50,7 @@ from gmm_gui.model.steps import (
     DegenerateMixtureError,
     PreparedData,
     e_step,
+    log_prior_density,
     log_prob_components,
     m_step,
     prepare_data,
@@ -56,6 +58,11 @@ from gmm_gui.model.steps import (
 )
 
 __all__ = [
+    "RUN_MAX_ITER",
+    "RUN_TOL",
+    "Prior",
+    "degenerate_components",
+    "log_prior_density",
     "BasinMap",
     "BasinSolution",
     "BatchFit",

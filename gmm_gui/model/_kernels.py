@@ -28,6 +28,7 @@ import numpy as np
 
 from gmm_gui.model._linalg import inv_lower
 from gmm_gui.model.covariance import COVARIANCE
+from gmm_gui.model.prior import Prior
 
 __all__ = [
     "PreparedData",
@@ -417,6 +418,7 @@ def estimate_parameters(
     covariance_type: str,
     reg_covar: float,
     stats: np.ndarray | None = None,
+    prior: Prior | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The M-step's estimates, with covariances of centred data.
 
@@ -428,6 +430,9 @@ def estimate_parameters(
     reg_covar : float
     stats : array of shape (n_terms, n_components), optional
         ``phi @ resp`` if the E-step already accumulated it.
+    prior : Prior, optional
+        Return the posterior mode instead (the registry's ``constrain_with_prior``;
+        ``reg_covar`` is then not used).
 
     Returns
     -------
@@ -453,7 +458,11 @@ def estimate_parameters(
     mu_c = means - data.offset
     for k in np.flatnonzero(exact):
         raw[k] = _exact_covariance(data.xt, resp[:, k], mu_c[k], nk[k])
-    return nk, means, COVARIANCE[covariance_type].constrain(raw, nk, reg_covar)
+    spec = COVARIANCE[covariance_type]
+    if prior is not None:
+        means, covs = spec.constrain_with_prior(nk, means, raw, prior)
+        return nk, means, covs
+    return nk, means, spec.constrain(raw, nk, reg_covar)
 
 
 def _expansion_is_accurate(cov: np.ndarray, extent: np.ndarray) -> np.ndarray:

@@ -8,9 +8,13 @@ basins of attraction: regions of starts that lead to the same solution.
 
 A 60 x 60 map is 3600 EM runs, so the runs are batched by :func:`gmm_gui.model.batch.fit_batch`
 (re-exported here), each start following exactly the iteration of :func:`gmm_gui.model.em.fit`.
-The maps run EM to ``tol=1e-6`` by default, tighter than a single fit, so that starts reaching
-the same maximum end close enough together to be recognised as such
-(:func:`gmm_gui.model.maxima.identify_maxima`).
+The maps run EM to :data:`~gmm_gui.model.convergence.RUN_TOL` by default (at most
+:data:`~gmm_gui.model.convergence.RUN_MAX_ITER` iterations), far tighter than a single fit, so
+that starts reaching the same maximum end close enough together to be recognised as such
+(:func:`gmm_gui.model.maxima.identify_maxima`). Cells are grouped only with cells of the same
+kind: converged or stopped by ``max_iter``, degenerate (a component collapsed, see
+:func:`gmm_gui.model.diagnostics.degenerate_components`) or not; each :class:`BasinSolution`
+says which.
 """
 
 from __future__ import annotations
@@ -26,8 +30,11 @@ from gmm_gui.model.batch import (
     ProgressCallback,
     fit_batch,
 )
+from gmm_gui.model.convergence import RUN_MAX_ITER, RUN_TOL
+from gmm_gui.model.diagnostics import degenerate_mask
 from gmm_gui.model.maxima import DEFAULT_LL_TOL, DEFAULT_MEAN_TOL, data_scale, identify_maxima
 from gmm_gui.model.mixture import Mixture
+from gmm_gui.model.prior import Prior
 
 __all__ = [
     "FAILED",
@@ -59,11 +66,20 @@ class BasinSolution:
         Its mean log-likelihood per point.
     count : int
         Number of grid cells leading to it.
+    degenerate : bool
+        A component collapsed: a degenerate solution (a singularity), not a maximum.
+    converged : bool
+        Its runs converged (False: stopped by ``max_iter``, not a maximum yet).
+    mean_log_posterior : float
+        With a prior, the objective of ``mixture``; NaN without one.
     """
 
     mixture: Mixture
     mean_log_likelihood: float
     count: int
+    degenerate: bool = False
+    converged: bool = True
+    mean_log_posterior: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -86,16 +102,20 @@ class BasinMap:
     col_values : array of shape (n_cols,)
         The grid values along the rows and the columns.
     mean_log_likelihood : array of shape (n_rows, n_cols)
-        Final mean log-likelihood per point; NaN for cells not computed or failed.
+        Final mean log-likelihood per point (with a prior: the mean log-posterior, what EM
+        climbed); NaN for cells not computed or failed.
     solution_id : int array of shape (n_rows, n_cols)
         Index into ``solutions``: cells reaching the same maximum share an id. ``NOT_COMPUTED``
         (-1) for cells not computed, ``FAILED`` (-2) for runs that broke down.
     n_iter : int array of shape (n_rows, n_cols)
     converged : bool array of shape (n_rows, n_cols)
     solutions : tuple of BasinSolution
-        The distinct maxima, best log-likelihood first (id 0 is the best).
+        The distinct solutions, best objective (log-likelihood, or log-posterior with a prior)
+        first (id 0 is the best; it may be degenerate or not converged: see its flags).
     cancelled : bool
         True when the map was cancelled before every cell was computed.
+    degenerate : bool array of shape (n_rows, n_cols)
+        The cell's run ended in a degenerate solution.
     """
 
     start: Mixture
@@ -108,6 +128,7 @@ class BasinMap:
     converged: np.ndarray
     solutions: tuple[BasinSolution, ...]
     cancelled: bool = False
+    degenerate: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -160,6 +181,7 @@ def _run_map(
     n_threads: int | None,
     progress: ProgressCallback | None,
     should_cancel: CancelCallback | None,
+    prior: Prior | None = None,
 ) -> BasinMap:
     """Fit from every start of ``grid_means`` and lay the results out as a map.
 
@@ -188,17 +210,25 @@ def _run_map(
         n_threads=n_threads,
         progress=progress,
         should_cancel=should_cancel,
+        prior=prior,
     )
-    usable = batch.done & ~batch.failed & np.isfinite(batch.mean_log_likelihood)
+    objective = batch.mean_log_likelihood if prior is None else batch.mean_log_posterior
+    assert objective is not None and batch.nk is not None
+    usable = batch.done & ~batch.failed & np.isfinite(objective)
+    data_var = float(np.mean(np.var(X, axis=0)))
+    degenerate = degenerate_mask(
+        batch.covariances, batch.nk, 0.0 if prior is not None else reg_covar, data_var
+    ).any(axis=1)
     ids, reps = identify_maxima(
         batch.weights,
         batch.means,
-        batch.mean_log_likelihood,
+        objective,
         n_samples=X.shape[0],
         scale=data_scale(X),
         usable=usable,
         ll_tol=ll_tol,
         mean_tol=mean_tol,
+        kinds=2 * batch.converged.astype(np.int64) + degenerate,
     )
     ids[batch.done & batch.failed] = FAILED
     cell_ids = ids[source]
@@ -213,10 +243,13 @@ def _run_map(
             ),
             mean_log_likelihood=float(batch.mean_log_likelihood[r]),
             count=int(counts[s]),
+            degenerate=bool(degenerate[r]),
+            converged=bool(batch.converged[r]),
+            mean_log_posterior=float("nan") if prior is None else float(objective[r]),
         )
         for s, r in enumerate(reps)
     )
-    ll = np.where(usable, batch.mean_log_likelihood, np.nan)
+    ll = np.where(usable, objective, np.nan)
     return BasinMap(
         start=start,
         components=components,
@@ -228,6 +261,7 @@ def _run_map(
         converged=batch.converged[source].reshape(shape),
         solutions=solutions,
         cancelled=batch.cancelled,
+        degenerate=(usable & degenerate)[source].reshape(shape),
     )
 
 
@@ -239,8 +273,8 @@ def basin_map_1d(
     *,
     components: tuple[int, int] = (0, 1),
     covariance_type: str = "full",
-    max_iter: int = 500,
-    tol: float = 1e-6,
+    max_iter: int = RUN_MAX_ITER,
+    tol: float = RUN_TOL,
     reg_covar: float = 1e-6,
     ll_tol: float = DEFAULT_LL_TOL,
     mean_tol: float = DEFAULT_MEAN_TOL,
@@ -248,6 +282,7 @@ def basin_map_1d(
     n_threads: int | None = None,
     progress: ProgressCallback | None = None,
     should_cancel: CancelCallback | None = None,
+    prior: Prior | None = None,
 ) -> BasinMap:
     """Map where EM goes from every pair of starting means of two 1-D components.
 
@@ -266,8 +301,9 @@ def basin_map_1d(
     components : pair of int
         The two components whose means vary.
     covariance_type, max_iter, tol, reg_covar
-        The EM settings (as in :func:`gmm_gui.model.em.fit`); the tighter default ``tol`` lets
-        every start get close to its maximum, so that cells can be told apart reliably.
+        The EM settings (as in :func:`gmm_gui.model.em.fit`); the tight default ``tol``
+        (``RUN_TOL``) lets every start reach its maximum, so that cells can be told apart
+        reliably.
     ll_tol, mean_tol : float
         Cells reached the same maximum when their mean log-likelihoods differ by at most
         ``ll_tol`` and their means pair up within ``mean_tol`` data standard deviations.
@@ -278,6 +314,8 @@ def basin_map_1d(
         when the two components start alike and mirrored cells are copied).
     should_cancel : callable() -> bool, optional
         When it returns True the map stops; the cells not computed have ``solution_id`` -1.
+    prior : Prior, optional
+        MAP-EM from every cell (the map's values are then mean log-posteriors per point).
 
     Returns
     -------
@@ -331,6 +369,7 @@ def basin_map_1d(
         n_threads=n_threads,
         progress=progress,
         should_cancel=should_cancel,
+        prior=prior,
     )
 
 
@@ -342,8 +381,8 @@ def basin_map_2d(
     grid_y: np.ndarray,
     *,
     covariance_type: str = "full",
-    max_iter: int = 500,
-    tol: float = 1e-6,
+    max_iter: int = RUN_MAX_ITER,
+    tol: float = RUN_TOL,
     reg_covar: float = 1e-6,
     ll_tol: float = DEFAULT_LL_TOL,
     mean_tol: float = DEFAULT_MEAN_TOL,
@@ -351,6 +390,7 @@ def basin_map_2d(
     n_threads: int | None = None,
     progress: ProgressCallback | None = None,
     should_cancel: CancelCallback | None = None,
+    prior: Prior | None = None,
 ) -> BasinMap:
     """Map where EM goes as one component's starting mean moves over the plane.
 
@@ -368,7 +408,7 @@ def basin_map_2d(
     grid_y : array of shape (n_rows,)
         Positions to try along each feature.
     covariance_type, max_iter, tol, reg_covar, ll_tol, mean_tol, chunk_elements, n_threads, \
-progress, should_cancel
+progress, should_cancel, prior
         As in :func:`basin_map_1d` (``total`` of ``progress`` is the number of cells).
 
     Returns
@@ -406,6 +446,7 @@ progress, should_cancel
         n_threads=n_threads,
         progress=progress,
         should_cancel=should_cancel,
+        prior=prior,
     )
 
 

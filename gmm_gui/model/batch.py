@@ -25,6 +25,7 @@ from gmm_gui.model._kernels import PreparedData, parameters_from_stats
 from gmm_gui.model._progress import Progress, ShouldCancel, never_cancel, no_progress
 from gmm_gui.model.convergence import has_converged
 from gmm_gui.model.covariance import COVARIANCE, check_covariance_type
+from gmm_gui.model.prior import Prior
 
 __all__ = ["DEFAULT_CHUNK_ELEMENTS", "BatchFit", "fit_batch"]
 
@@ -61,6 +62,12 @@ class BatchFit:
     failed : bool array of shape (n_starts,)
         True when a covariance stopped being positive definite.
     cancelled : bool
+    nk : array of shape (n_starts, n_components)
+        Soft counts of the final parameters on the data (NaN for a start not run or failed
+        before its first E-step).
+    mean_log_posterior : array of shape (n_starts,)
+        With a prior, the objective (mean log-posterior per point) of the final parameters;
+        NaN without one.
     """
 
     weights: np.ndarray
@@ -72,6 +79,8 @@ class BatchFit:
     done: np.ndarray
     failed: np.ndarray
     cancelled: bool
+    nk: np.ndarray | None = None
+    mean_log_posterior: np.ndarray | None = None
 
 
 class _Moments:
@@ -169,19 +178,28 @@ def _e_step_stats(mom: _Moments, coef: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def _m_step_stats(
-    mom: _Moments, stats: np.ndarray, covariance_type: str, reg_covar: float
+    mom: _Moments,
+    stats: np.ndarray,
+    covariance_type: str,
+    reg_covar: float,
+    prior: Prior | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The M-step of a pool from the weighted feature sums, shape (B, K, F).
 
     The moments become covariances as in :func:`gmm_gui.model.steps.m_step`
     (:func:`~gmm_gui.model._kernels.parameters_from_stats`), and the registry's constraint
-    applies the covariance type and ``reg_covar`` to the whole pool at once.
+    applies the covariance type and ``reg_covar`` to the whole pool at once (with a prior,
+    centred like the data, its posterior mode instead).
     """
     # The pool works in centred coordinates: the statistics are about the origin.
     nk, means, raw = parameters_from_stats(stats, np.zeros(mom.n_features), mom.pairs)
     idx = np.arange(mom.n_features)
     raw[:, :, idx, idx] = np.maximum(raw[:, :, idx, idx], 0.0)  # round-off below zero
-    cov = COVARIANCE[covariance_type].constrain(raw, nk, reg_covar)
+    spec = COVARIANCE[covariance_type]
+    if prior is not None:
+        means, cov = spec.constrain_with_prior(nk, means, raw, prior)
+    else:
+        cov = spec.constrain(raw, nk, reg_covar)
     weights = nk / np.sum(nk, axis=1, keepdims=True)
     return weights, means, cov
 
@@ -215,6 +233,7 @@ def fit_batch(
     n_threads: int | None = None,
     progress: ProgressCallback | None = None,
     should_cancel: CancelCallback | None = None,
+    prior: Prior | None = None,
 ) -> BatchFit:
     """Run EM from many starts at once, each exactly as :func:`gmm_gui.model.em.fit` would.
 
@@ -255,6 +274,9 @@ def fit_batch(
         Polled at every iteration of the pool (every ~50 ms with threads), from the calling
         thread; when it returns True the batch stops and the starts not finished are marked
         ``done=False``.
+    prior : Prior, optional
+        MAP-EM as :func:`gmm_gui.model.em.fit` with ``prior``: the posterior mode in the M-step
+        (no ``reg_covar``), the stopping rule on the mean log-posterior per point.
 
     Returns
     -------
@@ -293,7 +315,10 @@ def fit_batch(
     centre = mom.offset
     out = _Outputs(w0, mu0 - centre, cov0)
     pool_size = max(1, int(chunk_elements) // max(1, n_components * n_samples))
-    settings = (covariance_type, int(max_iter), float(tol), float(reg_covar), pool_size)
+    if prior is not None:  # the pool works on centred data: centre the prior's mean too
+        prior.check_features(n_features)
+        prior = Prior(prior.shrinkage, prior.mean - centre, prior.dof, prior.scale)
+    settings = (covariance_type, int(max_iter), float(tol), float(reg_covar), pool_size, prior)
 
     if n_threads == 1:
 
@@ -314,6 +339,8 @@ def fit_batch(
         done=out.done,
         failed=out.failed,
         cancelled=cancelled,
+        nk=out.nk,
+        mean_log_posterior=out.objective if prior is not None else np.full(n_starts, np.nan),
     )
 
 
@@ -326,6 +353,8 @@ class _Outputs:
         self.means = means.copy()
         self.covariances = covariances.copy()
         self.ll = np.full(n_starts, np.nan)
+        self.objective = np.full(n_starts, np.nan)
+        self.nk = np.full(weights.shape, np.nan)
         self.n_iter = np.zeros(n_starts, dtype=np.int64)
         self.converged = np.zeros(n_starts, dtype=bool)
         self.done = np.zeros(n_starts, dtype=bool)
@@ -336,12 +365,13 @@ def _run_pool(
     mom: _Moments,
     out: _Outputs,
     queue: np.ndarray,
-    settings: tuple[str, int, float, float, int],
+    settings: tuple[str, int, float, float, int, Prior | None],
     report: Callable[[int], None],
     stop: Callable[[], bool],
 ) -> bool:
     """Run EM for the starts ``queue`` through one pool; True when stopped by ``stop``."""
-    covariance_type, max_iter, tol, reg_covar, pool_size = settings
+    covariance_type, max_iter, tol, reg_covar, pool_size, prior = settings
+    log_prior = COVARIANCE[covariance_type].log_prior
     n_components, n_features = out.means.shape[1:]
     active = np.empty(0, dtype=np.int64)
     w = np.empty((0, n_components))
@@ -379,13 +409,16 @@ def _run_pool(
         # E-step of the current mixtures: L_it, and the sums for the M-step. fit() stops after
         # iteration t when |L_{t-1} - L_{t-2}| < tol, a test known before that iteration's
         # M-step: ``pending`` carries it from one pass to the next.
-        stats, ll = _e_step_stats(mom, _coefficients(mom, w, mu, cov))
+        stats, plain = _e_step_stats(mom, _coefficients(mom, w, mu, cov))
+        ll = plain if prior is None else plain + log_prior(mu, cov, prior) / mom.n_samples
         finished = pending | (it >= max_iter)
         failed = np.zeros(active.size, dtype=bool)
         change_small = has_converged(ll, prev_ll, tol)
         keep = ~finished
         if np.any(keep):
-            new_w, new_mu, new_cov = _m_step_stats(mom, stats[keep], covariance_type, reg_covar)
+            new_w, new_mu, new_cov = _m_step_stats(
+                mom, stats[keep], covariance_type, reg_covar, prior
+            )
             valid = _positive_definite(new_cov)
             kept = np.flatnonzero(keep)
             # fit() stops at the last valid mixture when an M-step breaks down
@@ -400,7 +433,9 @@ def _run_pool(
             idx = active[finished]
             out.weights[idx], out.means[idx] = w[finished], mu[finished]
             out.covariances[idx] = cov[finished]
-            out.ll[idx] = ll[finished]
+            out.ll[idx] = plain[finished]
+            out.objective[idx] = ll[finished]
+            out.nk[idx] = stats[finished, :, 0]
             out.n_iter[idx] = it[finished]
             out.converged[idx] = pending[finished]
             out.failed[idx] = failed[finished]
@@ -416,7 +451,7 @@ def _run_threads(
     mom: _Moments,
     out: _Outputs,
     n_threads: int,
-    settings: tuple[str, int, float, float, int],
+    settings: tuple[str, int, float, float, int, Prior | None],
     progress: ProgressCallback,
     should_cancel: CancelCallback,
 ) -> bool:

@@ -17,7 +17,18 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["has_converged", "is_last_iteration"]
+__all__ = ["RUN_MAX_ITER", "RUN_TOL", "has_converged", "is_last_iteration"]
+
+#: The tolerance (change of the mean log-likelihood, or log-posterior, per point) of the runs
+#: whose ends are compared as local maxima: restarts, the basin maps and Choose K. Far tighter
+#: than a single fit's ``1e-3`` (the animation's): a run stopped at ``1e-3`` on a flat ridge
+#: may still be far from its maximum, and two such runs look like two maxima. At ``1e-8`` a run
+#: has stopped climbing: re-running EM from its end moves the mean log-likelihood by less than
+#: 1e-6 and the means by less than 1e-4 data standard deviations (a test on every sample).
+RUN_TOL = 1e-10
+#: The most iterations of those runs; one stopped here has ``converged=False`` and is never
+#: grouped with runs that converged (see :func:`gmm_gui.model.restarts.group_maxima`).
+RUN_MAX_ITER = 1000
 
 
 def has_converged(latest: ArrayLike, previous: ArrayLike, tol: float) -> np.ndarray | bool:

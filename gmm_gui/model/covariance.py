@@ -19,6 +19,18 @@ from typing import Literal
 
 import numpy as np
 
+from gmm_gui.model.prior import (
+    Prior,
+    log_prior_diag,
+    log_prior_full,
+    log_prior_spherical,
+    log_prior_tied,
+    mode_diag,
+    mode_full,
+    mode_spherical,
+    mode_tied,
+)
+
 __all__ = [
     "COVARIANCE",
     "COVARIANCE_TYPES",
@@ -169,6 +181,14 @@ class CovarianceSpec:
     project : callable(full, weights) -> array
         The closest matrices (..., K, d, d) of this type to any full matrices, ``weights``
         (..., K) weighting the average of ``tied`` (what ``Mixture.as_type`` returns).
+    constrain_with_prior : callable(nk, ybar, raw, prior) -> (means, covariances)
+        The M-step with a :class:`~gmm_gui.model.prior.Prior`: the posterior mode of the means
+        (..., K, d) and covariances (..., K, d, d) from the soft counts ``nk`` (..., K), the
+        weighted means ``ybar`` (..., K, d) and the raw covariances about them (see
+        :mod:`gmm_gui.model.prior`; no ``reg_covar``).
+    log_prior : callable(means, covariances, prior) -> array
+        The prior's log-density (..., ) of means (..., K, d) and covariances (..., K, d, d) of
+        this type.
     """
 
     name: CovarianceType
@@ -182,6 +202,10 @@ class CovarianceSpec:
     expand: Callable[[np.ndarray, int, int], np.ndarray]
     compact: Callable[[np.ndarray], np.ndarray]
     project: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    constrain_with_prior: Callable[
+        [np.ndarray, np.ndarray, np.ndarray, Prior], tuple[np.ndarray, np.ndarray]
+    ]
+    log_prior: Callable[[np.ndarray, np.ndarray, Prior], np.ndarray]
 
     def check(self, cov: np.ndarray) -> np.ndarray:
         """Check full matrices against this type; return them cleaned of round-off.
@@ -235,6 +259,8 @@ COVARIANCE: dict[str, CovarianceSpec] = {
         expand=_full_expand,
         compact=_full_compact,
         project=_full_project,
+        constrain_with_prior=mode_full,
+        log_prior=log_prior_full,
     ),
     "tied": CovarianceSpec(
         name="tied",
@@ -248,6 +274,8 @@ COVARIANCE: dict[str, CovarianceSpec] = {
         expand=_tied_expand,
         compact=_tied_compact,
         project=_tied_project,
+        constrain_with_prior=mode_tied,
+        log_prior=log_prior_tied,
     ),
     "diag": CovarianceSpec(
         name="diag",
@@ -261,6 +289,8 @@ COVARIANCE: dict[str, CovarianceSpec] = {
         expand=_diag_expand,
         compact=_diagonals,
         project=_diag_project,
+        constrain_with_prior=mode_diag,
+        log_prior=log_prior_diag,
     ),
     "spherical": CovarianceSpec(
         name="spherical",
@@ -274,6 +304,8 @@ COVARIANCE: dict[str, CovarianceSpec] = {
         expand=_spherical_expand,
         compact=_spherical_compact,
         project=_spherical_project,
+        constrain_with_prior=mode_spherical,
+        log_prior=log_prior_spherical,
     ),
 }
 

@@ -9,7 +9,7 @@ from gmm_gui.model._checks import check_resp
 from gmm_gui.model.mixture import Mixture
 from gmm_gui.model.steps import ComponentIssue, DataLike, _check_reg_covar, _prepared
 
-__all__ = ["diagnose"]
+__all__ = ["degenerate_components", "degenerate_mask", "diagnose", "is_at_floor"]
 
 _EMPTY_NK = 1e-3  # fewer points than this (soft count) and a component is "empty"
 _FLOOR_RTOL = 1e-6  # raw variance below this fraction of the data's variance counts as zero
@@ -53,15 +53,99 @@ def diagnose(
     return _diagnose(nk, data.data_var, mixture, _check_reg_covar(reg_covar), iteration)
 
 
+def is_at_floor(mixture: Mixture, reg_covar: float, data_var: float) -> np.ndarray:
+    """Which variances (eigenvalues) of each covariance sit at the ``reg_covar`` floor.
+
+    Parameters
+    ----------
+    mixture : Mixture
+    reg_covar : float
+        The ``reg_covar`` the fit used (0 with a prior).
+    data_var : float
+        Mean per-feature variance of the data (``PreparedData.data_var``), the scale of "zero".
+
+    Returns
+    -------
+    bool array of shape (n_components, n_features)
+        Per component, its eigenvalues in ascending order: True where the eigenvalue minus
+        ``reg_covar`` is at most ``max(reg_covar, 1e-12 data_var)`` and at most
+        ``1e-6 data_var`` (no spread left in that direction but the floor).
+    """
+    return _at_floor(mixture.covariances, reg_covar, data_var)
+
+
+def _at_floor(covariances: np.ndarray, reg_covar: float, data_var: float) -> np.ndarray:
+    eig = np.linalg.eigvalsh(covariances)  # (..., K, d), ascending
+    raw = eig - reg_covar
+    zero = max(reg_covar, 1e-12 * data_var)
+    return (raw <= zero) & (raw <= _FLOOR_RTOL * data_var)
+
+
+def degenerate_mask(
+    covariances: np.ndarray, nk: np.ndarray, reg_covar: float, data_var: float
+) -> np.ndarray:
+    """:func:`degenerate_components` for many fits at once, as a mask.
+
+    Parameters
+    ----------
+    covariances : array of shape (..., n_components, n_features, n_features)
+    nk : array of shape (..., n_components)
+        Soft counts; NaN counts as degenerate.
+    reg_covar, data_var : float
+        As in :func:`degenerate_components`.
+
+    Returns
+    -------
+    bool array of shape (..., n_components)
+    """
+    covariances = np.asarray(covariances, dtype=float)
+    n_features = covariances.shape[-1]
+    flat = _at_floor(covariances, float(reg_covar), float(data_var)).any(axis=-1)
+    counts = np.asarray(nk, dtype=float)
+    return flat | ~(counts >= n_features + 1)
+
+
+def degenerate_components(
+    mixture: Mixture, nk: ArrayLike, reg_covar: float, data_var: float
+) -> tuple[int, ...]:
+    """The components of a fitted mixture that collapsed: a degenerate solution, not a maximum.
+
+    A component is degenerate when its variance is at the ``reg_covar`` floor in some direction
+    (:func:`is_at_floor`: it has collapsed onto a point, a line or a plane, where the likelihood
+    grows without bound as ``reg_covar`` goes to 0) or when it owns fewer effective points (soft
+    count) than ``n_features + 1``, too few to estimate a covariance from (mclust reports no BIC
+    for such a fit). The rule is the same for every covariance type.
+
+    Parameters
+    ----------
+    mixture : Mixture
+    nk : array-like of shape (n_components,)
+        Soft counts (sums of the responsibilities) of the mixture on the data.
+    reg_covar : float
+        The ``reg_covar`` the fit used (pass 0 for a MAP fit, which does not add it).
+    data_var : float
+        Mean per-feature variance of the data.
+
+    Returns
+    -------
+    tuple of int
+        The degenerate components, 0-based, ascending; empty for a proper solution.
+    """
+    counts = np.asarray(nk, dtype=float).reshape(-1)
+    if counts.size != mixture.n_components:
+        raise ValueError(
+            f"nk has {counts.size} entries but the mixture has {mixture.n_components} components."
+        )
+    mask = degenerate_mask(mixture.covariances, counts, reg_covar, data_var)
+    return tuple(int(k) for k in np.flatnonzero(mask))
+
+
 def _diagnose(
     nk: np.ndarray, data_var: float, mixture: Mixture, reg_covar: float, iteration: int
 ) -> list[ComponentIssue]:
     issues: list[ComponentIssue] = []
     d = mixture.n_features
-    eig = np.linalg.eigvalsh(mixture.covariances)  # (K, d), ascending
-    raw = eig - reg_covar
-    zero = max(reg_covar, 1e-12 * data_var)
-    at_floor = (raw <= zero) & (raw <= _FLOOR_RTOL * data_var)
+    at_floor = is_at_floor(mixture, reg_covar, data_var)
     for k in range(mixture.n_components):
         num = k + 1
         if nk[k] < _EMPTY_NK:

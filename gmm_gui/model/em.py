@@ -25,6 +25,12 @@ returned mixture are scikit-learn's. (The test looks one iteration behind the ne
 ``L_t``, which is already known; that is scikit-learn's rule and kept for agreement.) With
 ``n_init > 1`` the run with the highest ``L_T`` wins, where scikit-learn compares ``L_{T-1}``.
 
+With a prior (MAP-EM, ``fit(..., prior=Prior.default(X, K))``, see :mod:`gmm_gui.model.prior`)
+the M-step returns the posterior mode and the objective is the mean log-posterior per point,
+``(log L + log p(theta)) / n_samples``: ``history`` holds it, the stopping rule tests it and it
+never decreases; ``mean_log_likelihood`` stays the plain log-likelihood of the final mixture (the
+``loglik`` mclust reports), ``mean_log_posterior`` is the objective.
+
 Speed: see :mod:`gmm_gui.model._kernels`; pass :func:`prepare_data` ``(X)`` instead of ``X`` to
 the step functions when calling them many times on the same data.
 """
@@ -40,9 +46,10 @@ import numpy as np
 from gmm_gui.model._checks import check_fittable
 from gmm_gui.model.convergence import is_last_iteration
 from gmm_gui.model.covariance import check_covariance_type
-from gmm_gui.model.diagnostics import _diagnose, diagnose
+from gmm_gui.model.diagnostics import _diagnose, degenerate_components, diagnose
 from gmm_gui.model.init import init_mixture
 from gmm_gui.model.mixture import Mixture
+from gmm_gui.model.prior import Prior
 from gmm_gui.model.steps import (
     ComponentIssue,
     DataLike,
@@ -53,6 +60,7 @@ from gmm_gui.model.steps import (
     _m_step,
     _prepared,
     e_step,
+    log_prior_density,
     log_prob_components,
     m_step,
     prepare_data,
@@ -93,7 +101,10 @@ class StartResult:
         Iterations run.
     converged : bool
     history : tuple of float
-        Mean log-likelihood per point after each iteration (see the module docstring).
+        The objective after each iteration: mean log-likelihood per point, or with a prior the
+        mean log-posterior per point (see the module docstring).
+    mean_log_posterior : float
+        The objective of ``mixture`` with a prior; NaN without one.
     """
 
     init: Mixture
@@ -102,6 +113,7 @@ class StartResult:
     n_iter: int
     converged: bool
     history: tuple[float, ...]
+    mean_log_posterior: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -111,11 +123,13 @@ class FitResult:
     Attributes
     ----------
     mixture : Mixture
-        The best run's final mixture (highest ``mean_log_likelihood``).
+        The best run's final mixture (highest ``objective``).
     history : tuple of float
-        ``(L_1, ..., L_T)``: mean log-likelihood per point after every iteration of the best run.
+        ``(L_1, ..., L_T)``: mean log-likelihood per point after every iteration of the best run;
+        with a prior, the mean log-posterior per point instead (the objective).
     mean_log_likelihood : float
-        ``L_T``, mean log-likelihood per point of ``mixture`` (``L_0`` when no iteration ran).
+        ``L_T``, mean log-likelihood per point of ``mixture`` (``L_0`` when no iteration ran);
+        with a prior too (then ``history[-1]`` is ``mean_log_posterior`` instead).
     log_likelihood : float
         Total log-likelihood, ``mean_log_likelihood * n_samples``.
     converged : bool
@@ -127,9 +141,19 @@ class FitResult:
     starts : tuple of StartResult
         Every run, in order (one when ``n_init`` is 1).
     initial_mean_log_likelihood : float
-        ``L_0``, the mean log-likelihood per point of the best run's start.
+        ``L_0``, the mean log-likelihood per point of the best run's start (the plain
+        log-likelihood, also with a prior).
     cancelled : bool
         ``on_step`` returned False and the fit stopped early.
+    prior : Prior or None
+        The prior of a MAP fit; ``None`` for maximum likelihood.
+    mean_log_posterior : float
+        With a prior: ``(log L + log p(theta)) / n_samples`` of ``mixture``, the objective;
+        NaN without one.
+    degenerate_components : tuple of int
+        Components of ``mixture`` that collapsed (see
+        :func:`gmm_gui.model.diagnostics.degenerate_components`): a degenerate solution, not a
+        maximum.
     """
 
     mixture: Mixture
@@ -142,6 +166,24 @@ class FitResult:
     starts: tuple[StartResult, ...]
     initial_mean_log_likelihood: float = math.nan
     cancelled: bool = False
+    prior: Prior | None = None
+    mean_log_posterior: float = math.nan
+    degenerate_components: tuple[int, ...] = ()
+
+    @property
+    def uses_prior(self) -> bool:
+        """Whether this is a MAP fit (a prior was used)."""
+        return self.prior is not None
+
+    @property
+    def objective(self) -> float:
+        """What EM climbed: ``mean_log_posterior`` with a prior, else ``mean_log_likelihood``."""
+        return self.mean_log_posterior if self.prior is not None else self.mean_log_likelihood
+
+    @property
+    def degenerate(self) -> bool:
+        """Whether some component collapsed (``degenerate_components`` is not empty)."""
+        return bool(self.degenerate_components)
 
 
 # ---------------------------------------------------------------------------------- fit
@@ -157,6 +199,7 @@ def fit(
     n_init: int = 1,
     seed: int | np.random.Generator | None = None,
     on_step: StepCallback | None = None,
+    prior: Prior | None = None,
 ) -> FitResult:
     """Fit a Gaussian mixture by EM, as scikit-learn's ``GaussianMixture.fit``.
 
@@ -182,7 +225,11 @@ def fit(
         Seeds the initialisation method; runs use successive draws from one generator.
     on_step : callable(iteration, mixture, mean_log_likelihood), optional
         Called after every iteration with the new mixture and its mean log-likelihood per
-        point. Returning ``False`` stops the fit (the result has ``cancelled=True``).
+        point (the mean log-posterior with a prior). Returning ``False`` stops the fit (the
+        result has ``cancelled=True``).
+    prior : Prior, optional
+        MAP-EM with this prior (e.g. ``Prior.default(X, n_components)``, mclust's defaults);
+        ``reg_covar`` is then not added (see the module docstring).
 
     Returns
     -------
@@ -229,10 +276,12 @@ def fit(
             raise ValueError("n_components is required when init is a method name.")
         data = _prepared(X, min_samples=2)
     check_fittable(data.X, int(n_components))
+    if prior is not None:
+        prior.check_features(data.n_features)
 
     rng = np.random.default_rng(seed)
     starts: list[StartResult] = []
-    best: tuple[StartResult, tuple[ComponentIssue, ...], float, bool] | None = None
+    best: tuple[StartResult, tuple[ComponentIssue, ...], float, np.ndarray] | None = None
     cancelled = False
     for _ in range(n_init):
         if isinstance(init, Mixture):
@@ -246,16 +295,16 @@ def fit(
                 covariance_type=covariance_type,
                 reg_covar=reg_covar,
             )
-        run, issues, initial_ll, cancelled = _run_em(
-            data, start, covariance_type, max_iter, tol, reg_covar, on_step
+        run, issues, initial_ll, cancelled, nk = _run_em(
+            data, start, covariance_type, max_iter, tol, reg_covar, on_step, prior
         )
         starts.append(run)
-        if best is None or run.mean_log_likelihood > best[0].mean_log_likelihood:
-            best = (run, issues, initial_ll, cancelled)
+        if best is None or _objective(run) > _objective(best[0]):
+            best = (run, issues, initial_ll, nk)
         if cancelled:
             break
     assert best is not None
-    run, issues, initial_ll, _ = best
+    run, issues, initial_ll, nk = best
     return FitResult(
         mixture=run.mixture,
         history=run.history,
@@ -267,7 +316,18 @@ def fit(
         starts=tuple(starts),
         initial_mean_log_likelihood=initial_ll,
         cancelled=cancelled,
+        prior=prior,
+        mean_log_posterior=run.mean_log_posterior,
+        degenerate_components=degenerate_components(
+            run.mixture, nk, 0.0 if prior is not None else reg_covar, data.data_var
+        ),
     )
+
+
+def _objective(run: StartResult) -> float:
+    if math.isnan(run.mean_log_posterior):
+        return run.mean_log_likelihood
+    return run.mean_log_posterior
 
 
 def _run_em(
@@ -278,7 +338,9 @@ def _run_em(
     tol: float,
     reg_covar: float,
     on_step: StepCallback | None,
-) -> tuple[StartResult, tuple[ComponentIssue, ...], float, bool]:
+    prior: Prior | None = None,
+) -> tuple[StartResult, tuple[ComponentIssue, ...], float, bool, np.ndarray]:
+    """One EM run; also returns the soft counts (n_components,) of the final mixture."""
     n_samples = data.n_samples
     mixture = start
     buffer = np.empty((start.n_components, n_samples))
@@ -286,7 +348,14 @@ def _run_em(
     resp_t, log_norm = _e_step(data, mixture, out=buffer, stats=stats)
     ll = float(log_norm.sum()) / n_samples
     initial_ll = ll
-    lls = [ll]  # L_0, L_1, ...
+    plain = ll  # the log-likelihood of the newest mixture (lls holds the objective)
+
+    def objective(mix: Mixture, mean_ll: float) -> float:
+        if prior is None:
+            return mean_ll
+        return mean_ll + log_prior_density(mix, prior) / n_samples
+
+    lls = [objective(mixture, ll)]  # L_0, L_1, ... (the objective)
     issues: list[ComponentIssue] = []
     seen: set[tuple[int, str]] = set()
 
@@ -305,16 +374,18 @@ def _run_em(
         last = is_last_iteration(lls, tol)
         try:
             nk, new = _m_step(
-                data, resp_t.T, covariance_type, reg_covar, iteration=t, stats=stats
+                data, resp_t.T, covariance_type, reg_covar, iteration=t, stats=stats,
+                prior=prior,
             )
         except DegenerateMixtureError as exc:
             record(list(exc.issues))
             break
-        record(_diagnose(nk, data.data_var, new, reg_covar, t))
+        record(_diagnose(nk, data.data_var, new, 0.0 if prior is not None else reg_covar, t))
         mixture = new
         n_iter = t
         resp_t, log_norm = _e_step(data, mixture, out=buffer, stats=stats)
-        ll = float(log_norm.sum()) / n_samples
+        plain = float(log_norm.sum()) / n_samples
+        ll = objective(mixture, plain)
         lls.append(ll)
         if on_step is not None and on_step(t, mixture, ll) is False:
             cancelled = True
@@ -326,9 +397,11 @@ def _run_em(
     run = StartResult(
         init=start,
         mixture=mixture,
-        mean_log_likelihood=lls[-1],
+        mean_log_likelihood=plain,
         n_iter=n_iter,
         converged=converged,
         history=history,
+        mean_log_posterior=lls[-1] if prior is not None else math.nan,
     )
-    return run, tuple(issues), initial_ll, cancelled
+    # resp_t is always the E-step of ``mixture`` (an M-step that broke down left both as they were)
+    return run, tuple(issues), initial_ll, cancelled, resp_t.sum(axis=1)

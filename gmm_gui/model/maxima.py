@@ -138,6 +138,7 @@ def identify_maxima(
     usable: np.ndarray | None = None,
     ll_tol: float = DEFAULT_LL_TOL,
     mean_tol: float = DEFAULT_MEAN_TOL,
+    kinds: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[int]]:
     """Number the local maxima that a set of EM runs reached.
 
@@ -163,6 +164,9 @@ def identify_maxima(
         Runs to number; the others get -1. Default: those with a finite log-likelihood.
     ll_tol, mean_tol : float
         The tolerances above.
+    kinds : int array of shape (n_runs,), optional
+        Runs of different kinds are never the same maximum (e.g. converged runs and runs
+        stopped by ``max_iter``, degenerate and proper solutions); default: all one kind.
 
     Returns
     -------
@@ -199,8 +203,10 @@ def identify_maxima(
 
     order = np.flatnonzero(usable)
     order = order[np.argsort(-lls[order], kind="stable")]
+    kind = np.zeros(n_runs, dtype=np.int64) if kinds is None else np.asarray(kinds).reshape(-1)
+    rep_kind = np.empty(0, dtype=np.int64)
     for run in order:
-        hits = np.flatnonzero(np.abs(rep_ll - lls[run]) <= ll_tol)
+        hits = np.flatnonzero((np.abs(rep_ll - lls[run]) <= ll_tol) & (rep_kind == kind[run]))
         if hits.size:
             dist = _pairing_distances(
                 scaled[run], empty[run], rep_means[hits], rep_empty[hits], perms
@@ -213,6 +219,7 @@ def identify_maxima(
             rep_means = np.concatenate([rep_means, scaled[run][None]])
             rep_empty = np.concatenate([rep_empty, empty[run][None]])
             rep_ll = np.append(rep_ll, lls[run])
+            rep_kind = np.append(rep_kind, kind[run])
             continue
         ids[run] = int(hits[0])
         first = root(int(hits[0]))

@@ -12,6 +12,15 @@ deviations (:func:`identify_maxima`): component numbers are arbitrary, so a run 
 "component 0" is another run's "component 1" is the same solution. The same test numbers the
 solutions of the basin maps (:mod:`gmm_gui.model.basins`); it lives in
 :mod:`gmm_gui.model.maxima` and is re-exported here.
+
+Honest outcomes: every run climbs to :data:`~gmm_gui.model.convergence.RUN_TOL` (or stops at
+:data:`~gmm_gui.model.convergence.RUN_MAX_ITER`, then ``converged=False``); a run in which a
+component collapsed is ``degenerate`` (see
+:func:`gmm_gui.model.diagnostics.degenerate_components`), a singularity of the likelihood and not a
+maximum. Runs are grouped only with runs of the same kind (converged or not, degenerate or not),
+so a group is all one kind, and :attr:`RestartsResult.best` is the best run that is not
+degenerate. With a prior, runs are ranked and grouped by their mean log-posterior (the
+objective EM climbed).
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gmm_gui.model._progress import never_cancel, no_progress
+from gmm_gui.model.convergence import RUN_MAX_ITER, RUN_TOL
 from gmm_gui.model.em import fit
 from gmm_gui.model.init import init_mixture
 from gmm_gui.model.maxima import (
@@ -33,6 +43,7 @@ from gmm_gui.model.maxima import (
     same_maximum,
 )
 from gmm_gui.model.mixture import Mixture
+from gmm_gui.model.prior import Prior
 
 __all__ = [
     "MaximumGroup",
@@ -78,6 +89,11 @@ class RestartRun:
         Mean log-likelihood per point after each iteration.
     issues : tuple of str
         The engine's warnings for this run, in sentences.
+    degenerate_components : tuple of int
+        Components of ``mixture`` that collapsed (``FitResult.degenerate_components``).
+    mean_log_posterior : float
+        With a prior, the mean log-posterior per point of ``mixture`` (what the run climbed);
+        NaN without one.
     """
 
     index: int
@@ -89,6 +105,20 @@ class RestartRun:
     converged: bool
     history: tuple[float, ...] = ()
     issues: tuple[str, ...] = ()
+    degenerate_components: tuple[int, ...] = ()
+    mean_log_posterior: float = float("nan")
+
+    @property
+    def degenerate(self) -> bool:
+        """A component collapsed: a degenerate solution, not a local maximum."""
+        return bool(self.degenerate_components)
+
+    @property
+    def objective(self) -> float:
+        """What the run climbed: ``mean_log_posterior`` with a prior, else the log-likelihood."""
+        if np.isnan(self.mean_log_posterior):
+            return self.mean_log_likelihood
+        return self.mean_log_posterior
 
 
 @dataclass(frozen=True)
@@ -108,6 +138,17 @@ class MaximumGroup:
     representative: RestartRun
     members: tuple[int, ...]
     mean_log_likelihood: float
+
+    @property
+    def degenerate(self) -> bool:
+        """Its runs are degenerate solutions (all members are, or none: grouped by kind)."""
+        return self.representative.degenerate
+
+    @property
+    def converged(self) -> bool:
+        """Its runs converged (all members did, or none did: a run stopped by ``max_iter`` is
+        grouped only with other such runs)."""
+        return self.representative.converged
 
     @property
     def count(self) -> int:
@@ -144,6 +185,10 @@ class RestartsResult:
         The tolerances the runs were grouped with.
     cancelled : bool
         True when the user cancelled before all runs were made.
+    prior : Prior or None
+        The prior of MAP runs, or ``None``.
+    tol, max_iter : float, int
+        The stopping rule every run used.
     """
 
     runs: tuple[RestartRun, ...]
@@ -156,15 +201,24 @@ class RestartsResult:
     ll_tol: float
     mean_tol: float
     cancelled: bool = False
+    prior: Prior | None = None
+    tol: float = RUN_TOL
+    max_iter: int = RUN_MAX_ITER
 
     @property
     def best(self) -> RestartRun | None:
-        """The run with the highest final log-likelihood, or ``None`` if there is none."""
-        return best_run(self.runs)
+        """The best run that is not degenerate (highest objective), or ``None`` if every run
+        is degenerate or there is none (:attr:`n_degenerate_set_aside` says how many were)."""
+        return best_run(self.runs, skip_degenerate=True)
+
+    @property
+    def n_degenerate_set_aside(self) -> int:
+        """How many runs :attr:`best` set aside as degenerate (every degenerate run)."""
+        return sum(1 for r in self.runs if r.degenerate)
 
     def ranked(self) -> list[RestartRun]:
-        """The runs sorted by final log-likelihood, best first."""
-        return sorted(self.runs, key=lambda r: (-_finite(r.mean_log_likelihood), r.index))
+        """The runs sorted by final objective (log-likelihood, or log-posterior), best first."""
+        return sorted(self.runs, key=lambda r: (-_finite(r.objective), r.index))
 
     def group_of(self, index: int) -> int:
         """Position in :attr:`groups` of the group holding run ``index``."""
@@ -178,11 +232,16 @@ def _finite(value: float) -> float:
     return float(value) if np.isfinite(value) else -np.inf
 
 
-def best_run(runs: Sequence[RestartRun]) -> RestartRun | None:
-    """The run with the highest final mean log-likelihood (earliest on a tie), or ``None``."""
-    if not runs:
+def best_run(runs: Sequence[RestartRun], *, skip_degenerate: bool = False) -> RestartRun | None:
+    """The run with the highest final objective (earliest on a tie), or ``None``.
+
+    The objective is the mean log-likelihood, or with a prior the mean log-posterior. With
+    ``skip_degenerate``, degenerate runs are not considered.
+    """
+    pool = [r for r in runs if not (skip_degenerate and r.degenerate)]
+    if not pool:
         return None
-    return min(runs, key=lambda r: (-_finite(r.mean_log_likelihood), r.index))
+    return min(pool, key=lambda r: (-_finite(r.objective), r.index))
 
 
 def group_maxima(
@@ -211,26 +270,31 @@ def group_maxima(
     Returns
     -------
     groups : list of MaximumGroup
-        Best log-likelihood first; members of a group best first; a run with a non-finite
-        log-likelihood is a group of its own, last.
+        Best objective first; members of a group best first; a run with a non-finite
+        objective is a group of its own, last. Runs are grouped only with runs of the same
+        kind: converged or stopped by ``max_iter``, degenerate or not (so a run that has not
+        finished climbing is never counted as reaching a maximum that converged runs reach).
+        The objective is the mean log-likelihood, or with a prior the mean log-posterior.
     """
     runs = list(runs)
     if not runs:
         return []
+    kinds = np.array([2 * int(r.converged) + int(r.degenerate) for r in runs])
     ids, reps = identify_maxima(
         np.stack([r.mixture.weights for r in runs]),
         np.stack([r.mixture.means for r in runs]),
-        np.array([r.mean_log_likelihood for r in runs], dtype=float),
+        np.array([r.objective for r in runs], dtype=float),
         n_samples=n_samples,
         scale=scale,
         ll_tol=ll_tol,
         mean_tol=mean_tol,
+        kinds=kinds,
     )
     groups = []
     for gid, rep in enumerate(reps):
         members = sorted(
             (runs[i] for i in np.flatnonzero(ids == gid)),
-            key=lambda r: (-r.mean_log_likelihood, r.index),
+            key=lambda r: (-r.objective, r.index),
         )
         groups.append(
             MaximumGroup(
@@ -239,7 +303,7 @@ def group_maxima(
                 mean_log_likelihood=float(np.mean([r.mean_log_likelihood for r in members])),
             )
         )
-    for i in np.flatnonzero(ids < 0):  # a run whose log-likelihood is not a number
+    for i in np.flatnonzero(ids < 0):  # a run whose objective is not a number
         groups.append(
             MaximumGroup(
                 representative=runs[i],
@@ -276,13 +340,14 @@ def run_restarts(
     *,
     covariance_type: str = "full",
     seed: int | None = None,
-    max_iter: int = 1000,
-    tol: float = 1e-6,
+    max_iter: int = RUN_MAX_ITER,
+    tol: float = RUN_TOL,
     reg_covar: float = 1e-6,
     ll_tol: float | None = None,
     mean_tol: float = DEFAULT_MEAN_TOL,
     progress: ProgressCallback | None = None,
     should_cancel: CancelCallback | None = None,
+    prior: Prior | None = None,
 ) -> RestartsResult:
     """Fit a mixture ``n_starts`` times from random starts and keep every run.
 
@@ -298,9 +363,10 @@ def run_restarts(
     seed : int or None
         Master seed; run ``i`` uses ``run_seeds(seed, n_starts)[i]``.
     max_iter, tol, reg_covar
-        Passed to :func:`gmm_gui.model.em.fit` for every run. The defaults run EM closer to
-        convergence than a single fit's (``tol=1e-3``): the point here is which maximum each
-        start reaches, and a loosely stopped run may still be far from it on a flat ridge.
+        Passed to :func:`gmm_gui.model.em.fit` for every run. The defaults (``RUN_MAX_ITER``,
+        ``RUN_TOL`` of :mod:`gmm_gui.model.convergence`) run EM to convergence, far
+        tighter than a single fit's ``tol=1e-3``: the point here is which maximum each start
+        reaches, and a loosely stopped run may still be far from it on a flat ridge.
     ll_tol : float, optional
         Log-likelihood tolerance of the grouping; default ``max(1e-3, 10 * tol)``, since a run
         stopped by ``tol`` may still be a little short of its maximum.
@@ -311,6 +377,8 @@ def run_restarts(
     should_cancel : callable() -> bool, optional
         Polled before each run and at every EM iteration; when it returns True the run in
         progress is dropped and the runs made so far are returned with ``cancelled=True``.
+    prior : Prior, optional
+        MAP-EM for every run (see :func:`gmm_gui.model.em.fit`).
 
     Returns
     -------
@@ -367,6 +435,7 @@ def run_restarts(
             n_init=1,
             seed=int(run_seed),
             on_step=on_step,
+            prior=prior,
         )
         if stopped:
             cancelled = True
@@ -382,6 +451,8 @@ def run_restarts(
                 converged=bool(result.converged),
                 history=tuple(float(v) for v in result.history),
                 issues=tuple(str(m) for m in result.issues),
+                degenerate_components=result.degenerate_components,
+                mean_log_posterior=float(result.mean_log_posterior),
             )
         )
         progress(index + 1, n_starts)
@@ -400,4 +471,7 @@ def run_restarts(
         ll_tol=ll_tol,
         mean_tol=float(mean_tol),
         cancelled=cancelled,
+        prior=prior,
+        tol=float(tol),
+        max_iter=int(max_iter),
     )

@@ -4,6 +4,12 @@ More components never lower the training likelihood, so K is chosen by a criteri
 parameters (BIC, AIC: lower is better) or by the likelihood of points the model was not fitted on
 (higher is better). :func:`choose_k` fits every K from 1 to ``k_max`` for each covariance type and
 returns all three curves.
+
+Every fit climbs to :data:`~gmm_gui.model.convergence.RUN_TOL` (at most
+:data:`~gmm_gui.model.convergence.RUN_MAX_ITER` iterations) by default. A candidate whose fit is
+degenerate (a component collapsed, see :func:`gmm_gui.model.diagnostics.degenerate_components`)
+has ``bic`` and ``aic`` NaN, as mclust reports no BIC for it, so it is never chosen; the values
+its likelihood gives are kept in ``raw_bic`` and ``raw_aic``.
 """
 
 from __future__ import annotations
@@ -15,10 +21,12 @@ from typing import Literal
 import numpy as np
 
 from gmm_gui.model._progress import never_cancel, no_progress
+from gmm_gui.model.convergence import RUN_MAX_ITER, RUN_TOL
 from gmm_gui.model.covariance import COVARIANCE_TYPES
 from gmm_gui.model.criteria import aic, bic, n_parameters
 from gmm_gui.model.em import fit
 from gmm_gui.model.mixture import Mixture
+from gmm_gui.model.prior import Prior
 from gmm_gui.model.steps import score_samples
 
 __all__ = [
@@ -31,6 +39,8 @@ __all__ = [
 
 ProgressCallback = Callable[[int, int], None]
 CancelCallback = Callable[[], bool]
+#: Makes the prior for data and a number of components, e.g. :meth:`Prior.default`.
+PriorFactory = Callable[[np.ndarray, int], Prior]
 Criterion = Literal["bic", "aic", "heldout"]
 
 #: The criteria of a :class:`KSelection`: BIC and AIC (lower is better) and the mean held-out
@@ -53,7 +63,7 @@ class KCandidate:
     mean_log_likelihood : float
         Mean log-likelihood per point of ``mixture`` on all the data.
     bic, aic : float
-        Of ``mixture`` on all the data; NaN when skipped.
+        Of ``mixture`` on all the data; NaN when skipped or degenerate (as mclust does).
     heldout_log_likelihood : float
         Mean log-likelihood per held-out point of a model of the same kind fitted on the other
         points; NaN when that fit was not possible.
@@ -63,6 +73,13 @@ class KCandidate:
         Whether the fit on all the data converged.
     skipped : str or None
         Why this K was not fitted (e.g. more components than points), in a sentence.
+    degenerate_components : tuple of int
+        Components of ``mixture`` that collapsed (see
+        :func:`gmm_gui.model.diagnostics.degenerate_components`).
+    raw_bic, raw_aic : float
+        BIC and AIC from the likelihood of ``mixture`` even when degenerate (NaN when skipped).
+    mean_log_posterior : float
+        With a prior, the objective of the fit on all the data; NaN without one.
     """
 
     covariance_type: str
@@ -75,6 +92,15 @@ class KCandidate:
     n_parameters: int
     converged: bool = True
     skipped: str | None = None
+    degenerate_components: tuple[int, ...] = ()
+    raw_bic: float = float("nan")
+    raw_aic: float = float("nan")
+    mean_log_posterior: float = float("nan")
+
+    @property
+    def degenerate(self) -> bool:
+        """The fit is a degenerate solution (a component collapsed): no BIC or AIC."""
+        return bool(self.degenerate_components)
 
     @classmethod
     def not_fitted(
@@ -228,11 +254,12 @@ def choose_k(
     seed: int | None = 0,
     init: str = "kmeans++",
     n_init: int = 3,
-    max_iter: int = 100,
-    tol: float = 1e-3,
+    max_iter: int = RUN_MAX_ITER,
+    tol: float = RUN_TOL,
     reg_covar: float = 1e-6,
     progress: ProgressCallback | None = None,
     should_cancel: CancelCallback | None = None,
+    prior: PriorFactory | None = None,
 ) -> KSelection:
     """Fit K = 1 .. ``k_max`` components of each covariance type and score every model.
 
@@ -252,12 +279,17 @@ def choose_k(
     seed : int or None
         Seed of the split and of the fits' random starts.
     init, n_init, max_iter, tol, reg_covar
-        Passed to :func:`gmm_gui.model.em.fit` (``n_init`` starts, the best kept).
+        Passed to :func:`gmm_gui.model.em.fit` (``n_init`` starts, the best kept). The default
+        ``tol`` and ``max_iter`` are ``RUN_TOL`` and ``RUN_MAX_ITER``: every fit converges.
     progress : callable(done, total), optional
         Called after each (type, K), out of ``len(covariance_types) * k_max``.
     should_cancel : callable() -> bool, optional
         Polled between fits and at every EM iteration; when it returns True the candidates
         finished so far are returned with ``cancelled=True``.
+    prior : callable(X, n_components) -> Prior, optional
+        MAP-EM: each fit (on all the data, and on the training part) uses the prior this makes
+        for its data and K; pass :meth:`Prior.default <gmm_gui.model.prior.Prior.default>` for
+        mclust's defaults.
 
     Returns
     -------
@@ -299,6 +331,7 @@ def choose_k(
             n_init=n_init,
             seed=seed,
             on_step=on_step,
+            prior=None if prior is None else prior(data, k),
         )
 
     done = 0
@@ -337,17 +370,24 @@ def choose_k(
                         KCandidate.not_fitted(cov_type, k, n_params, reason)
                     )
                 else:
+                    raw_bic = float(bic(X, result.mixture))
+                    raw_aic = float(aic(X, result.mixture))
+                    degenerate = result.degenerate
                     candidates.append(
                         KCandidate(
                             covariance_type=cov_type,
                             n_components=k,
                             mixture=result.mixture,
                             mean_log_likelihood=float(result.mean_log_likelihood),
-                            bic=float(bic(X, result.mixture)),
-                            aic=float(aic(X, result.mixture)),
+                            bic=np.nan if degenerate else raw_bic,
+                            aic=np.nan if degenerate else raw_aic,
                             heldout_log_likelihood=heldout,
                             n_parameters=n_params,
                             converged=bool(result.converged),
+                            degenerate_components=result.degenerate_components,
+                            raw_bic=raw_bic,
+                            raw_aic=raw_aic,
+                            mean_log_posterior=float(result.mean_log_posterior),
                         )
                     )
             done += 1

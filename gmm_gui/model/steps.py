@@ -19,8 +19,9 @@ from numpy.typing import ArrayLike
 from gmm_gui.model import _kernels
 from gmm_gui.model._checks import check_data, check_resp
 from gmm_gui.model._kernels import PreparedData
-from gmm_gui.model.covariance import check_covariance_type
+from gmm_gui.model.covariance import COVARIANCE, check_covariance_type
 from gmm_gui.model.mixture import Mixture
+from gmm_gui.model.prior import Prior
 
 __all__ = [
     "ComponentIssue",
@@ -28,6 +29,7 @@ __all__ = [
     "DegenerateMixtureError",
     "PreparedData",
     "e_step",
+    "log_prior_density",
     "log_prob_components",
     "m_step",
     "prepare_data",
@@ -211,6 +213,7 @@ def m_step(
     resp: ArrayLike,
     covariance_type: str = "full",
     reg_covar: float = 1e-6,
+    prior: Prior | None = None,
 ) -> Mixture:
     """The M-step: re-estimate weights, means and covariances from responsibilities.
 
@@ -220,7 +223,11 @@ def m_step(
     resp : array-like of shape (n_samples, n_components)
     covariance_type : {"full", "tied", "diag", "spherical"}
     reg_covar : float, default 1e-6
-        Added to the diagonal of every covariance (once to the shared one for ``tied``).
+        Added to the diagonal of every covariance (once to the shared one for ``tied``);
+        not used with a prior.
+    prior : Prior, optional
+        MAP-EM: means and covariances are the posterior mode under this prior (see
+        :mod:`gmm_gui.model.prior`), weights the soft counts over ``n`` as without one.
 
     Returns
     -------
@@ -237,7 +244,9 @@ def m_step(
     reg_covar = _check_reg_covar(reg_covar)
     data = _prepared(X)
     r = check_resp(resp, data.n_samples)
-    _, mixture = _m_step(data, r, covariance_type, reg_covar, iteration=0)
+    if prior is not None:
+        prior.check_features(data.n_features)
+    _, mixture = _m_step(data, r, covariance_type, reg_covar, iteration=0, prior=prior)
     return mixture
 
 
@@ -248,9 +257,10 @@ def _m_step(
     reg_covar: float,
     iteration: int,
     stats: np.ndarray | None = None,
+    prior: Prior | None = None,
 ) -> tuple[np.ndarray, Mixture]:
     nk, means, covs = _kernels.estimate_parameters(
-        data, resp, covariance_type, reg_covar, stats=stats
+        data, resp, covariance_type, reg_covar, stats=stats, prior=prior
     )
     bad = _non_positive_definite(covs)
     if bad:
@@ -269,6 +279,25 @@ def _m_step(
         )
     weights = nk / nk.sum()
     return nk, Mixture(weights, means, covs, covariance_type)
+
+
+def log_prior_density(mixture: Mixture, prior: Prior) -> float:
+    """The prior's log-density at a mixture's means and covariances (its weights have none).
+
+    Parameters
+    ----------
+    mixture : Mixture
+        Its ``covariance_type`` chooses the form of the prior (see :mod:`gmm_gui.model.prior`).
+    prior : Prior
+
+    Returns
+    -------
+    float
+        The total over the components (divide by ``n_samples`` for the per-point figures).
+    """
+    prior.check_features(mixture.n_features)
+    spec = COVARIANCE[mixture.covariance_type]
+    return float(spec.log_prior(mixture.means, mixture.covariances, prior))
 
 
 def _non_positive_definite(covs: np.ndarray) -> list[int]:

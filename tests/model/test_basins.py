@@ -15,6 +15,7 @@ from gmm_gui.model.basins import (
     basin_map_2d,
     fit_batch,
 )
+from gmm_gui.model.convergence import RUN_MAX_ITER, RUN_TOL
 from gmm_gui.model.restarts import data_scale, same_maximum
 
 
@@ -87,7 +88,7 @@ def test_basin_map_of_two_separated_clusters(two_clusters):
     assert bmap.mean_log_likelihood[4, 2] == bmap.mean_log_likelihood[2, 4]
     assert bmap.n_iter[4, 2] == bmap.n_iter[2, 4]
     for i, j in [(4, 2), (2, 4), (1, 0), (3, 3)]:
-        result = fit(X, bmap.start_at(i, j), tol=1e-6, max_iter=500)
+        result = fit(X, bmap.start_at(i, j), tol=RUN_TOL, max_iter=RUN_MAX_ITER)
         assert bmap.n_iter[i, j] == result.n_iter
         assert bmap.mean_log_likelihood[i, j] == pytest.approx(
             result.mean_log_likelihood, rel=1e-9
@@ -101,7 +102,7 @@ def test_asymmetric_start_fits_every_cell(two_clusters):
     bmap = basin_map_1d(X, start, grid, grid)
     assert bmap.solution_id[0, 3] == bmap.solution_id[3, 0] == 0
     for i, j in [(0, 3), (3, 0), (1, 1)]:
-        result = fit(X, bmap.start_at(i, j), tol=1e-6, max_iter=500)
+        result = fit(X, bmap.start_at(i, j), tol=RUN_TOL, max_iter=RUN_MAX_ITER)
         assert bmap.n_iter[i, j] == result.n_iter
         assert bmap.mean_log_likelihood[i, j] == pytest.approx(
             result.mean_log_likelihood, rel=1e-9
@@ -114,7 +115,9 @@ def test_basin_map_1d_cells_agree_with_engine_fit(davis_height):
     start = Mixture([0.3, 0.7], [[160.0], [175.0]], [[[var / 2]], [[var]]])
     grid_a = np.linspace(X.min(), X.max(), 5)
     grid_b = np.linspace(150, 190, 4)
-    bmap = basin_map_1d(X, start, grid_a, grid_b)
+    # tol and max_iter as before RUN_TOL: at 1e-10 the batch, which sums moments, and fit differ
+    # by round-off (~1e-9 per point) on cells collapsed onto the 57 cm entry (see below)
+    bmap = basin_map_1d(X, start, grid_a, grid_b, tol=1e-6, max_iter=500)
     assert bmap.shape == (5, 4)
     scale = data_scale(X)
     for i in range(5):
@@ -221,13 +224,72 @@ def test_a_run_whose_covariance_breaks_down_is_marked_failed():
     assert np.all(bmap.solution_id == 0)
 
 
+def test_basin_map_flags_degenerate_cells_and_proper_ones_agree_with_fit(davis_height):
+    X = davis_height
+    # sd 8 cm: nearly every start collapses onto the 57 cm entry; two equal starting means
+    # (the corners) stay one Gaussian twice, a proper (saddle) solution
+    start = Mixture([0.5, 0.5], [[160.0], [175.0]], [[[64.0]], [[64.0]]])
+    grid_a = np.linspace(150, 190, 5)
+    grid_b = np.linspace(150, 190, 4)
+    bmap = basin_map_1d(X, start, grid_a, grid_b)  # RUN_TOL, RUN_MAX_ITER
+    assert bmap.degenerate is not None
+    n_proper = 0
+    for i in range(5):
+        for j in range(4):
+            result = fit(X, bmap.start_at(i, j), tol=RUN_TOL, max_iter=RUN_MAX_ITER)
+            solution = bmap.solution_at(i, j)
+            assert bmap.degenerate[i, j] == result.degenerate == solution.degenerate
+            if not result.degenerate:
+                n_proper += 1
+                assert bmap.n_iter[i, j] == result.n_iter
+                assert bmap.converged[i, j] == result.converged
+    assert 0 < n_proper < 20  # both kinds on this grid
+    assert bmap.degenerate.any()
+    # a solution is all one kind, and the collapsed ones are named
+    for s, solution in enumerate(bmap.solutions):
+        assert np.all(bmap.degenerate[bmap.solution_id == s] == solution.degenerate)
+    assert any(s.degenerate for s in bmap.solutions)
+    assert any(not s.degenerate for s in bmap.solutions)
+
+
+def test_fit_batch_with_a_prior_follows_fit(faithful):
+    from gmm_gui.model.prior import Prior
+
+    X = faithful
+    prior = Prior.default(X, 2)
+    rng = np.random.default_rng(4)
+    starts = [init_mixture(X, 2, "random_from_data", seed=int(s)) for s in rng.integers(0, 99, 3)]
+    for cov_type in ("full", "diag", "spherical", "tied"):
+        starts_t = [s.as_type(cov_type) for s in starts]
+        batch = fit_batch(
+            X,
+            np.stack([s.weights for s in starts_t]),
+            np.stack([s.means for s in starts_t]),
+            np.stack([s.covariances for s in starts_t]),
+            covariance_type=cov_type,
+            prior=prior,
+            n_threads=1,
+        )
+        for k, start in enumerate(starts_t):
+            result = fit(X, start, covariance_type=cov_type, prior=prior, tol=1e-6, max_iter=500)
+            assert batch.n_iter[k] == result.n_iter
+            np.testing.assert_allclose(batch.means[k], result.mixture.means, rtol=1e-8)
+            np.testing.assert_allclose(batch.covariances[k], result.mixture.covariances,
+                                       rtol=1e-8)
+            assert batch.mean_log_posterior[k] == pytest.approx(result.mean_log_posterior,
+                                                                rel=1e-10)
+            assert batch.mean_log_likelihood[k] == pytest.approx(result.mean_log_likelihood,
+                                                                 rel=1e-10)
+
+
 def test_basin_map_2d_layout_and_cells(faithful):
     X = faithful
     cov = np.cov(X.T)
     start = Mixture([0.5, 0.5], [[2.0, 55.0], [4.5, 80.0]], [cov, cov / 2])
     grid_x = np.linspace(1.5, 5.0, 5)
     grid_y = np.linspace(45, 95, 3)
-    bmap = basin_map_2d(X, start, 1, grid_x, grid_y)
+    # the settings before RUN_TOL: a cell collapses, where batch and fit differ by round-off
+    bmap = basin_map_2d(X, start, 1, grid_x, grid_y, tol=1e-6, max_iter=500)
     assert bmap.shape == (3, 5)
     assert bmap.mean_log_likelihood.shape == bmap.solution_id.shape == bmap.n_iter.shape == (3, 5)
     for i, j in [(0, 0), (2, 4), (1, 2), (2, 0)]:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from gmm_gui.model import Mixture, fit, init_mixture
+from gmm_gui.model.convergence import RUN_MAX_ITER, RUN_TOL
 from gmm_gui.model.restarts import (
     RestartRun,
     best_run,
@@ -130,7 +131,7 @@ def test_run_restarts_keeps_every_run_replayable(three_clusters):
         # the start is rebuilt from the seed, and EM from it gives the same result
         again = init_mixture(X, 2, "random_from_data", seed=run.seed)
         np.testing.assert_array_equal(again.means, run.start.means)
-        replay = fit(X, run.start, tol=1e-6, max_iter=1000)
+        replay = fit(X, run.start, tol=RUN_TOL, max_iter=RUN_MAX_ITER)
         assert replay.mean_log_likelihood == run.mean_log_likelihood
         assert replay.n_iter == run.n_iter
     assert result.best is best_run(result.runs)
