@@ -7,7 +7,7 @@ writes the parameter file (``--out``) and the responsibilities CSV (``--labels``
             [--covariance-type full|diag|spherical|tied]
             [--init-method kmeans++|random|random-from-data|kmeans]
             [--restarts N] [--seed S] [--max-iter N] [--tol T] [--reg-covar R]
-            [--out PARAMS.json] [--labels RESP.csv]
+            [--prior] [--out PARAMS.json] [--labels RESP.csv]
 
 Any error ends the command with exit status 2 and one line ``gmm-fit: error: ...`` on stderr,
 before any output file is created or changed. No Qt is imported.
@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,7 @@ from gmm_gui.io.mixture_file import (
     read_mixture,
 )
 from gmm_gui.io.responsibilities import responsibilities_csv
-from gmm_gui.model import COVARIANCE_TYPES, FitResult, Mixture, aic, bic, e_step, fit
+from gmm_gui.model import COVARIANCE_TYPES, FitResult, Mixture, Prior, aic, bic, e_step, fit
 
 __all__ = ["main"]
 
@@ -172,7 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--reg-covar", metavar="R", type=_non_negative("--reg-covar"), default=1e-6,
-        help="added to each covariance's diagonal (default: 1e-06)",
+        help="added to each covariance's diagonal (default: 1e-06; with --prior, to the "
+        "start's only)",
+    )
+    parser.add_argument(
+        "--prior", action="store_true",
+        help="MAP-EM with R mclust's default conjugate prior (Fraley and Raftery 2007): no "
+        "component can collapse onto a point; EM maximises the log-posterior",
     )
     parser.add_argument("--out", metavar="PARAMS.json", help="write the fitted parameters")
     parser.add_argument(
@@ -196,6 +203,7 @@ class _Outcome:
     aic: float
     start: str
     notes: tuple[str, ...]
+    prior: Prior | None = None
 
 
 class _Terminated(KeyboardInterrupt):
@@ -364,6 +372,7 @@ def _run(args: argparse.Namespace) -> _Outcome:
         start = f"{method} (seed {args.seed}), {runs}"
 
     try:
+        prior = Prior.default(X, n_components) if args.prior else None
         result = fit(
             X,
             init,
@@ -374,6 +383,7 @@ def _run(args: argparse.Namespace) -> _Outcome:
             reg_covar=args.reg_covar,
             n_init=n_init,
             seed=args.seed,
+            prior=prior,
         )
     except ValueError as exc:
         raise ValueError(f"{args.data}: {str(exc).rstrip('.')}") from None
@@ -387,6 +397,7 @@ def _run(args: argparse.Namespace) -> _Outcome:
         aic=aic(X, result.mixture),
         start=start,
         notes=tuple(notes_list),
+        prior=prior,
     )
 
 
@@ -406,7 +417,8 @@ def _write_outputs(args: argparse.Namespace, outcome: _Outcome) -> None:
             reg_covar=args.reg_covar,
             tol=args.tol,
             seed=args.seed if args.init is None else None,
-            mean_log_likelihood_history=tuple(result.history),
+            max_iter=args.max_iter,
+            **_prior_fields(result),
         )
         try:
             files[args.out] = mixture_to_json(result.mixture, outcome.dataset.columns, fit_info)
@@ -416,6 +428,17 @@ def _write_outputs(args: argparse.Namespace, outcome: _Outcome) -> None:
         files[args.labels] = responsibilities_csv(outcome.resp, outcome.dataset.row_index)
     if files:
         atomic_write_many(files)
+
+
+def _prior_fields(result: FitResult) -> dict[str, Any]:
+    """FitInfo's fields that differ with a prior: its history is of the log-posterior."""
+    if result.prior is None:
+        return {"mean_log_likelihood_history": tuple(result.history)}
+    return {
+        "prior": result.prior,
+        "mean_log_posterior": float(result.mean_log_posterior),
+        "mean_log_posterior_history": tuple(result.history),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -440,12 +463,23 @@ def _summary(args: argparse.Namespace, outcome: _Outcome) -> str:
     lines.append(
         f"  model           K = {mixture.n_components}, {mixture.covariance_type} covariances"
     )
+    if outcome.prior is not None:
+        lines.append(
+            f"  prior           mclust's default (shrinkage {outcome.prior.shrinkage:g}, dof "
+            f"{outcome.prior.dof:g}): MAP-EM, the objective is the log-posterior"
+        )
     lines.append(f"  start           {outcome.start}")
     iterations = "iteration" if result.n_iter == 1 else "iterations"
     if result.n_iter == 0 and args.max_iter == 0:
         status = "no iteration run (--max-iter 0): the start is evaluated as it is"
     elif result.converged:
-        status = f"converged after {result.n_iter} {iterations} (tol {args.tol:g})"
+        if outcome.prior is None:
+            status = f"converged after {result.n_iter} {iterations} (tol {args.tol:g})"
+        else:
+            status = (
+                f"converged after {result.n_iter} {iterations} (the mean log-posterior per "
+                f"point changed by less than tol {args.tol:g})"
+            )
     elif result.n_iter < args.max_iter:
         status = (
             f"stopped after {result.n_iter} {iterations}: a covariance became singular "
@@ -457,6 +491,12 @@ def _summary(args: argparse.Namespace, outcome: _Outcome) -> str:
             "try a larger --max-iter"
         )
     lines.append(f"  EM              {status}")
+    if outcome.prior is not None:
+        posterior = result.mean_log_posterior
+        lines.append(
+            f"  log-posterior   {posterior * n:.6g} (mean per point {posterior:.6g}): "
+            "the objective EM maximised"
+        )
     lines.append(
         f"  log-likelihood  {outcome.log_likelihood:.6g} "
         f"(mean per point {outcome.log_likelihood / n:.6g})"
