@@ -9,7 +9,18 @@ import pytest
 
 from gmm_gui.cli import main
 from gmm_gui.io import load_dataset, read_mixture, write_mixture
-from gmm_gui.model import Mixture, Prior, e_step, fit
+from gmm_gui.io.mixture_file import RestartsInfo
+from gmm_gui.model import (
+    RUN_MAX_ITER,
+    RUN_TOL,
+    Mixture,
+    Prior,
+    e_step,
+    fit,
+    init_mixture,
+    run_restarts,
+)
+from gmm_gui.model.restarts import run_seeds
 
 
 def _run(capsys, *argv):
@@ -100,3 +111,117 @@ def test_prior_with_an_init_file_uses_its_k(tmp_path, capsys, datasets_dir):
                       "--prior", "--out", out)
     assert code == 0
     assert read_mixture(out)[1].fit.prior == Prior.default(data.values, 2)
+
+
+# ------------------------------------------------------------------------- --restarts
+
+
+def _maxima_lines(stdout):
+    lines = stdout.splitlines()
+    top = next(i for i, line in enumerate(lines) if line.startswith("  restarts"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("  set aside"))
+    return lines[top + 2:end]  # below the header line
+
+
+def test_restarts_list_their_maxima_in_the_file_and_the_summary(tmp_path, capsys,
+                                                                datasets_dir):
+    X = load_dataset(datasets_dir / "faithful.csv").values
+    out = tmp_path / "p.json"
+    code, stdout, _ = _run(capsys, datasets_dir / "faithful.csv", "-k", 3, "--restarts", 12,
+                           "--seed", 4, "--out", out)
+    assert code == 0
+    # As the window's Restarts: the same seeds, run to RUN_TOL / RUN_MAX_ITER.
+    expected = run_restarts(X, 3, 12, "kmeans++", seed=4)
+    assert expected.tol == RUN_TOL and expected.max_iter == RUN_MAX_ITER
+    mixture, info = read_mixture(out)
+    np.testing.assert_array_equal(mixture.means, expected.best.mixture.means)
+    assert info.fit.tol == RUN_TOL and info.fit.max_iter == RUN_MAX_ITER
+    assert info.fit.n_iter == expected.best.n_iter and info.fit.seed == 4
+    assert info.fit.restarts == RestartsInfo.from_result(expected)
+
+    doc = json.loads(out.read_text(encoding="utf-8"))["fit"]["restarts"]
+    assert doc["n_runs"] == 12 and len(doc["maxima"]) == len(expected.groups) > 1
+    assert sum(entry["runs"] for entry in doc["maxima"]) == 12
+    lls = [entry["mean_log_likelihood"] for entry in doc["maxima"]]
+    assert lls == sorted(lls, reverse=True)
+    assert all(set(entry) == {"mean_log_likelihood", "runs", "converged", "degenerate"}
+               for entry in doc["maxima"])
+
+    rows = _maxima_lines(stdout)
+    assert len(rows) == len(expected.groups)
+    for rank, (row, group) in enumerate(zip(rows, expected.groups, strict=True), start=1):
+        cells = row.split()
+        assert cells[:3] == [str(rank), f"{group.mean_log_likelihood:.6g}", str(group.count)]
+        assert ("converged" in row) == group.converged
+    assert "<- kept" in rows[expected.group_of(expected.best.index)]
+    assert "set aside       0 degenerate runs" in stdout
+
+
+def test_restarts_keep_the_best_run_that_is_not_degenerate(tmp_path, capsys, davis, heights):
+    X = heights.values
+    prior = Prior.default(X, 2)
+    expected = run_restarts(X, 2, 10, "kmeans++", seed=0, prior=prior)
+    assert expected.n_degenerate_set_aside > 0 and expected.groups[0].degenerate
+    out = tmp_path / "p.json"
+    code, stdout, _ = _run(capsys, davis, "--columns", "height", "-k", 2, "--restarts", 10,
+                           "--prior", "--out", out)
+    assert code == 0
+    mixture, info = read_mixture(out)
+    np.testing.assert_array_equal(mixture.weights, expected.best.mixture.weights)
+    assert info.fit.degenerate is False and info.fit.prior == prior
+    maxima = json.loads(out.read_text(encoding="utf-8"))["fit"]["restarts"]["maxima"]
+    assert maxima[0]["degenerate"] is True
+    assert [m["degenerate"] for m in maxima] == [g.degenerate for g in expected.groups]
+    assert all("mean_log_posterior" in m for m in maxima)
+
+    n = expected.n_degenerate_set_aside
+    assert f"set aside       {n} degenerate runs" in stdout
+    rows = _maxima_lines(stdout)
+    assert "degenerate" in rows[0] and "set aside" in rows[0] and "<- kept" not in rows[0]
+    kept = rows[expected.group_of(expected.best.index)]
+    assert "<- kept" in kept and "degenerate" not in kept
+    assert f"run {expected.best.index + 1} (seed {expected.best.seed})" in stdout
+
+
+def test_restarts_that_all_collapse_write_nothing_and_exit_2(tmp_path, capsys, davis):
+    out = tmp_path / "p.json"
+    out.write_text("keep me", encoding="utf-8")
+    code, stdout, stderr = _run(capsys, davis, "--columns", "height", "-k", 2, "--restarts", 5,
+                                "--out", out, "--labels", tmp_path / "r.csv")
+    assert code == 2 and stdout == ""
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gmm-fit: error: ")
+    assert "all 5 runs ended in a degenerate solution" in lines[0]
+    assert "--prior" in lines[0] and "--reg-covar" in lines[0]
+    assert out.read_text(encoding="utf-8") == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json"]
+
+
+def test_restarts_use_tol_and_max_iter_when_given(tmp_path, capsys, datasets_dir):
+    X = load_dataset(datasets_dir / "faithful.csv").values
+    out = tmp_path / "p.json"
+    code, stdout, _ = _run(capsys, datasets_dir / "faithful.csv", "-k", 3, "--restarts", 4,
+                           "--tol", 1e-4, "--max-iter", 3, "--out", out)
+    assert code == 0
+    expected = run_restarts(X, 3, 4, "kmeans++", seed=0, tol=1e-4, max_iter=3)
+    _, info = read_mixture(out)
+    assert info.fit.tol == 1e-4 and info.fit.max_iter == 3
+    assert info.fit.restarts == RestartsInfo.from_result(expected)
+    assert not any(m.converged for m in info.fit.restarts.maxima)
+    assert all("stopped at max_iter" in row for row in _maxima_lines(stdout))
+
+
+def test_kmeans_restarts_start_each_run_from_its_seed(tmp_path, capsys, datasets_dir):
+    X = load_dataset(datasets_dir / "faithful.csv").values
+    out = tmp_path / "p.json"
+    code, _, _ = _run(capsys, datasets_dir / "faithful.csv", "-k", 2, "--restarts", 3,
+                      "--init-method", "kmeans", "--seed", 5, "--out", out)
+    assert code == 0
+    results = []
+    for run_seed in run_seeds(5, 3):
+        start = init_mixture(X, 2, "kmeans", seed=int(run_seed))
+        results.append(fit(X, start, tol=RUN_TOL, max_iter=RUN_MAX_ITER))
+    best = max(results, key=lambda r: r.mean_log_likelihood)
+    mixture, info = read_mixture(out)
+    np.testing.assert_array_equal(mixture.means, best.mixture.means)
+    assert sum(m.runs for m in info.fit.restarts.maxima) == 3
