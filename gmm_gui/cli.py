@@ -10,7 +10,11 @@ writes the parameter file (``--out``) and the responsibilities CSV (``--labels``
             [--prior] [--out PARAMS.json] [--labels RESP.csv]
 
 Any error ends the command with exit status 2 and one line ``gmm-fit: error: ...`` on stderr,
-before any output file is created or changed. No Qt is imported.
+before any output file is created or changed; so do restarts whose every run ends degenerate
+(there is no maximum to keep). With ``--restarts`` each run climbs to convergence
+(``RUN_TOL``/``RUN_MAX_ITER`` unless ``--tol``/``--max-iter`` are given), the best run that is
+not degenerate is kept, and the distinct solutions are listed and written to ``--out``. The
+summary is made in :mod:`gmm_gui.cli_summary`. No Qt is imported.
 """
 
 from __future__ import annotations
@@ -144,7 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "Missing (NA, empty) or infinite values drop their row; the summary says how many. "
-            "Exit status: 0 after a fit (converged or not), 2 on any error."
+            "The summary never calls a degenerate solution (a component collapsed) or a run "
+            "stopped by --max-iter a maximum. Exit status: 0 after a fit (converged or not), 2 "
+            "on any error, and when every run of --restarts is degenerate (nothing is written)."
         ),
     )
     parser.add_argument("data", metavar="DATA", help="the data file")
@@ -436,6 +442,7 @@ def _run(args: argparse.Namespace) -> FitOutcome:
         notes=tuple(notes_list),
         tol=tol,
         max_iter=max_iter,
+        reg_covar=args.reg_covar,
         prior=prior,
         mean_log_posterior=float(posterior),
         restarts=result if restarts else None,

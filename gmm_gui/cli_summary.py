@@ -15,6 +15,7 @@ import numpy as np
 
 from gmm_gui.io.dataset import Dataset
 from gmm_gui.model import Mixture, Prior, RestartsResult
+from gmm_gui.model.diagnostics import is_at_floor
 
 __all__ = ["FitOutcome", "summary"]
 
@@ -51,6 +52,8 @@ class FitOutcome:
         Notes for the user (columns chosen, ...).
     tol, max_iter : float, int
         The stopping rule used.
+    reg_covar : float
+        Added to every covariance's diagonal (with a prior, to the start's only).
     prior : Prior or None
         The prior of a MAP fit.
     mean_log_posterior : float
@@ -76,6 +79,7 @@ class FitOutcome:
     notes: tuple[str, ...]
     tol: float
     max_iter: int
+    reg_covar: float
     prior: Prior | None = None
     mean_log_posterior: float = math.nan
     restarts: RestartsResult | None = None
@@ -147,11 +151,28 @@ def summary(outcome: FitOutcome, written: Sequence[str] = ()) -> str:
 
 
 def _status(outcome: FitOutcome) -> str:
-    """How EM ended, in words."""
+    """How EM ended, in words: a degenerate end is never called converged."""
     n_iter, tol = outcome.n_iter, outcome.tol
     iterations = "iteration" if n_iter == 1 else "iterations"
     if n_iter == 0 and outcome.max_iter == 0:
-        return "no iteration run (--max-iter 0): the start is evaluated as it is"
+        status = "no iteration run (--max-iter 0): the start is evaluated as it is"
+        if outcome.degenerate_components:
+            status += f"; it is a degenerate mixture ({_collapsed(outcome)})"
+        return status
+    if not outcome.converged and n_iter < outcome.max_iter:
+        return (
+            f"stopped after {n_iter} {iterations}: a covariance became singular "
+            "(see the warnings); raise --reg-covar or use fewer components"
+        )
+    if outcome.degenerate_components:
+        if outcome.prior is None:
+            advice = "use --prior (MAP-EM) or a larger --reg-covar"
+        else:
+            advice = "try other starts (--seed, --restarts) or fewer components"
+        return (
+            f"a degenerate solution ({_collapsed(outcome)}), not a maximum: EM stopped after "
+            f"{n_iter} {iterations}; {advice}"
+        )
     if outcome.converged:
         if outcome.prior is None:
             return f"converged after {n_iter} {iterations} (tol {tol:g})"
@@ -159,12 +180,29 @@ def _status(outcome: FitOutcome) -> str:
             f"converged after {n_iter} {iterations} (the mean log-posterior per point changed "
             f"by less than tol {tol:g})"
         )
-    if n_iter < outcome.max_iter:
-        return (
-            f"stopped after {n_iter} {iterations}: a covariance became singular "
-            "(see the warnings); raise --reg-covar or use fewer components"
-        )
-    return f"NOT converged after {n_iter} {iterations} (tol {tol:g}); try a larger --max-iter"
+    return (
+        f"did not converge within max_iter ({n_iter} {iterations}, tol {tol:g}): not yet a "
+        "maximum; try a larger --max-iter"
+    )
+
+
+def _collapsed(outcome: FitOutcome) -> str:
+    """Which components collapsed and how: a variance at the floor, too few points, or both."""
+    counts = outcome.resp.sum(axis=0)
+    needed = outcome.dataset.n_features + 1
+    floor = 0.0 if outcome.prior is not None else outcome.reg_covar
+    data_var = float(np.mean(np.var(outcome.dataset.values, axis=0)))
+    flat = is_at_floor(outcome.mixture, floor, data_var).any(axis=1)
+    parts = []
+    for k in outcome.degenerate_components:
+        why = []
+        if flat[k]:
+            why.append("its variance is at the reg_covar floor")
+        if counts[k] < needed:
+            points = "point" if round(float(counts[k]), 3) == 1 else "points"
+            why.append(f"it owns {counts[k]:.3g} {points}, fewer than {needed}")
+        parts.append(f"component {k + 1} collapsed: {' and '.join(why)}")
+    return "; ".join(parts)
 
 
 def _restarts_lines(restarts: RestartsResult, kept: int | None) -> list[str]:

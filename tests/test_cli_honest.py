@@ -225,3 +225,68 @@ def test_kmeans_restarts_start_each_run_from_its_seed(tmp_path, capsys, datasets
     mixture, info = read_mixture(out)
     np.testing.assert_array_equal(mixture.means, best.mixture.means)
     assert sum(m.runs for m in info.fit.restarts.maxima) == 3
+
+
+# ------------------------------------------------------------------------- honest single fits
+
+
+def _em_line(stdout):
+    return next(line for line in stdout.splitlines() if line.startswith("  EM "))
+
+
+def test_a_collapse_onto_the_57_cm_point_is_named_not_called_converged(tmp_path, capsys, davis,
+                                                                       heights):
+    start = Mixture([0.01, 0.99], [[57.0], [170.0]], [[[4.0]], [[100.0]]])
+    assert fit(heights.values, start).degenerate_components == (0,)
+    write_mixture(tmp_path / "s.json", start, ["height"])
+    out = tmp_path / "o.json"
+    code, stdout, _ = _run(capsys, davis, "--columns", "height", "--init", tmp_path / "s.json",
+                           "--out", out)
+    assert code == 0
+    line = _em_line(stdout)
+    assert "a degenerate solution (component 1 collapsed: its variance is at the reg_covar " \
+        "floor and it owns 1 point, fewer than 2), not a maximum" in line
+    assert "converged" not in line and "--prior" in line
+    fit_info = read_mixture(out)[1].fit
+    assert fit_info.degenerate is True
+
+
+def test_the_default_start_on_davis_heights_is_reported_degenerate(capsys, davis, heights):
+    expected = fit(heights.values, "kmeans++", n_components=2, seed=0)
+    assert expected.degenerate and expected.converged
+    code, stdout, _ = _run(capsys, davis, "--columns", "height", "-k", 2)
+    assert code == 0
+    line = _em_line(stdout)
+    for k in expected.degenerate_components:
+        assert f"component {k + 1} collapsed" in line
+    assert "not a maximum" in line and "converged" not in line
+
+
+def test_with_a_prior_a_component_too_light_is_still_named(capsys, davis, heights):
+    prior = Prior.default(heights.values, 2)
+    expected = fit(heights.values, "kmeans++", n_components=2, seed=0, prior=prior)
+    assert expected.degenerate
+    code, stdout, _ = _run(capsys, davis, "--columns", "height", "-k", 2, "--prior")
+    line = _em_line(stdout)
+    assert code == 0 and "a degenerate solution" in line and "converged" not in line
+    assert "reg_covar floor" not in line and "fewer than 2" in line
+
+
+def test_a_run_stopped_by_max_iter_says_it_did_not_converge(tmp_path, capsys, datasets_dir):
+    out = tmp_path / "p.json"
+    code, stdout, _ = _run(capsys, datasets_dir / "faithful.csv", "-k", 2, "--max-iter", 2,
+                           "--out", out)
+    assert code == 0
+    line = _em_line(stdout)
+    assert "did not converge within max_iter (2 iterations" in line
+    assert "converged" not in line and "--max-iter" in line
+    fit_info = read_mixture(out)[1].fit
+    assert fit_info.converged is False and fit_info.degenerate is False
+    assert fit_info.n_iter == 2 == fit_info.max_iter
+
+
+def test_a_proper_maximum_is_recorded_as_not_degenerate(tmp_path, capsys, datasets_dir):
+    out = tmp_path / "p.json"
+    code, stdout, _ = _run(capsys, datasets_dir / "faithful.csv", "-k", 2, "--out", out)
+    assert code == 0 and _em_line(stdout).split()[1] == "converged"
+    assert read_mixture(out)[1].fit.degenerate is False
