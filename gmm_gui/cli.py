@@ -384,6 +384,11 @@ def _run(args: argparse.Namespace) -> FitOutcome:
                 f"{args.init} was made for columns {name_list(info.columns)}; "
                 f"fitting {name_list(dataset.columns)}"
             )
+        if info.fit is not None and info.fit.prior is not None and not args.prior:
+            notes_list.append(
+                f"{args.init} was fitted with a prior; without --prior this fit is by maximum "
+                "likelihood"
+            )
         start = f"the mixture in {args.init}"
         n_components = init.n_components
     else:

@@ -290,3 +290,17 @@ def test_a_proper_maximum_is_recorded_as_not_degenerate(tmp_path, capsys, datase
     code, stdout, _ = _run(capsys, datasets_dir / "faithful.csv", "-k", 2, "--out", out)
     assert code == 0 and _em_line(stdout).split()[1] == "converged"
     assert read_mixture(out)[1].fit.degenerate is False
+
+
+def test_help_names_prior_and_refitting_a_map_file_without_it_says_so(tmp_path, capsys, davis):
+    assert main(["--help"]) == 0
+    assert "--prior" in capsys.readouterr().out
+    out = tmp_path / "map.json"
+    code, _, _ = _run(capsys, davis, "--columns", "height", "-k", 2, "--prior", "--out", out)
+    assert code == 0
+    code, stdout, _ = _run(capsys, davis, "--columns", "height", "--init", out)
+    assert code == 0
+    assert f"note: {out} was fitted with a prior; without --prior this fit is by maximum " \
+        "likelihood" in stdout
+    code, stdout, _ = _run(capsys, davis, "--columns", "height", "--init", out, "--prior")
+    assert code == 0 and "was fitted with a prior" not in stdout
