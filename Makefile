@@ -35,10 +35,20 @@ bench: $(VENV)/.installed-test
 
 # The README's pictures, made by the app itself from the bundled samples.
 SAMPLES_DIR = gmm_gui/resources/samples
-screenshots: $(VENV)/.installed-run
+# The GIF needs Pillow, the optional extra "record" (the test extra has it too).
+$(VENV)/.installed-record: $(VENV)/.installed-run
+	$(PY) -c "import PIL" 2>/dev/null || $(PY) -m pip install --quiet -e '.[record]'
+	touch $@
+
+screenshots: $(VENV)/.installed-record
 	QT_QPA_PLATFORM=offscreen $(PY) -m gmm_gui --steps 3 --screenshot docs/screenshot-faithful.png
 	QT_QPA_PLATFORM=offscreen $(PY) -m gmm_gui $(SAMPLES_DIR)/Davis.csv --columns height \
 		--steps 3 --screenshot docs/screenshot-davis.png
+	# PRML figure 9.8's six panels, from a start with both means in the upper cluster
+	QT_QPA_PLATFORM=offscreen $(PY) -m gmm_gui --start-method random_from_data --seed 4 \
+		--small-multiples docs/small-multiples-faithful.png
+	QT_QPA_PLATFORM=offscreen $(PY) -m gmm_gui $(SAMPLES_DIR)/Davis.csv --columns height \
+		--steps 6 --record docs/davis-em.gif
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -10,7 +10,7 @@ peak memory is its own), offscreen:
   points) until the window's view has painted the new state in the event loop, as in the
   app (the worker's computation, the hand-over, the panels, the recolouring, the paint), median;
   ``e_ms`` and ``m_ms`` the medians of the E- and of the M-steps;
-* ``drag_preview``: one drag move of a start mean through ``Session.edit_component`` to the
+* ``drag_preview``: one drag move of a start mean through ``Session.preview_component`` to the
   E-step preview, recoloured and painted, median;
 * ``ui_gap``: the longest gap between two ticks of a 5 ms UI-thread ``QTimer`` while one
   half-step runs and is drawn (median over half-steps; ``max_ms`` the worst);
@@ -208,7 +208,7 @@ def run_one(n: int) -> list[dict[str, float | int | str]]:
         offset = 0.02 * step["i"] * np.array([1.0, 0.5])
         until_drawn(
             session.preview_changed,
-            lambda: session.edit_component(0, mean0 + offset, cov0, False),
+            lambda: session.preview_component(0, mean0 + offset, cov0),
         )
 
     for _ in range(2):

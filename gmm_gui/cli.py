@@ -7,11 +7,15 @@ writes the parameter file (``--out``) and the responsibilities CSV (``--labels``
             [--covariance-type full|diag|spherical|tied]
             [--init-method kmeans++|random|random-from-data|kmeans]
             [--restarts N] [--seed S] [--max-iter N] [--tol T] [--reg-covar R]
-            [--out PARAMS.json] [--labels RESP.csv]
+            [--prior] [--out PARAMS.json] [--labels RESP.csv]
             [--chunk-rows N] [--dask [ADDRESS]] [--quiet]
 
 Any error ends the command with exit status 2 and one line ``gmm-fit: error: ...`` on stderr,
-before any output file is created or changed. No Qt is imported.
+before any output file is created or changed; so do restarts whose every run ends degenerate
+(there is no maximum to keep). With ``--restarts`` each run climbs to convergence
+(``RUN_TOL``/``RUN_MAX_ITER`` unless ``--tol``/``--max-iter`` are given), the best run that is
+not degenerate is kept, and the distinct solutions are listed and written to ``--out``. The
+summary is made in :mod:`gmm_gui.cli_summary`. No Qt is imported.
 """
 
 from __future__ import annotations
@@ -24,28 +28,50 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from gmm_gui import __version__
+from gmm_gui.cli_summary import PROG, FitOutcome, summary
 from gmm_gui.io import ColumnChoiceRequired, DataError, atomic_write_many, read_table
 from gmm_gui.io.dataset import Dataset
 from gmm_gui.io.errors import name_list
 from gmm_gui.io.mixture_file import (
     FitInfo,
     MixtureFileInfo,
+    RestartsInfo,
     check_start_for_data,
     mixture_to_json,
     read_mixture,
 )
 from gmm_gui.io.responsibilities import responsibilities_csv
-from gmm_gui.model import COVARIANCE_TYPES, FitResult, Mixture, aic, bic, e_step, fit
+from gmm_gui.model import (
+    COVARIANCE_TYPES,
+    RUN_MAX_ITER,
+    RUN_TOL,
+    Mixture,
+    Prior,
+    RestartRun,
+    RestartsResult,
+    aic,
+    bic,
+    e_step,
+    fit,
+    group_maxima,
+    init_mixture,
+    run_restarts,
+)
+from gmm_gui.model.maxima import DEFAULT_LL_TOL, DEFAULT_MEAN_TOL, data_scale
+from gmm_gui.model.restarts import RESTART_INITS, run_seeds
 
 __all__ = ["main"]
 
-PROG = "gmm-fit"
+#: A single fit's stopping rule (the window's animation uses the same); restarts use
+#: RUN_TOL / RUN_MAX_ITER instead unless --tol / --max-iter are given.
+DEFAULT_TOL = 1e-3
+DEFAULT_MAX_ITER = 100
 _INIT_METHODS = {
     "kmeans++": "kmeans++",
     "random": "random",
@@ -123,7 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "Missing (NA, empty) or infinite values drop their row; the summary says how many. "
-            "Exit status: 0 after a fit (converged or not), 2 on any error."
+            "The summary never calls a degenerate solution (a component collapsed) or a run "
+            "stopped by --max-iter a maximum. Exit status: 0 after a fit (converged or not), 2 "
+            "on any error, and when every run of --restarts is degenerate (nothing is written)."
         ),
     )
     parser.add_argument("data", metavar="DATA", help="the data file")
@@ -157,23 +185,33 @@ def build_parser() -> argparse.ArgumentParser:
         "--restarts",
         metavar="N",
         type=_whole(1, "--restarts"),
-        help="EM runs from different starts with -k; the best is kept (default: 1)",
+        help="EM runs from different starts with -k; the best that is not degenerate is "
+        "kept, and the distinct solutions are listed and written to --out (default: 1 run)",
     )
     parser.add_argument(
         "--seed", metavar="S", type=_whole(0, "--seed"), default=0,
         help="seed of the random start (default: 0, so runs repeat)",
     )
     parser.add_argument(
-        "--max-iter", metavar="N", type=_whole(0, "--max-iter"), default=100,
-        help="maximum EM iterations per run (default: 100; 0 evaluates the start)",
+        "--max-iter", metavar="N", type=_whole(0, "--max-iter"),
+        help=f"maximum EM iterations per run (default: {DEFAULT_MAX_ITER}, with --restarts "
+        f"{RUN_MAX_ITER}; 0 evaluates the start)",
     )
     parser.add_argument(
-        "--tol", metavar="T", type=_non_negative("--tol"), default=1e-3,
-        help="stop when the mean log-likelihood per point changes by less (default: 0.001)",
+        "--tol", metavar="T", type=_non_negative("--tol"),
+        help="stop when the mean log-likelihood (log-posterior with --prior) per point changes "
+        f"by less (default: {DEFAULT_TOL:g}, with --restarts {RUN_TOL:g}: each run climbs "
+        "until it has converged before the solutions are compared)",
     )
     parser.add_argument(
         "--reg-covar", metavar="R", type=_non_negative("--reg-covar"), default=1e-6,
-        help="added to each covariance's diagonal (default: 1e-06)",
+        help="added to each covariance's diagonal (default: 1e-06; with --prior, to the "
+        "start's only)",
+    )
+    parser.add_argument(
+        "--prior", action="store_true",
+        help="MAP-EM with R mclust's default conjugate prior (Fraley and Raftery 2007): no "
+        "component can collapse onto a point; EM maximises the log-posterior",
     )
     parser.add_argument("--out", metavar="PARAMS.json", help="write the fitted parameters")
     parser.add_argument(
@@ -200,18 +238,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    dataset: Dataset
-    result: FitResult
-    resp: np.ndarray
-    log_likelihood: float
-    bic: float
-    aic: float
-    start: str
-    notes: tuple[str, ...]
 
 
 class _Terminated(KeyboardInterrupt):
@@ -256,8 +282,9 @@ def _main(argv: Sequence[str] | None) -> int:
         else:
             outcome = _run(args)
             _write_outputs(args, outcome)
+        written = [p for p in (args.out, args.labels) if p is not None]
         try:
-            print(_summary(args, outcome))
+            print(summary(outcome, written))
             sys.stdout.flush()
         except BrokenPipeError:  # `gmm-fit ... | head`: the reader left; the work is done
             with contextlib.suppress(OSError, ValueError):
@@ -343,7 +370,7 @@ def _choose_columns(
     return dataset, tuple(notes)
 
 
-def _run_chunked(args: argparse.Namespace) -> _Outcome:
+def _run_chunked(args: argparse.Namespace) -> FitOutcome:
     if args.init is not None:
         for flag, value in (("--init-method", args.init_method), ("--restarts", args.restarts)):
             if value is not None:
@@ -358,10 +385,13 @@ def _run_chunked(args: argparse.Namespace) -> _Outcome:
             raise _OptionError(str(exc)) from None
     from gmm_gui.cli_scale import run_chunked
 
-    return run_chunked(args, _INIT_METHODS)  # type: ignore[return-value]  # the same fields
+    # one run (no restarts): the single fit's stopping rule
+    args.tol = args.tol if args.tol is not None else DEFAULT_TOL
+    args.max_iter = args.max_iter if args.max_iter is not None else DEFAULT_MAX_ITER
+    return run_chunked(args, _INIT_METHODS)
 
 
-def _run(args: argparse.Namespace) -> _Outcome:
+def _run(args: argparse.Namespace) -> FitOutcome:
     if args.init is not None:
         for flag, value in (("--init-method", args.init_method), ("--restarts", args.restarts)):
             if value is not None:
@@ -371,6 +401,12 @@ def _run(args: argparse.Namespace) -> _Outcome:
     dataset, notes = _choose_columns(args, start_info)
     X = dataset.values
     notes_list = list(notes)
+    restarts = args.init is None and args.restarts is not None
+    # Restarts compare where runs end, so they climb to convergence unless told otherwise.
+    tol = args.tol if args.tol is not None else (RUN_TOL if restarts else DEFAULT_TOL)
+    max_iter = args.max_iter if args.max_iter is not None else (
+        RUN_MAX_ITER if restarts else DEFAULT_MAX_ITER
+    )
 
     init: Mixture | str
     if args.init is not None:
@@ -388,65 +424,153 @@ def _run(args: argparse.Namespace) -> _Outcome:
                 f"{args.init} was made for columns {name_list(info.columns)}; "
                 f"fitting {name_list(dataset.columns)}"
             )
-        n_init = 1
+        if info.fit is not None and info.fit.prior is not None and not args.prior:
+            notes_list.append(
+                f"{args.init} was fitted with a prior; without --prior this fit is by maximum "
+                "likelihood"
+            )
         start = f"the mixture in {args.init}"
         n_components = init.n_components
     else:
         covariance_type = args.covariance_type or "full"
         method = args.init_method or "kmeans++"
         init = _INIT_METHODS[method]
-        n_init = args.restarts or 1
         n_components = args.k
-        runs = "1 run" if n_init == 1 else f"best of {n_init} runs"
-        start = f"{method} (seed {args.seed}), {runs}"
+        start = f"{method} (seed {args.seed}), 1 run"
 
+    settings = {
+        "covariance_type": covariance_type, "max_iter": max_iter, "tol": tol,
+        "reg_covar": args.reg_covar,
+    }
     try:
-        result = fit(
-            X,
-            init,
-            n_components=n_components,
-            covariance_type=covariance_type,
-            max_iter=args.max_iter,
-            tol=args.tol,
-            reg_covar=args.reg_covar,
-            n_init=n_init,
-            seed=args.seed,
-        )
+        prior = Prior.default(X, n_components) if args.prior else None
+        if restarts:
+            result = _restarts(X, n_components, args.restarts, str(init), seed=args.seed,
+                               prior=prior, **settings)
+        else:
+            fitted = fit(X, init, n_components=n_components, seed=args.seed, prior=prior,
+                         **settings)
     except ValueError as exc:
         raise ValueError(f"{args.data}: {str(exc).rstrip('.')}") from None
-    resp, log_likelihood = e_step(X, result.mixture)
-    return _Outcome(
+
+    kept: int | None = None
+    if restarts:
+        best = result.best
+        if best is None:
+            raise ValueError(f"{args.data}: {_all_degenerate(result, args)}")
+        kept = best.index
+        start = (
+            f"{args.init_method or 'kmeans++'} (seed {args.seed}), best of {args.restarts} "
+            f"runs that is not degenerate: run {best.index + 1} (seed {best.seed})"
+        )
+        mixture, n_iter, converged = best.mixture, best.n_iter, best.converged
+        history, warnings = best.history, best.issues
+        degenerate, posterior = best.degenerate_components, best.mean_log_posterior
+    else:
+        mixture, n_iter, converged = fitted.mixture, fitted.n_iter, fitted.converged
+        history, warnings = fitted.history, tuple(i.message for i in fitted.issues)
+        degenerate, posterior = fitted.degenerate_components, fitted.mean_log_posterior
+    resp, log_likelihood = e_step(X, mixture)
+    return FitOutcome(
         dataset=dataset,
-        result=result,
+        mixture=mixture,
+        n_iter=n_iter,
+        converged=converged,
+        history=tuple(history),
+        warnings=tuple(warnings),
+        degenerate_components=tuple(degenerate),
         resp=resp,
         log_likelihood=log_likelihood,
-        bic=bic(X, result.mixture),
-        aic=aic(X, result.mixture),
+        bic=bic(X, mixture),
+        aic=aic(X, mixture),
         start=start,
         notes=tuple(notes_list),
+        tol=tol,
+        max_iter=max_iter,
+        reg_covar=args.reg_covar,
+        prior=prior,
+        mean_log_posterior=float(posterior),
+        restarts=result if restarts else None,
+        kept=kept,
     )
 
 
-def _write_outputs(args: argparse.Namespace, outcome: _Outcome) -> None:
+def _restarts(
+    X: np.ndarray, n_components: int, n_starts: int, init: str, *, covariance_type: str,
+    seed: int, max_iter: int, tol: float, reg_covar: float, prior: Prior | None,
+) -> RestartsResult:
+    """Runs from ``n_starts`` random starts, as the window's Restarts makes them.
+
+    :func:`gmm_gui.model.run_restarts` takes the random starts; k-means starts are made here
+    the same way (one seed per run from ``run_seeds``, each run fitted and kept).
+    """
+    settings = {"covariance_type": covariance_type, "max_iter": max_iter, "tol": tol,
+                "reg_covar": reg_covar, "prior": prior}
+    if init in RESTART_INITS:
+        return run_restarts(X, n_components, n_starts, init, seed=seed, **settings)
+    runs = []
+    for index, run_seed in enumerate(run_seeds(seed, n_starts)):
+        start = init_mixture(X, n_components, init, seed=int(run_seed),
+                             covariance_type=covariance_type, reg_covar=reg_covar)
+        result = fit(X, start, seed=int(run_seed), **settings)  # type: ignore[arg-type]
+        runs.append(RestartRun(
+            index=index, seed=int(run_seed), start=start, mixture=result.mixture,
+            mean_log_likelihood=float(result.mean_log_likelihood), n_iter=result.n_iter,
+            converged=result.converged, history=tuple(result.history),
+            issues=tuple(i.message for i in result.issues),
+            degenerate_components=result.degenerate_components,
+            mean_log_posterior=float(result.mean_log_posterior),
+        ))
+    scale = data_scale(X)
+    ll_tol = max(DEFAULT_LL_TOL, 10.0 * tol)  # as run_restarts groups
+    groups = group_maxima(runs, scale, n_samples=X.shape[0], ll_tol=ll_tol,
+                          mean_tol=DEFAULT_MEAN_TOL)
+    return RestartsResult(
+        runs=tuple(runs), groups=tuple(groups), n_starts=n_starts, init=init,
+        covariance_type=covariance_type, scale=scale, n_samples=int(X.shape[0]), ll_tol=ll_tol,
+        mean_tol=DEFAULT_MEAN_TOL, prior=prior, tol=tol, max_iter=max_iter,
+    )
+
+
+def _all_degenerate(result: RestartsResult, args: argparse.Namespace) -> str:
+    """The sentence for restarts whose every run collapsed: nothing is written."""
+    n = len(result.runs)
+    runs = "the only run" if n == 1 else f"all {n} runs"
+    if args.prior:
+        advice = "try more --restarts or fewer components"
+    else:
+        advice = "use --prior (MAP-EM), a larger --reg-covar, or fewer components"
+    return (
+        f"{runs} ended in a degenerate solution (a component collapsed onto too few points), "
+        f"not a maximum, so there is no mixture to keep and nothing was written; {advice}"
+    )
+
+
+def _write_outputs(args: argparse.Namespace, outcome: FitOutcome) -> None:
     """Write --out and --labels together: each atomically, neither if either cannot be written."""
     files: dict[str, str] = {}
-    result = outcome.result
     if args.out is not None:
+        n = outcome.dataset.n_samples
         fit_info = FitInfo(
-            n_points=outcome.dataset.n_samples,
-            n_iter=result.n_iter,
-            converged=result.converged,
+            n_points=n,
+            n_iter=outcome.n_iter,
+            converged=outcome.converged,
             log_likelihood=outcome.log_likelihood,
-            mean_log_likelihood=outcome.log_likelihood / outcome.dataset.n_samples,
+            mean_log_likelihood=outcome.log_likelihood / n,
             bic=outcome.bic,
             aic=outcome.aic,
             reg_covar=args.reg_covar,
-            tol=args.tol,
+            tol=outcome.tol,
             seed=args.seed if args.init is None else None,
-            mean_log_likelihood_history=tuple(result.history),
+            max_iter=outcome.max_iter,
+            degenerate=bool(outcome.degenerate_components),
+            restarts=(
+                None if outcome.restarts is None else RestartsInfo.from_result(outcome.restarts)
+            ),
+            **_prior_fields(outcome),
         )
         try:
-            files[args.out] = mixture_to_json(result.mixture, outcome.dataset.columns, fit_info)
+            files[args.out] = mixture_to_json(outcome.mixture, outcome.dataset.columns, fit_info)
         except ValueError as exc:
             raise ValueError(f"{args.out}: cannot be written: {exc}") from None
     if args.labels is not None:
@@ -455,83 +579,15 @@ def _write_outputs(args: argparse.Namespace, outcome: _Outcome) -> None:
         atomic_write_many(files)
 
 
-# --------------------------------------------------------------------------------------------
-# The summary
-
-
-def _summary(args: argparse.Namespace, outcome: _Outcome) -> str:
-    dataset, result = outcome.dataset, outcome.result
-    mixture = result.mixture
-    n = dataset.n_samples
-    cols = ", ".join(dataset.columns)
-    plural = "column" if dataset.n_features == 1 else "columns"
-    lines = [f"{PROG}: {dataset.path}"]
-    lines.append(f"  data            {n} points, {dataset.n_features} {plural} ({cols})")
-    if dataset.n_dropped:
-        lines.append(
-            f"  rows dropped    {dataset.n_dropped} of {dataset.n_rows}: "
-            + "; ".join(dataset.drop_reasons)
-        )
-    else:
-        lines.append(f"  rows dropped    0 of {dataset.n_rows}")
-    lines.append(
-        f"  model           K = {mixture.n_components}, {mixture.covariance_type} covariances"
-    )
-    lines.append(f"  start           {outcome.start}")
-    iterations = "iteration" if result.n_iter == 1 else "iterations"
-    if result.n_iter == 0 and args.max_iter == 0:
-        status = "no iteration run (--max-iter 0): the start is evaluated as it is"
-    elif result.converged:
-        status = f"converged after {result.n_iter} {iterations} (tol {args.tol:g})"
-    elif result.n_iter < args.max_iter:
-        status = (
-            f"stopped after {result.n_iter} {iterations}: a covariance became singular "
-            "(see the warnings); raise --reg-covar or use fewer components"
-        )
-    else:
-        status = (
-            f"NOT converged after {result.n_iter} {iterations} (tol {args.tol:g}); "
-            "try a larger --max-iter"
-        )
-    lines.append(f"  EM              {status}")
-    lines.append(
-        f"  log-likelihood  {outcome.log_likelihood:.6g} "
-        f"(mean per point {outcome.log_likelihood / n:.6g})"
-    )
-    lines.append(f"  BIC             {outcome.bic:.6g}")
-    lines.append(f"  AIC             {outcome.aic:.6g}")
-    lines.append("")
-    lines.extend(_component_table(mixture, dataset.columns))
-    messages = [issue.message for issue in result.issues]
-    notes = (*dataset.notes, *outcome.notes)
-    if messages or notes:
-        lines.append("")
-    lines.extend(f"warning: {message}" for message in messages)
-    lines.extend(f"note: {note}" for note in notes)
-    written = [p for p in (args.out, args.labels) if p is not None]
-    if written:
-        lines.append("")
-        lines.append("wrote " + ", ".join(written))
-    return "\n".join(lines)
-
-
-def _component_table(mixture: Mixture, columns: Sequence[str]) -> list[str]:
-    sd = np.sqrt(np.diagonal(mixture.covariances, axis1=1, axis2=2))
-    header = ["component", "weight", *(f"mean {c}" for c in columns), *(f"sd {c}" for c in columns)]
-    rows = [
-        [
-            str(k + 1),
-            f"{mixture.weights[k]:.4f}",
-            *(f"{v:.5g}" for v in mixture.means[k]),
-            *(f"{v:.5g}" for v in sd[k]),
-        ]
-        for k in range(mixture.n_components)
-    ]
-    widths = [max(len(header[j]), *(len(r[j]) for r in rows)) for j in range(len(header))]
-    return [
-        "  " + "  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True))
-        for row in (header, *rows)
-    ]
+def _prior_fields(outcome: FitOutcome) -> dict[str, Any]:
+    """FitInfo's fields that differ with a prior: its history is of the log-posterior."""
+    if outcome.prior is None:
+        return {"mean_log_likelihood_history": outcome.history}
+    return {
+        "prior": outcome.prior,
+        "mean_log_posterior": outcome.mean_log_posterior,
+        "mean_log_posterior_history": outcome.history,
+    }
 
 
 if __name__ == "__main__":

@@ -18,18 +18,19 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from gmm_gui.cli_summary import FitOutcome
 from gmm_gui.io.atomic import atomic_path, atomic_write
 from gmm_gui.io.chunks import CsvChunks, NpyChunks, open_chunks
 from gmm_gui.io.mixture_file import FitInfo, check_start_for_data, mixture_to_json, read_mixture
 from gmm_gui.io.responsibilities import responsibilities_csv
-from gmm_gui.model import FitResult, Mixture, e_step, fit_chunked, init_mixture, n_parameters
+from gmm_gui.model import Mixture, e_step, fit_chunked, init_mixture, n_parameters
 from gmm_gui.model.chunked import ChunkSummary, summarise_chunks
 
-__all__ = ["SAMPLE_ROWS", "ChunkedDataset", "ChunkedOutcome", "run_chunked"]
+__all__ = ["SAMPLE_ROWS", "ChunkedDataset", "run_chunked"]
 
 #: Rows of the evenly spaced sample a ``-k`` start is built from.
 SAMPLE_ROWS = 100_000
@@ -42,6 +43,7 @@ class ChunkedDataset:
     path: str
     columns: tuple[str, ...]
     n_samples: int
+    values: np.ndarray  # the evenly spaced sample (the summary's scale of a collapsed variance)
     notes: tuple[str, ...] = ()
     drop_reasons: tuple[str, ...] = ()
     n_dropped: int = 0
@@ -55,20 +57,6 @@ class ChunkedDataset:
     def n_rows(self) -> int:
         """Rows read (none is dropped: a chunked read refuses missing values)."""
         return self.n_samples
-
-
-@dataclass(frozen=True)
-class ChunkedOutcome:
-    """A chunked fit, for the summary (``resp`` is never held: None)."""
-
-    dataset: ChunkedDataset
-    result: FitResult
-    log_likelihood: float
-    bic: float
-    aic: float
-    start: str
-    notes: tuple[str, ...] = ()
-    resp: None = field(default=None)
 
 
 class _Progress:
@@ -108,8 +96,8 @@ def _sample(reader: Callable, n_samples: int) -> np.ndarray:
 def _start(
     args: argparse.Namespace, reader: NpyChunks | CsvChunks, summary: ChunkSummary,
     init_methods: dict[str, str],
-) -> tuple[Mixture, str, str, list[str]]:
-    """The start mixture, its description, the covariance type and notes."""
+) -> tuple[Mixture, str, str, list[str], np.ndarray]:
+    """The start mixture, its description, the covariance type, notes and the sample."""
     notes: list[str] = []
     sample = _sample(reader, summary.n_samples)
     if args.init is not None:
@@ -124,17 +112,17 @@ def _start(
         if tuple(info.columns) != reader.columns:
             notes.append(f"{args.init} was made for columns {', '.join(info.columns)}; "
                          f"fitting {', '.join(reader.columns)}")
-        return init, f"the mixture in {args.init}", covariance_type, notes
+        return init, f"the mixture in {args.init}", covariance_type, notes, sample
     covariance_type = args.covariance_type or "full"
     method = args.init_method or "kmeans++"
     init = init_mixture(sample, args.k, init_methods[method], seed=args.seed,
                         covariance_type=covariance_type, reg_covar=args.reg_covar)
     where = "all rows" if sample.shape[0] == summary.n_samples else (
         f"an evenly spaced sample of {sample.shape[0]} rows")
-    return init, f"{method} (seed {args.seed}) on {where}, 1 run", covariance_type, notes
+    return init, f"{method} (seed {args.seed}) on {where}, 1 run", covariance_type, notes, sample
 
 
-def run_chunked(args: argparse.Namespace, init_methods: dict[str, str]) -> ChunkedOutcome:
+def run_chunked(args: argparse.Namespace, init_methods: dict[str, str]) -> FitOutcome:
     """Fit ``args.data`` in chunks (or on Dask) and write ``--out`` and ``--labels``.
 
     Parameters
@@ -146,17 +134,21 @@ def run_chunked(args: argparse.Namespace, init_methods: dict[str, str]) -> Chunk
 
     Returns
     -------
-    ChunkedOutcome
+    FitOutcome
+        For the summary. Its ``resp`` is never the responsibilities (they are streamed to
+        ``--labels``, not held): one row, the soft counts of the final mixture.
     """
     if args.restarts is not None:
         raise ValueError("--restarts is not available with --chunk-rows or --dask (one run)")
+    if getattr(args, "prior", False):
+        raise ValueError("--prior is not available with --chunk-rows or --dask yet")
     chunk_rows = args.chunk_rows or 1_000_000
     reader = open_chunks(args.data, chunk_rows, args.columns)
     try:
         summary = summarise_chunks(reader())
     except ValueError as exc:
         raise ValueError(f"{args.data}: {str(exc).rstrip('.')}") from None
-    init, start, covariance_type, notes = _start(args, reader, summary, init_methods)
+    init, start, covariance_type, notes, sample = _start(args, reader, summary, init_methods)
     progress = _Progress(args.quiet, args.max_iter)
     options = dict(covariance_type=covariance_type, max_iter=args.max_iter, tol=args.tol,
                    reg_covar=args.reg_covar, on_step=progress)
@@ -181,43 +173,55 @@ def run_chunked(args: argparse.Namespace, init_methods: dict[str, str]) -> Chunk
     n = summary.n_samples
     log_likelihood = result.log_likelihood
     p = n_parameters(mixture.n_components, mixture.n_features, mixture.covariance_type)
-    dataset = ChunkedDataset(args.data, reader.columns, n)
-    outcome = ChunkedOutcome(
-        dataset=dataset,
-        result=result,
+    counts = mixture.weights * n
+    if result.degenerate_components:  # the summary says how many points each one owns
+        counts = sum(e_step(chunk, mixture)[0].sum(axis=0) for chunk in reader())
+    outcome = FitOutcome(
+        dataset=ChunkedDataset(args.data, reader.columns, n, sample),  # type: ignore[arg-type]
+        mixture=mixture,
+        n_iter=result.n_iter,
+        converged=result.converged,
+        history=tuple(result.history),
+        warnings=tuple(issue.message for issue in result.issues),
+        degenerate_components=tuple(result.degenerate_components),
+        resp=np.asarray(counts, dtype=np.float64)[None, :],
         log_likelihood=log_likelihood,
         bic=-2.0 * log_likelihood + p * math.log(n),
         aic=-2.0 * log_likelihood + 2.0 * p,
         start=start + (" (Dask)" if args.dask is not None else f", chunks of {chunk_rows} rows"),
         notes=tuple(notes),
+        tol=args.tol,
+        max_iter=args.max_iter,
+        reg_covar=args.reg_covar,
     )
     _write_outputs(args, outcome, reader)
     return outcome
 
 
 def _write_outputs(
-    args: argparse.Namespace, outcome: ChunkedOutcome, reader: NpyChunks | CsvChunks
+    args: argparse.Namespace, outcome: FitOutcome, reader: NpyChunks | CsvChunks
 ) -> None:
     """``--labels`` streamed chunk by chunk into a temporary file, then ``--out``; both or none."""
     out_text = None
     if args.out is not None:
-        result = outcome.result
         n = outcome.dataset.n_samples
         info = FitInfo(
             n_points=n,
-            n_iter=result.n_iter,
-            converged=result.converged,
+            n_iter=outcome.n_iter,
+            converged=outcome.converged,
             log_likelihood=outcome.log_likelihood,
             mean_log_likelihood=outcome.log_likelihood / n,
             bic=outcome.bic,
             aic=outcome.aic,
             reg_covar=args.reg_covar,
-            tol=args.tol,
+            tol=outcome.tol,
             seed=args.seed if args.init is None else None,
-            mean_log_likelihood_history=tuple(result.history),
+            mean_log_likelihood_history=outcome.history,
+            max_iter=outcome.max_iter,
+            degenerate=bool(outcome.degenerate_components),
         )
         try:
-            out_text = mixture_to_json(result.mixture, outcome.dataset.columns, info)
+            out_text = mixture_to_json(outcome.mixture, outcome.dataset.columns, info)
         except ValueError as exc:
             raise ValueError(f"{args.out}: cannot be written: {exc}") from None
     if args.labels is None:
@@ -227,7 +231,7 @@ def _write_outputs(
     with atomic_path(args.labels) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as f:
         row = 0
         for chunk in reader():
-            resp, _ = e_step(chunk, outcome.result.mixture)
+            resp, _ = e_step(chunk, outcome.mixture)
             text = responsibilities_csv(resp, np.arange(row, row + chunk.shape[0]))
             f.write(text if row == 0 else text[text.index("\n") + 1 :])
             row += chunk.shape[0]

@@ -137,3 +137,5 @@ def test_chunked_errors_are_one_line_and_write_nothing(files, capsys):
     assert not (tmp / "r.csv").exists()
     code, _, err = _run(capsys, text, "-k", 2, "--chunk-rows", 500, "--restarts", 3)
     assert code == 2 and "--restarts" in err
+    code, _, err = _run(capsys, text, "-k", 2, "--chunk-rows", 500, "--prior")
+    assert code == 2 and "--prior is not available" in err

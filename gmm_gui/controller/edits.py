@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
+from gmm_gui.controller.settings import ModelSettings
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.model import Mixture
 
@@ -28,6 +29,7 @@ __all__ = [
     "PlannedEdit",
     "RemoveComponent",
     "SetStart",
+    "SetSettings",
     "SetTableValue",
     "StartInfo",
     "TABLE_FIELDS",
@@ -62,12 +64,16 @@ class StartInfo:
 
 @dataclass(frozen=True)
 class EditRecord:
-    """One undoable change of the start: the start before it and a description."""
+    """One undoable change of the start: the start before it and a description.
+
+    ``steps`` is what computed the half-steps then (the stepper's ``HalfSteps``, with its model
+    settings), so that undoing a change of the settings restores them too."""
 
     mixture: Mixture | None
     info: StartInfo
     description: str
     snapshot: Snapshot | None = None  # the start state of ``mixture``, so undo recomputes nothing
+    steps: Any = None
 
 
 @dataclass(frozen=True)
@@ -83,12 +89,15 @@ class PlannedEdit:
     info : StartInfo
     description : str
         What undo would undo ("move Gaussian 2").
+    steps : HalfSteps or None
+        New model settings' half-step computer (:class:`SetSettings`); ``None``: unchanged.
     """
 
     base: Snapshot
     start: Snapshot
     info: StartInfo
     description: str
+    steps: Any = None
 
 
 class UndoStack:
@@ -179,6 +188,10 @@ class EditTarget(Protocol):
 
     def planned(self, mixture: Mixture | None, info: StartInfo, description: str) -> PlannedEdit:
         """The plan of making ``mixture`` the start (its start state computed)."""
+        ...
+
+    def planned_settings(self, settings: ModelSettings, description: str) -> PlannedEdit:
+        """The plan of fitting with ``settings`` from the start (of their covariance type)."""
         ...
 
 
@@ -401,3 +414,26 @@ class SetTableValue:
 
 #: Any edit of the start.
 Edit = SetStart | NewStart | AddComponent | RemoveComponent | EditComponent | SetTableValue
+
+
+@dataclass(frozen=True)
+class SetSettings:
+    """Fit with other model settings, from the start: the start is made of their covariance
+    type (:meth:`~gmm_gui.model.Mixture.as_type`) and the run so far is let go; undo restores
+    the settings and the start before."""
+
+    settings: ModelSettings
+    name: ClassVar[str] = "set_settings"
+
+    @property
+    def description(self) -> str:
+        """Text of Undo: ``"model settings (diag, reg_covar 1e-06, tol 0.001, max_iter 100)"``."""
+        s = self.settings
+        return (
+            f"model settings ({s.covariance_type}, reg_covar {s.reg_covar:g}, "
+            f"tol {s.tol:g}, max_iter {s.max_iter})"
+        )
+
+    def plan(self, target: EditTarget) -> PlannedEdit:
+        """The plan (pure: the start's log-likelihood under the new settings)."""
+        return target.planned_settings(self.settings, self.description)

@@ -8,6 +8,7 @@ newest E-step, so a worker thread may call it while the UI thread draws.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 
 import numpy as np
@@ -79,6 +80,18 @@ class HalfSteps:
     def n_samples(self) -> int:
         """Number of data points."""
         return int(self.X.shape[0])
+
+    def with_settings(
+        self, *, covariance_type: str, reg_covar: float, tol: float, max_iter: int
+    ) -> HalfSteps:
+        """The same data (shared, not prepared again) with other settings."""
+        other = copy.copy(self)
+        other._cache = None
+        other.covariance_type = covariance_type
+        other.reg_covar = float(reg_covar)
+        other.tol = float(tol)
+        other.max_iter = int(max_iter)
+        return other
 
     def mean_e_step(self, mixture: Mixture) -> tuple[np.ndarray, float]:
         """Responsibilities (read-only, shape (n_samples, n_components)) and the mean

@@ -34,6 +34,7 @@ from gmm_gui.controller.edits import (
     NewStart,
     PlannedEdit,
     RemoveComponent,
+    SetSettings,
     SetStart,
     SetTableValue,
     StartInfo,
@@ -42,6 +43,8 @@ from gmm_gui.controller.edits import (
 )
 from gmm_gui.controller.halfsteps import DEFAULT_SPREAD_FRACTION, HalfSteps
 from gmm_gui.controller.history import DEFAULT_RESP_CACHE_BYTES, History
+from gmm_gui.controller.named_edits import NamedEdits
+from gmm_gui.controller.settings import ModelSettings
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.io.mixture_file import FitInfo
 from gmm_gui.model import (
@@ -67,13 +70,19 @@ START_METHODS: tuple[tuple[str, str], ...] = (
     ("random_from_data", "From data"),
 )
 
-_EDITS = (SetStart, NewStart, AddComponent, RemoveComponent, EditComponent, SetTableValue)
+_EDITS = (
+    SetStart, NewStart, AddComponent, RemoveComponent, EditComponent, SetTableValue, SetSettings
+)
 
 ProgressCallback = Callable[[int, Snapshot], None]
 CancelCallback = Callable[[], bool]
 
-class Stepper:
+class Stepper(NamedEdits):
     """Half-steps of EM on one data set, with the full history and an editable start.
+
+    The named edits of the start (``set_start``, ``new_start``, ``add_component``,
+    ``remove_component``, ``edit_component``, ``set_table_value``), undo and redo are those of
+    :class:`~gmm_gui.controller.named_edits.NamedEdits`.
 
     Parameters
     ----------
@@ -122,7 +131,9 @@ class Stepper:
         )
         self._check_mixture(start)
         self._history = History(
-            self._steps.start_snapshot(start), self._steps.recompute_resp, resp_cache_bytes
+            self._steps.start_snapshot(start),
+            lambda mixture: self._steps.recompute_resp(mixture),  # the settings may change
+            resp_cache_bytes,
         )
 
     @classmethod
@@ -170,6 +181,12 @@ class Stepper:
     def max_iter(self) -> int:
         """A run to convergence stops after this many iterations in any case."""
         return self._steps.max_iter
+
+    @property
+    def settings(self) -> ModelSettings:
+        """The model settings (changed, undoably, by a :class:`SetSettings` edit)."""
+        steps = self._steps
+        return ModelSettings(steps.covariance_type, steps.reg_covar, steps.tol, steps.max_iter)
 
     @property
     def X(self) -> np.ndarray:
@@ -468,26 +485,6 @@ class Stepper:
         return self.snapshot
 
     # --------------------------------------------------------------- editing
-    @property
-    def can_undo(self) -> bool:
-        """True when an edit of the start can be undone."""
-        return self._edits.can_undo
-
-    @property
-    def can_redo(self) -> bool:
-        """True when an undone edit can be redone."""
-        return self._edits.can_redo
-
-    @property
-    def undo_text(self) -> str:
-        """Description of the edit :meth:`undo` would undo ("" if none)."""
-        return self._edits.undo_text
-
-    @property
-    def redo_text(self) -> str:
-        """Description of the edit :meth:`redo` would redo ("" if none)."""
-        return self._edits.redo_text
-
     def _check_mixture(self, mixture: Mixture | None) -> None:
         if mixture is not None and mixture.n_features != self.n_features:
             raise ValueError(
@@ -506,6 +503,16 @@ class Stepper:
         self._check_mixture(mixture)
         start = self._steps.start_snapshot(mixture)
         return PlannedEdit(self._history.start, start, info, description)
+
+    def planned_settings(self, settings: ModelSettings, description: str) -> PlannedEdit:
+        """The plan of fitting with ``settings`` from the start, made of their covariance
+        type (pure)."""
+        steps = self._steps.with_settings(**settings.stepper_options())
+        mixture = self.start
+        if mixture is not None and mixture.covariance_type != settings.covariance_type:
+            mixture = mixture.as_type(settings.covariance_type)
+        start = steps.start_snapshot(mixture)
+        return PlannedEdit(self._history.start, start, self._info, description, steps)
 
     def plan(self, edit: Edit) -> PlannedEdit:
         """Compute an edit of the start without making it (pure; a worker thread may call it).
@@ -539,64 +546,17 @@ class Stepper:
         if planned.base is not self._history.start:
             raise ValueError("the start changed while the edit was being computed")
         old = self._history.start
-        self._edits.push(EditRecord(old.mixture, self._info, planned.description, old))
+        record = EditRecord(old.mixture, self._info, planned.description, old, self._steps)
+        self._edits.push(record)
         self._info = planned.info
+        if planned.steps is not None:
+            self._steps = planned.steps
         self._history.restart(planned.start)
         return self.snapshot
 
     def edit(self, edit: Edit) -> Snapshot:
         """Plan and apply ``edit`` at once; undoable."""
         return self.apply(self.plan(edit))
-
-    def set_start(
-        self, mixture: Mixture | None, info: StartInfo | None = None, description: str = "new start"
-    ) -> Snapshot:
-        """Replace the start (a random start, an imported file); undoable."""
-        return self.edit(SetStart(mixture, info, description))
-
-    def new_start(
-        self, n_components: int, method: str = "kmeans++", seed: int | None = 0
-    ) -> Snapshot:
-        """A start drawn by the engine's initialiser (made :meth:`visible`); undoable.
-
-        Parameters
-        ----------
-        n_components : int
-        method : {"random", "kmeans++", "random_from_data", "kmeans"}
-        seed : int or None
-        """
-        return self.edit(NewStart(n_components, method, seed))
-
-    def add_component(self, mean: np.ndarray, covariance: np.ndarray | None = None) -> Snapshot:
-        """Place a Gaussian at ``mean`` (array of shape (n_features,)); undoable.
-
-        Its weight is ``1 / (K + 1)``; the others shrink in proportion so the weights still sum
-        to one. Its covariance is :meth:`default_covariance` unless given.
-        """
-        return self.edit(AddComponent(mean, covariance))
-
-    def remove_component(self, k: int) -> Snapshot:
-        """Remove Gaussian ``k`` (0-based) from the start; the others' weights are rescaled."""
-        return self.edit(RemoveComponent(k))
-
-    def edit_component(
-        self,
-        k: int,
-        mean: np.ndarray | None = None,
-        covariance: np.ndarray | None = None,
-        description: str | None = None,
-    ) -> Snapshot:
-        """Move and/or reshape Gaussian ``k`` of the start; undoable (one entry per call)."""
-        return self.edit(EditComponent(k, mean, covariance, description))
-
-    def set_table_value(self, k: int, field: str, value: float) -> Snapshot:
-        """Set one value of the component table for Gaussian ``k`` (0-based); undoable.
-
-        ``field`` is one of :data:`TABLE_FIELDS`: ``weight`` (the other weights are rescaled so
-        all sum to one), ``meanJ`` (coordinate ``J`` of the mean), ``sdJ`` (standard deviation
-        along feature ``J``, the correlation kept) or ``corr`` (2-D, strictly between -1 and 1).
-        """
-        return self.edit(SetTableValue(k, field, value))
 
     def draw_start(self, n_components: int, method: str, seed: int | None) -> Mixture:
         """A start drawn by the engine's initialiser (``"random"``, ``"kmeans++"``,
@@ -613,20 +573,14 @@ class Stepper:
         shape (n_features, n_features)."""
         return self._steps.default_covariance(fraction)
 
-    def undo(self) -> Snapshot | None:
-        """Undo the last edit of the start (and forget any run from it)."""
-        return self._restore(self._edits.undo(self._record))
-
-    def redo(self) -> Snapshot | None:
-        """Redo the last undone edit."""
-        return self._restore(self._edits.redo(self._record))
-
     def _record(self, description: str) -> EditRecord:
-        return EditRecord(self.start, self._info, description, self._history.start)
+        return EditRecord(self.start, self._info, description, self._history.start, self._steps)
 
     def _restore(self, record: EditRecord | None) -> Snapshot | None:
         if record is None:
             return None
         self._info = record.info
+        if record.steps is not None:
+            self._steps = record.steps
         self._history.restart(record.snapshot or self._steps.start_snapshot(record.mixture))
         return self.snapshot

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop, QObject, Signal, Slot
 
+from gmm_gui.controller.edits import SetSettings
 from gmm_gui.controller.jobs import JobRunner, Kind, Policy
 from gmm_gui.controller.session import Session
 from gmm_gui.controller.settings import ModelSettings, StartOptions
@@ -242,7 +243,9 @@ class Workspace(QObject):
         A new :class:`WorkspaceState` (after every change of the data, the session, loading or
         the settings).
     data_changed(object)
-        A new :class:`~gmm_gui.io.Dataset` was installed (its session has a new stepper).
+        A new :class:`~gmm_gui.io.Dataset` was installed: its session has its new stepper,
+        and the new data's first snapshot and state are announced right after (so whatever
+        was shown for the data before can be cleared before the new data are drawn).
     load_started(str)
         A background load of this path began.
     load_finished()
@@ -276,9 +279,11 @@ class Workspace(QObject):
         self._settings = ModelSettings()
         self._start_options = StartOptions()
         self._loading: LoadRequest | None = None
+        self._installing: Dataset | None = None
         self._closed = False
         self._state = WorkspaceState()
         s = self._session
+        s.data_changed.connect(self._on_session_data)
         for signal in (s.snapshot_changed, s.state_changed, s.busy_changed, s.playing_changed):
             signal.connect(self._announce)
 
@@ -287,6 +292,11 @@ class Workspace(QObject):
     def dataset(self) -> Dataset | None:
         """The data open, or ``None``."""
         return self._dataset
+
+    @property
+    def title(self) -> str | None:
+        """What the plot is titled: the title the data were opened with, else their name."""
+        return self._title or (self._dataset.name if self._dataset is not None else None)
 
     @property
     def session(self) -> Session:
@@ -300,7 +310,8 @@ class Workspace(QObject):
 
     @property
     def settings(self) -> ModelSettings:
-        """How EM fits."""
+        """How EM fits: the settings chosen last (a change may still be on its way to the
+        stepper), or restored by Undo and Redo; the files opened next use them too."""
         return self._settings
 
     @property
@@ -324,7 +335,7 @@ class Workspace(QObject):
         stepper = session.stepper
         common = {
             "dataset": self._dataset,
-            "title": self._title or (self._dataset.name if self._dataset is not None else None),
+            "title": self.title,
             "busy": session.busy,
             "job_kind": session.job_kind,
             "playing": session.playing,
@@ -354,30 +365,29 @@ class Workspace(QObject):
     def _announce(self, *_args: object) -> None:
         if self._closed:
             return
+        session = self._session
+        if session.stepper is not None and not session.edits_waiting and (
+            session.job_kind != "edit"
+        ):
+            self._settings = session.stepper.settings  # no change on its way: after an undo too
         self._state = self._make_state()
         self.state_changed.emit(self._state)
 
     # ------------------------------------------------------------- settings
     def set_settings(self, settings: ModelSettings) -> None:
-        """Use ``settings`` from now on.
+        """Use ``settings`` from now on (also for the files opened next).
 
-        With data open and settings that differ, the data get a new stepper of the same start
-        (the run computed so far, and the undo history, are forgotten: they were computed with
-        the old settings).
+        With data open and settings that differ, EM starts again from the start with them
+        (the start made of their covariance type): one undoable edit of the session
+        (:class:`~gmm_gui.controller.edits.SetSettings`), which Undo reverts, the settings
+        with it.
         """
-        if settings == self._settings:
+        stepper = self._session.stepper
+        if settings == self._settings and (stepper is None or stepper.settings == settings):
             return
         self._settings = settings
-        stepper = self._session.stepper
-        if stepper is not None:
-            self._session.set_stepper(
-                Stepper(
-                    stepper.X,
-                    stepper.start,
-                    start_info=stepper.start_info,
-                    **settings.stepper_options(),
-                )
-            )
+        if stepper is not None and settings != stepper.settings:
+            self._session.edit(SetSettings(settings))
         self._announce()
 
     def set_start_options(self, options: StartOptions) -> None:
@@ -531,9 +541,27 @@ class Workspace(QObject):
         self._dataset = loaded.dataset
         self._title = request.title
         self._start_options = request.start_options
-        self._session.set_stepper(loaded.stepper)
-        self.data_changed.emit(loaded.dataset)
+        stepper = loaded.stepper
+        if request.settings != self._settings:  # other settings chosen while the file was read
+            start = stepper.start
+            if start is not None and start.covariance_type != self._settings.covariance_type:
+                start = start.as_type(self._settings.covariance_type)
+            stepper = Stepper(
+                stepper.X, start, start_info=stepper.start_info,
+                **self._settings.stepper_options(),
+            )
+        self._installing = loaded.dataset
+        try:
+            self._session.set_stepper(stepper)  # data_changed from _on_session_data
+        finally:
+            self._installing = None
         self._announce()
+
+    @Slot()
+    def _on_session_data(self) -> None:
+        # The session has the new stepper and has not yet announced its first snapshot.
+        if self._installing is not None:
+            self.data_changed.emit(self._installing)
 
     def wait_loaded(self, timeout_ms: int = 60_000) -> bool:
         """Block until a background load has ended (for scripts and tests); True if it has."""

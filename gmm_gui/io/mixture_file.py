@@ -17,17 +17,21 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from gmm_gui.io._json_checks import number_array
 from gmm_gui.io.atomic import atomic_write
 from gmm_gui.io.dataset import Dataset
 from gmm_gui.io.errors import ParameterFileError, name_list, shorten
 from gmm_gui.io.files import MAX_PARAMETER_FILE_BYTES, describe_size, read_regular
+from gmm_gui.io.fit_info import FitInfo, MaximumInfo, RestartsInfo, fit_info_from_json
 from gmm_gui.model import COVARIANCE_TYPES, Mixture
 
 __all__ = [
     "FORMAT",
     "VERSION",
     "FitInfo",
+    "MaximumInfo",
     "MixtureFileInfo",
+    "RestartsInfo",
     "mixture_from_json",
     "mixture_to_json",
     "check_start_for_data",
@@ -39,63 +43,6 @@ FORMAT = "gmm-gui/mixture"
 VERSION = 1
 _COVARIANCE_TYPES = COVARIANCE_TYPES
 _WEIGHT_SUM_ATOL = 1e-6
-
-
-@dataclass(frozen=True)
-class FitInfo:
-    """How a mixture was fitted: the optional ``"fit"`` block of the file.
-
-    Attributes
-    ----------
-    n_points : int
-        Number of data points the mixture was fitted to.
-    n_iter : int
-        EM iterations run.
-    converged : bool
-        Whether the change in mean log-likelihood per point fell below ``tol``.
-    log_likelihood : float
-        Total log-likelihood of the data.
-    mean_log_likelihood : float
-        ``log_likelihood / n_points``.
-    bic, aic : float
-        Bayesian and Akaike information criteria (lower is better), as scikit-learn computes them.
-    reg_covar : float
-        The value added to each covariance's diagonal.
-    tol : float
-        The convergence threshold.
-    seed : int or None
-        Seed of the initialisation, if any.
-    mean_log_likelihood_history : tuple of float
-        Mean log-likelihood per point after each iteration.
-    """
-
-    n_points: int
-    n_iter: int
-    converged: bool
-    log_likelihood: float
-    mean_log_likelihood: float
-    bic: float
-    aic: float
-    reg_covar: float
-    tol: float
-    seed: int | None = None
-    mean_log_likelihood_history: tuple[float, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``"fit"`` block as plain JSON values, in the documented key order."""
-        return {
-            "n_points": int(self.n_points),
-            "n_iter": int(self.n_iter),
-            "converged": bool(self.converged),
-            "log_likelihood": float(self.log_likelihood),
-            "mean_log_likelihood": float(self.mean_log_likelihood),
-            "bic": float(self.bic),
-            "aic": float(self.aic),
-            "reg_covar": float(self.reg_covar),
-            "tol": float(self.tol),
-            "seed": None if self.seed is None else int(self.seed),
-            "mean_log_likelihood_history": [float(v) for v in self.mean_log_likelihood_history],
-        }
 
 
 @dataclass(frozen=True)
@@ -335,17 +282,17 @@ def mixture_from_json(
             f"covariance_type is {shorten(repr(covariance_type))}; expected one of {expected}"
         )
 
-    weights = _number_array(doc["weights"], "weights", 1, fail)
+    weights = number_array(doc["weights"], "weights", 1, fail)
     k = weights.shape[0]
     if k == 0:
         raise fail("weights is empty; a mixture needs at least one component")
-    means = _number_array(doc["means"], "means", 2, fail)
+    means = number_array(doc["means"], "means", 2, fail)
     if means.shape[0] != k:
         raise fail(f"has {k} weights but {means.shape[0]} means")
     d = means.shape[1]
     if d == 0:
         raise fail("the means have no coordinates")
-    covariances = _number_array(doc["covariances"], "covariances", 3, fail)
+    covariances = number_array(doc["covariances"], "covariances", 3, fail)
     if covariances.shape != (k, d, d):
         raise fail(
             f"covariances have shape {covariances.shape}; expected ({k}, {d}, {d}): "
@@ -389,81 +336,9 @@ def mixture_from_json(
     except ValueError as exc:
         raise fail(str(exc).rstrip(".")) from None
 
-    fit_info = _fit_info(doc.get("fit"), fail)
+    fit_info = fit_info_from_json(doc.get("fit"), fail, d)
     info = MixtureFileInfo(source, tuple(columns), covariance_type, fit_info)
     return mixture, info
-
-
-def _number_array(value: object, name: str, ndim: int, fail: Any) -> np.ndarray:
-    """A nested JSON list of numbers as a float64 array of exactly ``ndim`` dimensions."""
-    shape_words = {1: "a list of numbers", 2: "a list of lists of numbers",
-                   3: "a list of matrices (lists of lists of numbers)"}
-
-    def check(item: object, depth: int) -> None:
-        if depth == ndim:
-            if isinstance(item, bool) or not isinstance(item, (int, float)):
-                found = shorten(json.dumps(item))
-                raise fail(f"{name} must be {shape_words[ndim]}; found {found}")
-            return
-        if not isinstance(item, list):
-            raise fail(f"{name} must be {shape_words[ndim]}")
-        for sub in item:
-            check(sub, depth + 1)
-
-    check(value, 0)
-    try:
-        array = np.array(value, dtype=np.float64)
-    except ValueError:
-        raise fail(f"{name} has rows of different lengths") from None
-    if array.ndim != ndim:
-        raise fail(f"{name} has rows of different lengths")
-    if not np.all(np.isfinite(array)):
-        raise fail(f"{name} holds a number too large to be finite")
-    return array
-
-
-def _fit_info(block: object, fail: Any) -> FitInfo | None:
-    if block is None:
-        return None
-    if not isinstance(block, dict):
-        raise fail('"fit" must be an object')
-
-    def number(key: str, default: float = math.nan) -> float:
-        value = block.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise fail(f'fit.{key} must be a number')
-        return float(value)
-
-    def integer(key: str) -> int:
-        value = block.get(key, 0)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise fail(f"fit.{key} must be a whole number")
-        return value
-
-    seed = block.get("seed")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise fail("fit.seed must be a whole number or null")
-    converged = block.get("converged", False)
-    if not isinstance(converged, bool):
-        raise fail("fit.converged must be true or false")
-    history = block.get("mean_log_likelihood_history", [])
-    if not isinstance(history, list) or not all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) for v in history
-    ):
-        raise fail("fit.mean_log_likelihood_history must be a list of numbers")
-    return FitInfo(
-        n_points=integer("n_points"),
-        n_iter=integer("n_iter"),
-        converged=converged,
-        log_likelihood=number("log_likelihood"),
-        mean_log_likelihood=number("mean_log_likelihood"),
-        bic=number("bic"),
-        aic=number("aic"),
-        reg_covar=number("reg_covar"),
-        tol=number("tol"),
-        seed=seed,
-        mean_log_likelihood_history=tuple(float(v) for v in history),
-    )
 
 
 # --------------------------------------------------------------------------------------------

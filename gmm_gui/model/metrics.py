@@ -7,10 +7,12 @@ known labels (sex, species, ...) and fitted clusters can be shown without scikit
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.special import logsumexp
 
 if TYPE_CHECKING:
     from gmm_gui.model.mixture import Mixture
@@ -23,6 +25,8 @@ __all__ = [
     "density_grid",
     "hard_labels",
     "label_agreement",
+    "PointBreakdown",
+    "point_breakdown",
     "uncertainty",
 ]
 
@@ -68,9 +72,16 @@ def uncertainty(resp: np.ndarray) -> np.ndarray:
 
 def _component_log_pdf(points: np.ndarray, mixture: Mixture) -> np.ndarray:
     """log(weight_k) + log N(x | mean_k, cov_k), array of shape (n_points, n_components)."""
+    weights = np.asarray(mixture.weights, dtype=float)
+    with np.errstate(divide="ignore"):
+        log_w = np.log(weights)
+    return _gaussian_log_pdf(points, mixture) + log_w[None, :]
+
+
+def _gaussian_log_pdf(points: np.ndarray, mixture: Mixture) -> np.ndarray:
+    """log N(x | mean_k, cov_k), array of shape (n_points, n_components)."""
     means = np.asarray(mixture.means, dtype=float)
     covs = np.asarray(mixture.covariances, dtype=float)
-    weights = np.asarray(mixture.weights, dtype=float)
     n_features = means.shape[1]
     chol = np.linalg.cholesky(covs)  # (K, d, d), lower
     diff = points[None, :, :] - means[:, None, :]  # (K, m, d)
@@ -79,10 +90,8 @@ def _component_log_pdf(points: np.ndarray, mixture: Mixture) -> np.ndarray:
     z = np.einsum("kde,kme->kmd", chol_inv, diff)
     maha = np.sum(z * z, axis=2)  # (K, m)
     log_det = 2.0 * np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2)), axis=1)  # (K,)
-    with np.errstate(divide="ignore"):
-        log_w = np.log(weights)
     log_pdf = -0.5 * (n_features * np.log(2.0 * np.pi) + log_det[:, None] + maha)
-    return (log_pdf + log_w[:, None]).T
+    return log_pdf.T
 
 
 def density_1d(mixture: Mixture, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -137,6 +146,69 @@ def density_grid(mixture: Mixture, xs: np.ndarray, ys: np.ndarray) -> np.ndarray
     peak = np.where(np.isfinite(peak), peak, 0.0)
     density = np.exp(peak[:, 0]) * np.sum(np.exp(log_comp - peak), axis=1)
     return density.reshape(len(ys), len(xs))
+
+
+@dataclass(frozen=True)
+class PointBreakdown:
+    """Why a point gets the responsibilities it gets: the E-step's arithmetic for one point.
+
+    For a point ``x`` and component ``k``: ``density[k] = N(x | mean_k, cov_k)``,
+    ``weighted[k] = weight_k * density[k]``, ``mixture_density = sum_k weighted[k]`` and
+    ``posterior[k] = weighted[k] / mixture_density`` (the responsibility an E-step gives).
+
+    Attributes
+    ----------
+    density : array of shape (n_components,)
+        Each Gaussian's density at the point.
+    weighted : array of shape (n_components,)
+        The density times the component's weight.
+    posterior : array of shape (n_components,)
+        The responsibilities; they sum to one even where every density underflows to zero
+        (computed from logarithms).
+    mixture_density : float
+        The mixture's density at the point, ``weighted.sum()``.
+    log_mixture_density : float
+        Its natural logarithm, finite where the density itself underflows.
+    """
+
+    density: np.ndarray
+    weighted: np.ndarray
+    posterior: np.ndarray
+    mixture_density: float
+    log_mixture_density: float
+
+
+def point_breakdown(x: np.ndarray, mixture: Mixture) -> PointBreakdown:
+    """Each Gaussian's density, weighted density and posterior at one point.
+
+    Parameters
+    ----------
+    x : array of shape (n_features,)
+        The point.
+    mixture : Mixture
+        The Gaussians (any number of features).
+
+    Returns
+    -------
+    PointBreakdown
+        Arrays of shape (n_components,) and the mixture density at ``x``.
+    """
+    point = np.asarray(x, dtype=float).reshape(-1)
+    n_features = np.asarray(mixture.means).shape[1]
+    if point.shape != (n_features,):
+        raise ValueError(f"x must have shape ({n_features},), got {np.shape(x)}")
+    log_density = _gaussian_log_pdf(point[None, :], mixture)[0]  # (K,)
+    with np.errstate(divide="ignore"):
+        log_weighted = log_density + np.log(np.asarray(mixture.weights, dtype=float))
+    log_total = float(logsumexp(log_weighted))
+    posterior = np.exp(log_weighted - log_total)
+    return PointBreakdown(
+        density=np.exp(log_density),
+        weighted=np.exp(log_weighted),
+        posterior=posterior,
+        mixture_density=float(np.exp(log_total)),
+        log_mixture_density=log_total,
+    )
 
 
 def contingency_table(labels_a: np.ndarray, labels_b: np.ndarray) -> np.ndarray:

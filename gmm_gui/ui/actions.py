@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
-    from gmm_gui.controller.session import Session
+    from gmm_gui.controller.workspace import WorkspaceState
 
 __all__ = ["ActionSpec", "ACTIONS", "make_actions", "update_actions"]
 
@@ -115,27 +115,24 @@ def make_actions(parent: QWidget) -> dict[str, QAction]:
 
 
 def update_actions(
-    actions: Mapping[str, QAction], session: Session, *, loading: bool, has_view: bool
+    actions: Mapping[str, QAction], state: WorkspaceState, *, has_view: bool
 ) -> None:
-    """Enable the actions for what the session can do now (and name Undo/Redo's edit).
+    """Enable the actions for what can be done now (and name Undo/Redo's edit).
 
     Parameters
     ----------
     actions : mapping of str to QAction
         The actions of :func:`make_actions`.
-    session : Session
-    loading : bool
-        A file is being read in the background (Cancel stops it).
+    state : WorkspaceState
+        The workspace's state now (its session's history and jobs, a background load).
     has_view : bool
         A plot is shown (it can be exported).
     """
     a = actions
-    stepper = session.stepper
-    playing = session.playing
-    has = stepper is not None
-    next_phase = stepper.next_phase if has else None
-    editable = has and stepper.editable
-    has_mixture = has and stepper.snapshot.mixture is not None
+    playing = state.playing
+    has = state.snapshot is not None
+    next_phase = state.next_phase
+    has_mixture = state.has_mixture
     a["step_e"].setEnabled(next_phase == "E")
     a["step_m"].setEnabled(next_phase == "M")
     a["next_iteration"].setEnabled(next_phase is not None)
@@ -146,15 +143,15 @@ def update_actions(
     a["play"].setChecked(playing)
     a["play"].blockSignals(was_blocked)
     a["play"].setText("&Pause" if playing else "&Play")
-    a["run"].setEnabled(next_phase is not None and not session.busy)
-    a["reset"].setEnabled(has and len(stepper.history) > 1)
-    a["cancel"].setEnabled(session.busy or playing or loading)
-    a["undo"].setEnabled(has and stepper.can_undo)
-    a["redo"].setEnabled(has and stepper.can_redo)
-    a["undo"].setText(f"&Undo {stepper.undo_text}" if has and stepper.can_undo else "&Undo")
-    a["redo"].setText(f"&Redo {stepper.redo_text}" if has and stepper.can_redo else "&Redo")
-    a["delete"].setEnabled(bool(editable and has_mixture))
+    a["run"].setEnabled(next_phase is not None and not state.busy)
+    a["reset"].setEnabled(has and state.history_length > 1)
+    a["cancel"].setEnabled(state.busy or playing or state.loading is not None)
+    a["undo"].setEnabled(state.can_undo)
+    a["redo"].setEnabled(state.can_redo)
+    a["undo"].setText(f"&Undo {state.undo_text}" if state.can_undo else "&Undo")
+    a["redo"].setText(f"&Redo {state.redo_text}" if state.can_redo else "&Redo")
+    a["delete"].setEnabled(state.editable and has_mixture)
     for name in ("export_parameters", "export_responsibilities"):
-        a[name].setEnabled(bool(has_mixture))
+        a[name].setEnabled(has_mixture)
     a["export_plot"].setEnabled(has_view)
     a["import_parameters"].setEnabled(has)

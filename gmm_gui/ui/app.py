@@ -4,7 +4,11 @@
 reuse pytest-qt's application and never make a second one.
 
     gmm-gui [DATA] [--columns A,B] [-k K | --init PARAMS.json] [--seed S]
-            [--steps N] [--screenshot OUT.png]
+            [--steps N] [--screenshot OUT.png] [--record OUT.gif|OUT.mp4 [--glide MS]]
+            [--small-multiples OUT.png|OUT.svg]
+
+``--screenshot``, ``--record`` and ``--small-multiples`` write their files and exit (they work
+offscreen).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -24,7 +28,10 @@ from gmm_gui.controller.stepper import START_METHODS
 from gmm_gui.io import DataError
 from gmm_gui.resources import get_sample, match_sample
 from gmm_gui.ui.exports import save_screenshot
+from gmm_gui.ui.figures import small_multiples
 from gmm_gui.ui.main_window import MainWindow
+from gmm_gui.ui.recording import RecordingUnavailable, record_run
+from gmm_gui.ui.views.transition import DEFAULT_ANIMATION_MS
 
 __all__ = ["build_parser", "build_window", "main", "run_iterations"]
 
@@ -62,6 +69,15 @@ def _columns(text: str) -> list[str]:
     return names
 
 
+def _path_ending(*suffixes: str) -> Callable[[str], str]:
+    def check(text: str) -> str:
+        if not text.lower().endswith(suffixes):
+            raise argparse.ArgumentTypeError(f"{text!r} must end in {' or '.join(suffixes)}")
+        return text
+
+    return check
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``gmm-gui``."""
     parser = argparse.ArgumentParser(
@@ -97,6 +113,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--screenshot",
         metavar="OUT.png",
         help="save the window as a PNG after --steps and exit (works offscreen)",
+    )
+    parser.add_argument(
+        "--record",
+        type=_path_ending(".gif", ".mp4"),
+        metavar="OUT.gif",
+        help="record the start and the half-steps of --steps N iterations as an animated GIF "
+        "(or an MP4 video) and exit (needs Pillow: pip install 'gmm-gui[record]'; for MP4, "
+        "imageio-ffmpeg: 'gmm-gui[mp4]')",
+    )
+    parser.add_argument(
+        "--glide",
+        type=_non_negative_int,
+        default=None,
+        metavar="MS",
+        help=f"--record: the glide between half-steps in milliseconds (default "
+        f"{DEFAULT_ANIMATION_MS}; 0 for one frame per half-step)",
+    )
+    parser.add_argument(
+        "--small-multiples",
+        type=_path_ending(".png", ".svg"),
+        metavar="OUT.png",
+        help="write six panels of the run (start, first E-step, first M-step, after 2, 5 and 20 "
+        "iterations, as in Bishop's PRML figure 9.8) as PNG or SVG and exit",
     )
     parser.add_argument("--version", action="version", version=f"gmm-gui {__version__}")
     return parser
@@ -175,7 +214,7 @@ def build_window(args: argparse.Namespace | None = None) -> MainWindow:
                 args.columns,
                 n_components=args.k or (sample.n_components if sample else None),
                 interactive=False,
-                ask_columns=args.screenshot is None,
+                ask_columns=not _writes_files(args),
                 start=hand_placed,
             )
             if window.dataset is None:
@@ -215,6 +254,33 @@ def run_iterations(window: MainWindow, n_iterations: int, timeout_ms: int = 120_
             break
 
 
+def _writes_files(args: argparse.Namespace) -> bool:
+    """Whether the command line asks for files to be written (and then the app exits)."""
+    return any(
+        getattr(args, name, None) is not None
+        for name in ("screenshot", "record", "small_multiples")
+    )
+
+
+def _write_files(window: MainWindow, args: argparse.Namespace) -> int:
+    """Write what ``--screenshot``, ``--record`` and ``--small-multiples`` ask for; the status."""
+    try:
+        if args.screenshot is not None:
+            save_screenshot(window, args.screenshot)
+        if args.record is not None:
+            glide = DEFAULT_ANIMATION_MS if args.glide is None else args.glide
+            record_run(window, args.steps, args.record, glide_ms=glide)
+        if args.small_multiples is not None:
+            small_multiples(window, args.small_multiples)
+    except RecordingUnavailable as exc:
+        print(f"gmm-gui: error: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:
+        print(f"gmm-gui: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``gmm-gui``; returns the exit status (2 for a bad command line)."""
     parser = build_parser()
@@ -233,22 +299,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"gmm-gui: error: {exc}", file=sys.stderr)
         return 2
-    if args.screenshot is not None:
+    writes_files = _writes_files(args)
+    if writes_files:
         window.set_animation_ms(0)
     run_iterations(window, args.steps)
     window.show()
-    if args.screenshot is not None:
+    if writes_files:
         for _ in range(5):
             _process_events()
-        try:
-            save_screenshot(window, args.screenshot)
-        except OSError as exc:
-            print(f"gmm-gui: error: {exc}", file=sys.stderr)
-            window.close()
-            return 1
+        status = _write_files(window, args)
         window.close()
         _process_events()
-        return 0
+        return status
     if not own_app:
         return 0
     return int(app.exec())

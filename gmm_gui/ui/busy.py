@@ -13,8 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
-from gmm_gui.controller.session import Session
-from gmm_gui.ui.loading import Loader
+from gmm_gui.controller.workspace import Workspace
 
 __all__ = ["LOAD_PROGRESS_DELAY_MS", "PROBLEM_MS", "BusyIndicator", "ProblemLabel"]
 
@@ -29,25 +28,25 @@ _TIP = "Progress of the computation running in the background."
 
 
 class BusyIndicator(QObject):
-    """Progress bar and Cancel in ``status_bar`` for the session's work and the loader's.
+    """Progress bar and Cancel in ``status_bar`` for the session's work and background loads.
 
     Parameters
     ----------
     status_bar : QStatusBar
         Gets the two widgets (permanent, on the right) and the "Loading …" message.
-    session : Session
-    loader : Loader
-        Its ``load_started`` / ``load_finished`` signals (the Workspace has the same).
+    workspace : Workspace
+        Its session's work, and its ``load_started`` / ``load_finished`` signals.
     cancel_action : QAction
         Enabled while there is something to cancel.
     """
 
     def __init__(
-        self, status_bar: QStatusBar, session: Session, loader: Loader, cancel_action: QAction
+        self, status_bar: QStatusBar, workspace: Workspace, cancel_action: QAction
     ) -> None:
         super().__init__(status_bar)
         self.progress_delay_ms = LOAD_PROGRESS_DELAY_MS
         self._status_bar = status_bar
+        session = workspace.session
         self._session = session
         self._load_path: str | None = None  # the background load under way
         self._cancel_action = cancel_action
@@ -70,8 +69,8 @@ class BusyIndicator(QObject):
         self._busy_since_timer.timeout.connect(self.refresh)
         session.busy_changed.connect(self._on_busy)
         session.progress.connect(self._on_progress)
-        loader.load_started.connect(self._on_load_started)
-        loader.load_finished.connect(self._on_load_finished)
+        workspace.load_started.connect(self._on_load_started)
+        workspace.load_finished.connect(self._on_load_finished)
 
     def stop(self) -> None:
         """Stop the timers (on close)."""

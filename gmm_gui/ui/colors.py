@@ -2,12 +2,19 @@
 
 A point's colour is the mix of its components' colours weighted by its responsibilities, so a
 point half blue and half orange is drawn halfway between them. The mix is taken in OKLab
-(Ottosson 2020), a perceptual space where the midpoint of two colours reads as "between them";
-averaging gamma-encoded sRGB instead gives muddy, too-dark mixes. Converting back to sRGB uses a
-65,536-entry table for the transfer curve, so blending a million points costs tens of
-milliseconds rather than a per-point ``pow``. Per-point colours are kept planar (3, n) in
-OKLab's cube-root LMS space, an affine image of OKLab where mixing costs one small matrix
-product; interpolating there between two frames is interpolating in OKLab.
+(Ottosson 2020), a perceptual space where lightness and hue mix evenly; averaging gamma-encoded
+sRGB instead gives muddy, too-dark mixes. A plain OKLab average of two colours of opposite hue
+(blue and orange are nearly so) lands near grey, which reads as "no E-step yet", not as "between";
+so the mix keeps its colourfulness: its chroma is set to the responsibility-weighted mean of the
+components' chromas, in the hue of the OKLab average (the chroma-weighted circular mean of the
+hues). Half blue and half orange is then an olive green, as far from grey as its parents, and a
+point owned by one component keeps exactly its colour. Points before any E-step are a light
+grey, :data:`NEUTRAL`, paler than every mix.
+
+Converting back to sRGB uses a 65,536-entry table for the transfer curve, so blending a million
+points costs tens of milliseconds rather than a per-point ``pow``. Per-point colours are kept
+planar (3, n) in OKLab's cube-root LMS space, an affine image of OKLab; a transition between two
+frames interpolates linearly there.
 
 The palette is qualitative and was chosen (greedily, in this order) to keep every pair as far
 apart as possible in OKLab under normal vision and simulated protanopia, deuteranopia and
@@ -26,6 +33,7 @@ from PySide6.QtGui import QColor
 __all__ = [
     "BLEND_CACHE",
     "BlendCache",
+    "MAX_CHROMA_GAIN",
     "NEUTRAL",
     "PALETTE",
     "blend",
@@ -65,8 +73,16 @@ UNCERTAINTY_STOPS: np.ndarray = np.array(
 )
 UNCERTAINTY_STOPS.setflags(write=False)
 
-#: Colour of points without responsibilities (no Gaussians placed yet), sRGB 0-255.
-NEUTRAL: tuple[int, int, int] = (140, 140, 140)
+#: Colour of points without responsibilities (no E-step yet), sRGB 0-255: a light grey, paler
+#: than every mix of component colours (OKLab lightness 0.78 against at most 0.75 for the first
+#: two components), so that a point shared half and half never looks like one not yet coloured.
+NEUTRAL: tuple[int, int, int] = (185, 185, 185)
+
+#: The most a mix's chroma is raised above that of the plain OKLab average (a mix of exactly
+#: opposite hues has no hue to keep and stays grey rather than taking one at random).
+MAX_CHROMA_GAIN = 10.0
+
+_BLOCK = 32_768  # points blended at a time
 
 # OKLab matrices (Ottosson 2020): linear sRGB -> LMS, LMS^(1/3) -> Lab, and their inverses.
 _RGB_TO_LMS = np.array(
@@ -233,8 +249,10 @@ def _check_resp(resp: np.ndarray, colors: np.ndarray) -> np.ndarray:
 def blend_mix(resp: np.ndarray, colors: np.ndarray) -> np.ndarray:
     """Each point's responsibility-weighted mix of component colours, in the mixing space.
 
-    Mixing is linear there (and so in OKLab), so interpolating these values between two frames
-    is the same as interpolating the responsibilities and blending again.
+    Lightness and the hue direction are the OKLab average of the component colours weighted by
+    the responsibilities; the chroma is the weighted mean of their chromas (raised at most
+    :data:`MAX_CHROMA_GAIN`-fold above the average's own), so that a mix of two colours of
+    nearly opposite hue keeps their colourfulness instead of turning grey.
 
     Parameters
     ----------
@@ -249,10 +267,31 @@ def blend_mix(resp: np.ndarray, colors: np.ndarray) -> np.ndarray:
         ``LMS'`` colour of each point, one row per channel (see :func:`mix_to_argb32`).
     """
     resp = _check_resp(resp, colors)
-    palette = np.cbrt(_srgb8_to_linear(colors) @ _RGB_TO_LMS.T)  # (K, 3) in LMS'
-    if resp.dtype == np.float32:
-        return palette.T.astype(np.float32) @ resp.T
-    return (palette.T @ np.asarray(resp, dtype=np.float64).T).astype(np.float32)
+    dtype = np.float32 if resp.dtype == np.float32 else np.float64
+    resp = np.asarray(resp, dtype=dtype)
+    palette = srgb_to_lab(colors)  # (K, 3)
+    chroma = np.hypot(palette[:, 1], palette[:, 2])
+    # L, a, b of the plain average and the mean chroma, in one product per block
+    table = np.vstack([palette.T, chroma[None, :]]).astype(dtype)  # (4, K)
+    to_lms = _LAB_TO_LMS.astype(dtype)
+    n = resp.shape[0]
+    out = np.empty((3, n), dtype=np.float32)
+    # In blocks that stay in the cache: a million points in one go spent most of the time
+    # writing fresh temporaries.
+    for lo in range(0, n, _BLOCK):
+        hi = min(lo + _BLOCK, n)
+        lab = table @ resp[lo:hi].T  # (4, m)
+        a, b, target = lab[1], lab[2], lab[3]
+        gain = a * a
+        gain += b * b
+        np.sqrt(gain, out=gain)  # the plain average's chroma (np.hypot is slower)
+        np.maximum(gain, target * dtype(1.0 / MAX_CHROMA_GAIN), out=gain)
+        np.maximum(gain, dtype(1e-12), out=gain)  # exact grey: a and b are 0 and stay so
+        np.divide(target, gain, out=gain)
+        a *= gain
+        b *= gain
+        out[:, lo:hi] = to_lms @ lab[:3]
+    return out
 
 
 def blend_argb32(resp: np.ndarray, colors: np.ndarray) -> np.ndarray:
@@ -273,8 +312,9 @@ def blend_argb32(resp: np.ndarray, colors: np.ndarray) -> np.ndarray:
 def blend(resp: np.ndarray, colors: np.ndarray) -> np.ndarray:
     """Each point's responsibility-weighted mix of component colours.
 
-    The mix is taken in OKLab (a point half blue, half orange is drawn halfway between them)
-    and clipped to the sRGB gamut.
+    The mix is taken in OKLab and keeps the components' mean chroma (see :func:`blend_mix`):
+    a point half blue, half orange is drawn halfway between them, not grey. It is clipped to the
+    sRGB gamut.
 
     Parameters
     ----------

@@ -19,7 +19,7 @@ from gmm_gui.io.mixture_file import read_mixture, write_mixture
 from gmm_gui.io.responsibilities import write_responsibilities
 
 if TYPE_CHECKING:
-    from gmm_gui.ui.analysis.context import AnalysisContext
+    from gmm_gui.controller.workspace import Workspace
     from gmm_gui.ui.overlay import ViewOverlay
 
 __all__ = ["PARAMETER_FILTER", "Exports", "save_screenshot"]
@@ -46,7 +46,7 @@ class Exports(QObject):
 
     Parameters
     ----------
-    workspace : AnalysisContext
+    workspace : Workspace
         The session and the data open.
     overlay : ViewOverlay
         The plot shown (exported by :meth:`export_plot`); problems and confirmations go to its
@@ -55,7 +55,7 @@ class Exports(QObject):
         The parent of the file dialogs.
     """
 
-    def __init__(self, workspace: AnalysisContext, overlay: ViewOverlay, parent: QWidget) -> None:
+    def __init__(self, workspace: Workspace, overlay: ViewOverlay, parent: QWidget) -> None:
         super().__init__(parent)
         self._workspace = workspace
         self._overlay = overlay

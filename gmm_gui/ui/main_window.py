@@ -1,16 +1,18 @@
 """The main window: composes the plot area, the panels, the toolbar, the menus and the tools.
 
-No maths, no file parsing and no state of its own here: data comes through the
-:class:`~gmm_gui.ui.loading.Loader`, every EM computation and every edit of the Gaussians goes
-through the :class:`~gmm_gui.controller.session.Session`, the views draw the snapshots the
-session hands out, and the analysis tools are given the workspace and the overlay API, not the
-window.
+No maths, no file parsing and no state of its own here: the window owns one
+:class:`~gmm_gui.controller.workspace.Workspace`, which opens the files and owns the
+:class:`~gmm_gui.controller.session.Session` through which every EM computation and every edit of
+the Gaussians goes. The panels, the actions and the toolbar show the workspace's immutable
+:class:`~gmm_gui.controller.workspace.WorkspaceState`, the views draw the snapshots the session
+hands out, and the analysis tools are given the workspace and the overlay API, not the window.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
@@ -24,22 +26,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gmm_gui.controller.session import Session
 from gmm_gui.controller.snapshot import Snapshot
-from gmm_gui.controller.stepper import Stepper
-from gmm_gui.controller.tasks import BackgroundTask
+from gmm_gui.controller.workspace import LoadRequest, Workspace, WorkspaceState
 from gmm_gui.io import ColumnChoiceRequired, Dataset
 from gmm_gui.model import Mixture
 from gmm_gui.resources import Sample, get_sample
 from gmm_gui.ui.actions import make_actions, update_actions
 from gmm_gui.ui.analysis import install_tools
-from gmm_gui.ui.analysis.context import AnalysisContext
 from gmm_gui.ui.busy import BusyIndicator, ProblemLabel
 from gmm_gui.ui.colors import BLEND_CACHE
 from gmm_gui.ui.dialogs.columns import ColumnPickerDialog
 from gmm_gui.ui.exports import Exports
-from gmm_gui.ui.loading import Loaded, Loader, LoadRequest, load_now
 from gmm_gui.ui.menus import build_menus
+from gmm_gui.ui.model_settings import ModelSettingsBar
 from gmm_gui.ui.overlay import ViewOverlay
 from gmm_gui.ui.panels import ComponentTable, LogLikelihoodPanel, StatusPanel, Timeline
 from gmm_gui.ui.plot_area import PlotArea, step_caption
@@ -59,32 +58,41 @@ class MainWindow(QMainWindow):
 
     Parameters
     ----------
-    session : Session, optional
-        The controller; one is made (owned by the window) if not given.
+    workspace : Workspace, optional
+        The data, the session and the jobs; one is made (owned by the window) if not given.
     parent : QWidget, optional
+
+    Attributes
+    ----------
+    workspace : Workspace
+    session : Session
+        The workspace's session (an alias).
     """
 
-    def __init__(self, session: Session | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, workspace: Workspace | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("main_window")
         self.setWindowTitle("gmm-gui")
         self.resize(1280, 800)
         self.setAcceptDrops(True)
-        self.session = session if session is not None else Session(self)
-        if self.session.parent() is None:
-            self.session.setParent(self)
+        self.workspace = workspace if workspace is not None else Workspace(self)
+        if self.workspace.parent() is None:
+            self.workspace.setParent(self)
+        self.session = self.workspace.session
+        self._shown_dataset: Dataset | None = None
+        self._drawn: WorkspaceState | None = None  # the state the panels show
         # Large data: the worker that computes a half-step also blends its colours.
         self.session.set_prepare(lambda snapshot: BLEND_CACHE.prepare(snapshot.resp))
         self.last_problem = ""
         self._animation_ms = ANIMATION_MS
         self.actions_by_name: dict[str, QAction] = make_actions(self)
-        # Interim parts that the controller's Workspace replaces (issue #10).
-        self.workspace = AnalysisContext(self.session, self)
-        self.loader = Loader(self)
         self.overlay = ViewOverlay(self, self)
         self._build_central()
         self.toolbar = EmToolbar(self.actions_by_name, self)
         self.addToolBar(self.toolbar)
+        self.addToolBarBreak()
+        self.model_bar = ModelSettingsBar(self.workspace, self)
+        self.addToolBar(self.model_bar)
         t = self.toolbar
         self.k_spin, self.method_combo, self.seed_spin = t.k_spin, t.method_combo, t.seed_spin
         self.new_start_button, self.replay_button = t.new_start_button, t.replay_button
@@ -96,11 +104,11 @@ class MainWindow(QMainWindow):
         e = self.exports
         self.import_parameters, self.export_parameters = e.import_parameters, e.export_parameters
         self.export_plot, self.export_responsibilities = e.export_plot, e.export_responsibilities
-        self.recent_files, self.wait_loaded = self.recent.files, self.loader.wait_loaded
+        self.recent_files, self.wait_loaded = self.recent.files, self.workspace.wait_loaded
         self._wire()
         installed = install_tools(self, self.analysis_menu, self.workspace, self.overlay)
         self.analysis_actions, self.analysis_tools = installed.actions, installed.tools
-        self._update_actions()
+        self._on_state()
 
     # ================================================================== building
     def _build_central(self) -> None:
@@ -141,14 +149,14 @@ class MainWindow(QMainWindow):
         self.status_panel = StatusPanel()
         self.statusBar().addWidget(self.status_panel, 1)
         self.busy = BusyIndicator(
-            self.statusBar(), self.session, self.loader, self.actions_by_name["cancel"]
+            self.statusBar(), self.workspace, self.actions_by_name["cancel"]
         )
         self.progress_bar, self.cancel_button = self.busy.progress_bar, self.busy.cancel_button
         self.message_label = ProblemLabel()
         self.statusBar().addPermanentWidget(self.message_label)
 
     def _wire(self) -> None:
-        a, s, e = self.actions_by_name, self.session, self.exports
+        a, s, e, ws = self.actions_by_name, self.session, self.exports, self.workspace
         a["open"].triggered.connect(self.open_dialog)
         a["import_parameters"].triggered.connect(e.import_parameters_dialog)
         a["export_parameters"].triggered.connect(e.export_parameters_dialog)
@@ -166,23 +174,26 @@ class MainWindow(QMainWindow):
         a["reset"].triggered.connect(s.reset)
         a["cancel"].triggered.connect(self.cancel)
         self.cancel_button.clicked.connect(self.cancel)
-        self.loader.loaded.connect(self._on_loaded)
-        self.loader.load_failed.connect(self._on_load_failed)
-        self.loader.columns_required.connect(self._on_columns_required)
-        self.toolbar.start_options_changed.connect(self.workspace.set_start_options)
-        self.workspace.set_start_options(self.toolbar.start_options())
+        # Before the tools connect: the view for the new data is made before they hear of it.
+        ws.data_changed.connect(self._on_data_changed)
+        ws.load_failed.connect(self._on_load_failed)
+        ws.columns_required.connect(self._on_columns_required)
+        self.toolbar.start_options_changed.connect(ws.set_start_options)
+        ws.set_start_options(self.toolbar.start_options())
         self.new_start_button.clicked.connect(self.new_start)
         self.replay_button.clicked.connect(s.replay)
         self.toolbar.speed_changed.connect(self._on_speed)
         self._on_speed(self.toolbar.speed)
         s.snapshot_changed.connect(self._on_snapshot)
         s.preview_changed.connect(self._on_preview)
-        s.state_changed.connect(self._update_actions)
+        ws.state_changed.connect(self._on_state)
         s.error.connect(self.show_problem)
         self.timeline.index_requested.connect(s.go_to)
         self.loglik_panel.iteration_clicked.connect(s.go_to_iteration)
         self.component_table.value_edited.connect(s.set_table_value)
         self.component_table.invalid_value.connect(self.show_problem)
+        self.model_bar.message.connect(self.show_message)
+        self.model_bar.problem.connect(self.show_problem)
 
     # ================================================================== properties
     @property
@@ -198,7 +209,7 @@ class MainWindow(QMainWindow):
     @property
     def loading(self) -> bool:
         """True while a file is being read in the background."""
-        return self.loader.loading
+        return self.workspace.loading
 
     @property
     def start_method(self) -> str:
@@ -255,40 +266,26 @@ class MainWindow(QMainWindow):
             n_components = start.n_components
         if n_components is None:
             n_components = self.k_spin.value()
-        request = self._request(path, columns, int(n_components), title, start)
-        if interactive and self.loader.is_large(path):
-            self.loader.start(request)
-            return True
+        k = int(n_components)
+
+        def open_with(chosen: Sequence[str] | None, background: bool | None) -> bool:
+            return self.workspace.open_file(
+                path, chosen, n_components=k, title=title, start=start, background=background
+            )
+
         try:
-            try:
-                dataset, stepper = load_now(request)
+            try:  # large files are read in the background only when interactive
+                return open_with(columns, None if interactive else False)
             except ColumnChoiceRequired as exc:
                 if not (interactive if ask_columns is None else ask_columns):
                     raise
                 chosen = ColumnPickerDialog.choose(exc.numeric_columns, Path(path).name, self)
-                if not chosen:
-                    return False
-                dataset, stepper = load_now(request, chosen)
+                return bool(chosen) and open_with(chosen, False)
         except ValueError as exc:  # DataError is a ValueError, so is a bad K
             if not interactive:
                 raise
             self.show_error("Cannot open the file", str(exc))
             return False
-        self._opened(request, dataset, stepper)
-        return True
-
-    def _request(
-        self, path: str | os.PathLike[str], columns: Sequence[str] | None, n_components: int,
-        title: str | None, start: Mixture | None = None,
-    ) -> LoadRequest:
-        method, seed = self.start_method, self.seed_spin.value()
-        chosen = None if columns is None else tuple(columns)
-        return LoadRequest(str(path), chosen, n_components, method, seed, title, start)
-
-    @Slot(object)
-    def _on_loaded(self, result: Loaded) -> None:
-        assert result.dataset is not None and result.stepper is not None
-        self._opened(result.request, result.dataset, result.stepper)
 
     @Slot(str, object, object)
     def _on_columns_required(
@@ -296,7 +293,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         chosen = ColumnPickerDialog.choose(numeric, Path(path).name, self)
         if chosen:
-            self.loader.start(self._request(path, chosen, request.n_components, request.title))
+            self.workspace.open_request(replace(request, columns=tuple(chosen)))
 
     @Slot(str, str)
     def _on_load_failed(self, _path: str, message: str) -> None:
@@ -305,10 +302,8 @@ class MainWindow(QMainWindow):
     @Slot()
     def cancel(self) -> None:
         """Cancel (Esc): stop the file being loaded, or the run in progress."""
-        if self.loader.cancel():  # its result, when it comes, is dropped
+        if self.workspace.cancel():  # its result, when it comes, is dropped
             self.show_message("Loading cancelled; the data open is kept.")
-            return
-        self.session.cancel()
 
     def open_sample(self, key: str) -> bool:
         """Open a bundled sample with its columns and its usual K."""
@@ -322,24 +317,27 @@ class MainWindow(QMainWindow):
             start=sample.start_mixture(),
         )
 
-    def _opened(self, request: LoadRequest, dataset: Dataset, stepper: Stepper) -> None:
-        self.k_spin.setValue(request.n_components)
+    @Slot(object)
+    def _on_data_changed(self, dataset: Dataset) -> None:
+        """New data: its view (made before the tools and the snapshot hear of the data)."""
+        self._shown_dataset = dataset
+        self.k_spin.setValue(self.workspace.start_options.n_components)
         self.selection.forget()
         if self.plot_area.ensure_view(dataset.n_features, self._animation_ms):
             view = self.plot_area.view
             assert view is not None
             view.add_requested.connect(self.session.add_component)
             view.remove_requested.connect(self.session.remove_component)
-            view.component_edited.connect(self.session.edit_component)
+            view.component_dragged.connect(self.session.preview_component)
+            view.component_drag_finished.connect(self.session.finish_component_edit)
             view.component_selected.connect(self.selection.select)
             self.overlay.set_view(view)
         self.overlay.set_axis_labels(dataset.columns)
         self.component_table.set_columns(dataset.columns)
-        self.plot_area.show_dataset(dataset, request.title)
+        self.plot_area.show_dataset(dataset, self.workspace.title)
         self.setWindowTitle(f"gmm-gui — {dataset.name}")
         self.status_panel.set_dataset(dataset)
-        self.workspace.set_data(dataset, stepper)
-        self.recent.add(request.path, dataset.columns)
+        self.recent.add(dataset.path, dataset.columns)
 
     @Slot()
     def new_start(self) -> None:
@@ -365,22 +363,12 @@ class MainWindow(QMainWindow):
     # ================================================================== reacting
     @Slot(object)
     def _on_snapshot(self, snap: Snapshot) -> None:
-        stepper = self.session.stepper
-        if stepper is None:
-            return
+        """The session shows a state (perhaps the same again, after a refused edit)."""
         n_components = 0 if snap.mixture is None else snap.mixture.n_components
         self.selection.fit(n_components)
         if self.view is not None:
             self.view.set_snapshot(snap, animate=self._animation_ms > 0)
         self.component_table.set_mixture(snap.mixture, snap.editable)
-        self.toolbar.follow_components(n_components)
-        lls = stepper.log_likelihoods()
-        self.loglik_panel.set_values(lls, snap.iteration, stepper.converged_at())
-        previous = None
-        if snap.phase != "start" and snap.iteration >= 1:
-            previous = float(lls[snap.iteration - 1])
-        self.status_panel.set_snapshot(snap, previous)
-        self.timeline.set_position(stepper.index, len(stepper.history), step_caption(snap))
         self.plot_area.show_snapshot_text(snap)
 
     @Slot(object)
@@ -390,12 +378,30 @@ class MainWindow(QMainWindow):
         self.component_table.set_mixture(snap.mixture, False)
 
     @Slot()
-    def _update_actions(self) -> None:
-        loading, has_view = self.loader.loading, self.view is not None
-        update_actions(self.actions_by_name, self.session, loading=loading, has_view=has_view)
-        stepper = self.session.stepper
-        has_mixture = stepper is not None and stepper.snapshot.mixture is not None
-        self.toolbar.set_enabled_for(stepper is not None, has_mixture)
+    @Slot(object)
+    def _on_state(self, _state: WorkspaceState | None = None) -> None:
+        """Show the workspace's state: actions, K box, timeline, log-likelihoods, status line."""
+        state = self.workspace.state  # the newest, also when called back re-entrantly
+        update_actions(self.actions_by_name, state, has_view=self.view is not None)
+        self.toolbar.set_enabled_for(state.snapshot is not None, state.has_mixture)
+        snap, drawn = state.snapshot, self._drawn
+        if snap is None or (
+            drawn is not None
+            and drawn.snapshot is snap
+            and drawn.index == state.index
+            and drawn.history_length == state.history_length
+            and drawn.converged_at == state.converged_at
+        ):
+            return  # the panels show this already
+        self._drawn = state
+        self.toolbar.follow_components(0 if snap.mixture is None else snap.mixture.n_components)
+        lls = state.log_likelihoods
+        self.loglik_panel.set_values(lls, snap.iteration, state.converged_at)
+        previous = None
+        if snap.phase != "start" and snap.iteration >= 1:
+            previous = float(lls[snap.iteration - 1])
+        self.status_panel.set_snapshot(snap, previous)
+        self.timeline.set_position(state.index, state.history_length, step_caption(snap))
 
     @Slot()
     def delete_selected(self) -> None:
@@ -438,13 +444,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Stop the timer, the worker threads and the animations before closing.
 
-        Every :class:`BackgroundTask` below the window (the loader's, the Analyse tools') is
-        cancelled and waited for here, so no tool needs its own close hook.
+        Every job (the session's, a background load, the Analyse tools') runs in the
+        workspace's job runner, stopped and waited for here, so no tool needs its own close hook.
         """
-        self.session.shutdown()
-        self.loader.shutdown()
-        for task in self.findChildren(BackgroundTask):
-            task.shutdown()
+        self.workspace.shutdown()
         self.busy.stop()
         self.message_label.stop()
         if self.view is not None and self.view.isVisible():

@@ -8,9 +8,9 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QSlider, QSpinBox, QToolBar, QWidget
 
+from gmm_gui.controller.settings import StartOptions
 from gmm_gui.controller.stepper import START_METHODS
 from gmm_gui.resources import Sample
-from gmm_gui.ui.analysis.context import StartOptions
 from gmm_gui.ui.colors import PALETTE
 
 __all__ = ["K_BOX_MAX", "EmToolbar"]

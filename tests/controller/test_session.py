@@ -112,10 +112,10 @@ def test_edits_go_through_the_stepper_and_errors_become_sentences(make_session, 
     assert session.stepper.start.n_components == 3
     previews = []
     session.preview_changed.connect(previews.append)
-    session.edit_component(0, np.array([4.0, 4.0]), np.eye(2), False)
+    session.preview_component(0, np.array([4.0, 4.0]), np.eye(2))
     assert previews and previews[-1].resp is not None
     assert not session.stepper.can_redo and session.stepper.undo_text == "add Gaussian 3"
-    session.edit_component(0, np.array([4.0, 4.0]), np.eye(2), True)
+    session.finish_component_edit(0, np.array([4.0, 4.0]), np.eye(2))
     np.testing.assert_allclose(session.stepper.start.means[0], [4.0, 4.0])
     session.undo()
     np.testing.assert_allclose(session.stepper.start.means[0], [1.0, 1.0])
@@ -137,7 +137,7 @@ def test_a_refused_edit_shows_the_start_again(make_session, qtbot, offload_thres
     session.error.connect(errors.append)
     session.snapshot_changed.connect(seen.append)
     session.set_table_value(0, "corr", 1.0)
-    session.edit_component(5, np.zeros(2), np.eye(2), True)  # there is no Gaussian 6
+    session.finish_component_edit(5, np.zeros(2), np.eye(2))  # there is no Gaussian 6
     assert session.wait_idle()
     assert len(errors) == 2 and "correlation" in errors[0] and "Gaussian 6" in errors[1]
     assert seen == [before, before]
@@ -207,12 +207,12 @@ def test_latest_drag_preview_wins(make_session, qtbot):
     previews = []
     session.preview_changed.connect(previews.append)
     for x in range(6):
-        session.edit_component(1, np.array([float(x), 2.0]), np.eye(2), False)
+        session.preview_component(1, np.array([float(x), 2.0]), np.eye(2))
     assert session.wait_idle()
     assert 1 <= len(previews) <= 2
     np.testing.assert_allclose(previews[-1].mixture.means[1], [5.0, 2.0])
     assert not session.stepper.can_undo  # previews record nothing
-    session.edit_component(1, np.array([5.0, 2.0]), np.eye(2), True)
+    session.finish_component_edit(1, np.array([5.0, 2.0]), np.eye(2))
     assert session.wait_idle()  # large data: the finished drag is committed by the worker
     assert session.stepper.can_undo
 
@@ -373,8 +373,8 @@ def test_drag_previews_are_pipelined(make_session, qtbot):
     session = make_session(offload_threshold=0)
     busy_when_drawn = []
     session.preview_changed.connect(lambda _snap: busy_when_drawn.append(session.busy))
-    session.edit_component(1, np.array([1.0, 2.0]), np.eye(2), False)
-    session.edit_component(1, np.array([2.0, 2.0]), np.eye(2), False)  # waits for the first
+    session.preview_component(1, np.array([1.0, 2.0]), np.eye(2))
+    session.preview_component(1, np.array([2.0, 2.0]), np.eye(2))  # waits for the first
     assert session.wait_idle()
     # The first preview was handed out after the worker had started on the second.
     assert busy_when_drawn == [True, False]

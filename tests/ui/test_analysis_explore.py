@@ -277,7 +277,7 @@ def test_kmeans_of_many_points_runs_in_the_background(faithful, qtbot, monkeypat
     tools.kmeans_action.setChecked(True)
     assert "running" in w.view.caption()
     assert w.view.color_override() is None
-    with qtbot.waitSignal(tools.kmeans_task.finished, timeout=10_000):
+    with qtbot.waitSignal(tools.kmeans_finished, timeout=10_000):
         pass
     snap = w.session.snapshot
     k = snap.mixture.n_components
@@ -317,7 +317,7 @@ def test_kmeans_with_more_gaussians_than_distinct_points_says_so(
     tools = w.analysis_tools["explore"]
     tools.draw_samples(10, seed=1)
     tools.kmeans_action.setChecked(True)
-    qtbot.waitUntil(lambda: not tools.kmeans_task.is_running(), timeout=10_000)
+    qtbot.waitUntil(lambda: not tools.kmeans_running, timeout=10_000)
     problem = "k-means needs at least K = 6 distinct points, and the data have only 5"
     caption = w.view.caption()
     assert problem in caption and "10 points drawn from the model" in caption

@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from sklearn.mixture import GaussianMixture
 from sklearn.mixture._gaussian_mixture import _compute_precision_cholesky
+from window_helpers import work_returned
 
 from gmm_gui.ui.main_window import MainWindow
 
@@ -38,8 +39,8 @@ def computed(qtbot):
     dock.type_boxes["tied"].setChecked(False)
     dock.type_boxes["spherical"].setChecked(False)
     progress = []
-    dock.task.progress.connect(lambda done, total: progress.append((done, total)))
-    with qtbot.waitSignal(dock.task.finished, timeout=60_000):
+    dock.work_progress.connect(lambda done, total: progress.append((done, total)))
+    with qtbot.waitSignal(dock.work_finished, timeout=60_000):
         dock.run_button.click()
         assert dock.cancel_button.isEnabled()
     assert progress and progress[-1] == (6, 6)
@@ -113,7 +114,7 @@ def test_new_data_clears_the_curves(computed):
 
 def test_a_run_for_data_since_replaced_is_dropped(computed, qtbot):
     w, dock = computed
-    with qtbot.waitSignal(dock.task.finished, timeout=60_000):
+    with work_returned(qtbot, dock):
         dock.run_button.click()
         assert w.open_sample("galaxies")  # new data while it runs
     assert dock.selection is None and not dock.points
@@ -127,6 +128,6 @@ def test_closing_the_window_stops_a_running_computation(qtbot):
     dock = w.analysis_tools["choose_k"]
     dock.k_max_spin.setValue(10)
     dock.run()
-    assert dock.task.is_running()
+    assert dock.running
     w.close()
-    assert not dock.task.is_running()
+    assert not dock.running

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from window_helpers import hold_after_first_progress
+from window_helpers import hold_after_first_progress, work_returned
 
 from gmm_gui.model import run_restarts
 from gmm_gui.ui.analysis import restarts_dock
@@ -110,7 +110,7 @@ def test_cancel_stops_the_runs_and_keeps_those_finished(qtbot, window, monkeypat
     hold_after_first_progress(monkeypatch, restarts_dock, "run_restarts")
     dock = open_dock(window)
     dock.n_spin.setValue(500)
-    with qtbot.waitSignal(dock.task.progress, timeout=60_000):
+    with qtbot.waitSignal(dock.work_progress, timeout=60_000):
         qtbot.mouseClick(dock.run_button, Qt.MouseButton.LeftButton)
     assert dock.running and dock.cancel_button.isEnabled() and not dock.run_button.isEnabled()
     with qtbot.waitSignal(dock.result_changed, timeout=60_000) as blocker:
@@ -135,9 +135,9 @@ def test_closing_the_window_leaves_no_thread_running(qtbot, window, monkeypatch)
     hold_after_first_progress(monkeypatch, restarts_dock, "run_restarts")
     dock = open_dock(window)
     dock.n_spin.setValue(500)
-    with qtbot.waitSignal(dock.task.progress, timeout=60_000):
+    with qtbot.waitSignal(dock.work_progress, timeout=60_000):
         dock.run()
-    thread = dock.task._thread
+    thread = dock.thread
     assert thread is not None and thread.isRunning()
     window.close()
     assert not thread.isRunning()
@@ -190,11 +190,11 @@ def test_runs_of_data_replaced_while_they_run_are_never_shown(
     w = shown_window("iris")
     dock = open_dock(w)
     dock.n_spin.setValue(500)
-    with qtbot.waitSignal(dock.task.progress, timeout=60_000):
+    with qtbot.waitSignal(dock.work_progress, timeout=60_000):
         dock.run()
     shown = []
     dock.result_changed.connect(shown.append)
-    with qtbot.waitSignal(dock.task.finished, timeout=60_000):  # the iris runs, cut short
+    with work_returned(qtbot, dock):  # the iris runs, cut short
         assert w.open_sample(second)
     assert shown == [None]
     assert dock.result is None and dock.table.rowCount() == 0

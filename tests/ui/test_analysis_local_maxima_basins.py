@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from window_helpers import hold_after_first_progress
+from window_helpers import hold_after_first_progress, work_returned
 
 from gmm_gui.model import Mixture, basin_map_1d
 from gmm_gui.ui.analysis import basins_dock
@@ -100,7 +100,7 @@ def test_cancel_keeps_the_cells_done(qtbot, window, monkeypatch):
     hold_after_first_progress(monkeypatch, basins_dock, "basin_map_1d")
     dock = open_dock(window)
     dock.grid_spin.setValue(200)
-    with qtbot.waitSignal(dock.task.progress, timeout=60_000):
+    with qtbot.waitSignal(dock.work_progress, timeout=60_000):
         dock.compute()
     assert dock.cancel_button.isEnabled() and not dock.compute_button.isEnabled()
     with qtbot.waitSignal(dock.map_changed, timeout=60_000) as blocker:
@@ -167,9 +167,9 @@ def test_closing_the_window_leaves_no_thread_running(qtbot, window, monkeypatch)
     hold_after_first_progress(monkeypatch, basins_dock, "basin_map_1d")
     dock = open_dock(window)
     dock.grid_spin.setValue(200)
-    with qtbot.waitSignal(dock.task.progress, timeout=60_000):
+    with qtbot.waitSignal(dock.work_progress, timeout=60_000):
         dock.compute()
-    thread = dock.task._thread
+    thread = dock.thread
     assert thread is not None and thread.isRunning()
     window.close()
     assert not thread.isRunning() and not dock.running
@@ -233,11 +233,11 @@ def test_a_map_of_data_replaced_while_it_is_made_is_never_shown(
     w = shown_window("iris")
     dock = open_dock(w)
     dock.grid_spin.setValue(200)
-    with qtbot.waitSignal(dock.task.progress, timeout=60_000):
+    with qtbot.waitSignal(dock.work_progress, timeout=60_000):
         dock.compute()
     shown = []
     dock.map_changed.connect(shown.append)
-    with qtbot.waitSignal(dock.task.finished, timeout=60_000):  # the iris map, cut short
+    with work_returned(qtbot, dock):  # the iris map, cut short
         assert w.open_sample(second)
     assert shown == [None]
     assert dock.bmap is None and dock.overlay is None and dock.legend.rowCount() == 0

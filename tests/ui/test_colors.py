@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gmm_gui.ui.colors import (
+    MAX_CHROMA_GAIN,
     NEUTRAL,
     PALETTE,
     blend,
@@ -107,18 +108,44 @@ def test_one_hot_responsibilities_give_the_component_colours_exactly():
     np.testing.assert_array_equal(out, colors[[0, 3, 1, 4, 2, 2]])
 
 
-def test_half_and_half_lies_between_the_two_colours():
+def lch(lab):
+    lab = np.atleast_2d(lab)
+    return lab[:, 0], np.hypot(lab[:, 1], lab[:, 2]), np.arctan2(lab[:, 2], lab[:, 1])
+
+
+def test_half_and_half_lies_between_the_two_colours_and_keeps_their_colourfulness():
     a, b = component_colors(2)
     mid = blend(np.array([[0.5, 0.5]]), np.array([a, b]))[0]
     la, lb, lm = srgb_to_lab(np.array([a, b, mid]))
-    d_ab = np.linalg.norm(la - lb)
-    # on the segment between them (up to rounding to 8 bits), in the middle of it
-    assert np.linalg.norm(la - lm) + np.linalg.norm(lm - lb) == pytest.approx(d_ab, abs=0.01)
-    assert np.linalg.norm(la - lm) == pytest.approx(d_ab / 2, abs=0.01)
-    assert min(la[0], lb[0]) - 0.005 <= lm[0] <= max(la[0], lb[0]) + 0.005
+    (light_a, light_b, light_m), (c_a, c_b, c_m), (h_a, h_b, h_m) = lch(np.array([la, lb, lm]))
+    # lightness half-way (up to rounding to 8 bits)
+    assert light_m == pytest.approx((light_a + light_b) / 2, abs=0.005)
+    # as colourful as its parents on average, not the grey of a plain OKLab average
+    assert c_m == pytest.approx((c_a + c_b) / 2, abs=0.01)
+    plain = (la + lb) / 2
+    assert np.hypot(plain[1], plain[2]) < 0.03 < c_m - 0.1
+    # its hue between theirs, the short way round the hue circle
+    span = (h_b - h_a + np.pi) % (2 * np.pi) - np.pi
+    offset = (h_m - h_a) % (2 * np.pi) if span > 0 else (h_a - h_m) % (2 * np.pi)
+    assert 0.15 * abs(span) < offset < 0.85 * abs(span)
     # and not the muddy, too-dark average of the gamma-encoded values
     naive = srgb_to_lab(((a.astype(float) + b) / 2)[None])[0]
     assert lm[0] > naive[0] + 0.02
+
+
+def test_half_blue_half_orange_does_not_look_like_no_e_step_yet():
+    mid = blend(np.array([[0.5, 0.5]]), component_colors(2))
+    lab_mid, lab_neutral = srgb_to_lab(np.vstack([mid, [NEUTRAL]]))
+    assert np.linalg.norm(lab_mid - lab_neutral) > 0.15
+    _, (c_mid, c_neutral), _ = lch(np.array([lab_mid, lab_neutral]))
+    assert c_mid > 0.1 and c_neutral < 0.01
+    # every half-and-half mix of two palette colours is clearly apart from the no-E-step grey
+    colors = component_colors(10)
+    for i, j in itertools.combinations(range(10), 2):
+        resp = np.zeros((1, 10))
+        resp[0, [i, j]] = 0.5
+        lab = srgb_to_lab(blend(resp, colors))[0]
+        assert np.linalg.norm(lab - lab_neutral) > 0.1, (i, j)
 
 
 @settings(max_examples=60, deadline=None)
@@ -136,11 +163,22 @@ def test_blend_moves_monotonically_from_one_colour_to_the_other(k, pair, ts):
     resp = np.zeros((len(ts), k))
     resp[:, i] = 1 - ts
     resp[:, j] = ts
-    lab = srgb_to_lab(blend(resp, colors))
-    li, lj = srgb_to_lab(colors[[i, j]])
-    along = (lab - li) @ (lj - li) / np.dot(lj - li, lj - li)
-    assert np.all(np.diff(along) >= -0.01)  # rounding to 8 bits may wobble a little
-    np.testing.assert_allclose(along, ts, atol=0.03)
+    light, chroma, hue = lch(srgb_to_lab(blend(resp, colors)))
+    palette = srgb_to_lab(colors[[i, j]])
+    (light_i, light_j), (c_i, c_j), (h_i, h_j) = lch(palette)
+    # lightness and chroma go evenly from one colour's to the other's (sRGB's gamut and the
+    # rounding to 8 bits may take a little off) ...
+    np.testing.assert_allclose(light, (1 - ts) * light_i + ts * light_j, atol=0.03)
+    # ... except that where two nearly opposite hues cancel, the chroma is raised at most
+    # tenfold above the plain average's
+    plain = np.hypot(*(np.outer(1 - ts, palette[0]) + np.outer(ts, palette[1]))[:, 1:].T)
+    expected = np.minimum((1 - ts) * c_i + ts * c_j, MAX_CHROMA_GAIN * plain)
+    np.testing.assert_allclose(chroma, expected, atol=0.04)
+    # the hue turns one way only, the short way round, from one colour's to the other's
+    span = (h_j - h_i + np.pi) % (2 * np.pi) - np.pi
+    along = ((hue - h_i) * np.sign(span) + 0.2) % (2 * np.pi) - 0.2
+    assert np.all(np.diff(along) >= -0.05)
+    assert np.all((along >= -0.05) & (along <= abs(span) + 0.05))
 
 
 def test_argb_packing_matches_the_blend():
@@ -160,11 +198,19 @@ def test_argb_packing_matches_the_blend():
 
 
 def test_blend_agrees_with_an_independent_oklab_mix():
-    # Oracle: average the OKLab coordinates, convert back with the published formulas.
+    # Oracle: average the OKLab coordinates, give the average the mean chroma (at most ten
+    # times its own) in its own hue, convert back with the published formulas.
     rng = np.random.default_rng(1)
     colors = component_colors(6)
     resp = rng.dirichlet(np.ones(6) * 0.5, size=300)
-    lab = resp @ srgb_to_lab(colors)
+    palette = srgb_to_lab(colors)
+    lab = resp @ palette
+    mean_chroma = resp @ np.hypot(palette[:, 1], palette[:, 2])
+    plain_chroma = np.hypot(lab[:, 1], lab[:, 2])
+    chroma = np.minimum(mean_chroma, 10 * plain_chroma)
+    hue = np.arctan2(lab[:, 2], lab[:, 1])
+    lab[:, 1] = chroma * np.cos(hue)
+    lab[:, 2] = chroma * np.sin(hue)
     l_ = lab[:, 0] + 0.3963377774 * lab[:, 1] + 0.2158037573 * lab[:, 2]
     m_ = lab[:, 0] - 0.1055613458 * lab[:, 1] - 0.0638541728 * lab[:, 2]
     s_ = lab[:, 0] - 0.0894841775 * lab[:, 1] - 1.2914855480 * lab[:, 2]

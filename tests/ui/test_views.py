@@ -13,7 +13,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QToolTip
 from scipy.stats import norm
-from view_helpers import LEFT, RIGHT, click, drag, draggable, pixel_size, snapshot
+from view_helpers import LEFT, RIGHT, click, drag, draggable, pixel_size, record_edits, snapshot
 
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.io import load_dataset
@@ -230,8 +230,7 @@ def test_no_add_when_not_editable(qtbot, view2d, faithful, mixture2):
         click(view2d, button=LEFT, pos=view2d.data_to_viewport((3.0, 66.0)))
     # the shape handles are gone and the means cannot be dragged
     assert all(not h.isVisible() for _, *axes in view2d.handles() for h in axes)
-    edits = []
-    view2d.component_edited.connect(lambda *a: edits.append(a))
+    edits = record_edits(view2d)
     drag(view2d, view2d.data_to_viewport(mixture2.means[0]), view2d.data_to_viewport((3, 70)))
     assert edits == []
 
@@ -239,8 +238,7 @@ def test_no_add_when_not_editable(qtbot, view2d, faithful, mixture2):
 def test_dragging_a_mean_moves_it_and_finishes(qtbot, view2d, faithful, mixture2):
     view2d.set_snapshot(snapshot(faithful, mixture2))
     before = view2d.view_box.viewRange()
-    edits = []
-    view2d.component_edited.connect(lambda *a: edits.append(a))
+    edits = record_edits(view2d)
     start = view2d.data_to_viewport(mixture2.means[0])
     end_data = np.array([3.1, 70.0])
     drag(view2d, start, view2d.data_to_viewport(end_data))
@@ -262,8 +260,7 @@ def test_dragging_an_axis_handle_stretches_and_turns(qtbot, view2d, faithful, mi
     mean = mixture2.means[1]
     cov0 = mixture2.covariances[1]
     other_length = np.linalg.norm(np.array([ax1.pos().x(), ax1.pos().y()]) - mean)
-    edits = []
-    view2d.component_edited.connect(lambda *a: edits.append(a))
+    edits = record_edits(view2d)
     start = view2d.data_to_viewport((ax0.pos().x(), ax0.pos().y()))
     target = mean + np.array([0.9, 9.0])
     drag(view2d, start, view2d.data_to_viewport(target))
@@ -479,8 +476,7 @@ def test_1d_click_on_the_strip_adds_and_width_handle_widens(qtbot, view1d, heigh
     assert got.shape == (1,)
     assert got[0] == pytest.approx(120.0, abs=1.01 * pixel_size(view1d.view_box)[0])
 
-    edits = []
-    view1d.component_edited.connect(lambda *a: edits.append(a))
+    edits = record_edits(view1d)
     _, lo, hi = view1d.handles()[1]
     sd = np.sqrt(40.0)
     assert hi.pos().x() == pytest.approx(178 + sd) and lo.pos().x() == pytest.approx(178 - sd)

@@ -11,7 +11,7 @@ from PySide6.QtGui import QDropEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 import gmm_gui.controller.halfsteps as halfsteps_module
-from gmm_gui.controller.session import Session
+from gmm_gui.controller.workspace import Workspace
 from gmm_gui.io import load_dataset
 from gmm_gui.model import e_step, m_step
 from gmm_gui.resources import get_sample
@@ -520,8 +520,9 @@ def test_status_line_and_warnings(window):
 def test_closing_leaves_no_running_timer_or_thread(qtbot):
     dataset = load_dataset(get_sample("faithful").path, ("eruptions", "waiting"))
     assert dataset.n_samples == 272
-    session = Session(offload_threshold=0)  # every step in the worker thread
-    w = MainWindow(session)
+    workspace = Workspace(offload_threshold=0)  # every step in the worker thread
+    session = workspace.session
+    w = MainWindow(workspace)
     qtbot.addWidget(w)
     w.show()
     assert w.open_sample("faithful")
@@ -537,8 +538,9 @@ def test_closing_leaves_no_running_timer_or_thread(qtbot):
 
 
 def test_background_run_shows_progress_and_can_be_cancelled(qtbot):
-    session = Session(offload_threshold=0)
-    w = MainWindow(session)
+    workspace = Workspace(offload_threshold=0)
+    session = workspace.session
+    w = MainWindow(workspace)
     qtbot.addWidget(w)
     w.show()
     assert w.open_sample("faithful")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import threading
 
-from gmm_gui.controller.session import Session
 from gmm_gui.controller.stepper import Stepper
+from gmm_gui.controller.workspace import Workspace
 from gmm_gui.ui.main_window import MainWindow
 
 
 def test_a_half_step_shows_progress_only_when_it_lasts(qtbot, monkeypatch):
-    session = Session(offload_threshold=0)  # every job in the worker thread
-    w = MainWindow(session)
+    workspace = Workspace(offload_threshold=0)  # every job in the worker thread
+    session = workspace.session
+    w = MainWindow(workspace)
     qtbot.addWidget(w)
     w.show()
     assert w.open_sample("faithful")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QThread, QTimer
 from PySide6.QtWidgets import QMessageBox
 
-import gmm_gui.ui.loading as loading_module
+import gmm_gui.controller.workspace as loading_module
 from gmm_gui.controller.stepper import Stepper
 from gmm_gui.ui.dialogs import ColumnPickerDialog
 from gmm_gui.ui.main_window import MainWindow
@@ -32,7 +33,7 @@ def window(qtbot, monkeypatch):
     qtbot.waitExposed(w)
     assert w.open_sample("faithful")  # small: read at once
     assert not w.loading
-    w.loader.background_load_bytes = 0  # from now on every file is read in the background
+    w.workspace.background_load_bytes = 0  # from now on every file is read in the background
     w.messages = shown
     yield w
     w.close()
@@ -110,11 +111,12 @@ def test_progress_and_cancel_appear_when_loading_lasts(window, qtbot, tmp_path, 
     other = tmp_path / "other.csv"
     write_csv(other, 500, seed=1)
     assert window.open_file(data)
+    replaced = window.workspace.jobs.running("loader")
     assert window.open_file(other)
     gate.set()
     assert window.wait_loaded()
     assert window.dataset is not old and window.dataset.name == "other.csv"
-    assert window.loader.task.wait()
+    assert replaced.wait_ran(30_000)
     qtbot.wait(50)
     assert window.dataset.name == "other.csv"
     assert not window.progress_bar.isVisibleTo(window)
@@ -154,3 +156,32 @@ def test_the_window_answers_while_a_large_file_loads(window, qtbot, tmp_path):
     assert clicked == [True]
     assert sum(ticks) >= 2  # the UI-thread timer kept firing while the file was read
     assert window.dataset.n_samples == 300_000
+
+
+def test_a_small_file_opened_while_a_large_one_loads_wins(window, qapp, tmp_path, monkeypatch):
+    # Issue #12 item 5: the newest open request always wins, also over a background load.
+    large, small = tmp_path / "large.csv", tmp_path / "small.csv"
+    write_csv(large, 3000)
+    write_csv(small, 50, seed=2)
+    window.workspace.background_load_bytes = large.stat().st_size  # only the large one waits
+    gate = threading.Event()
+    original = loading_module.load_dataset
+
+    def slow_for_large(path, *args, **kwargs):
+        if Path(path).name == "large.csv":
+            assert gate.wait(30)
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(loading_module, "load_dataset", slow_for_large)
+    assert window.open_file(large)
+    assert window.loading
+    late = window.workspace.jobs.running("loader")
+    assert window.open_file(small)  # read at once, on the UI thread
+    assert not window.loading and window.dataset.name == "small.csv"
+    assert window.statusBar().currentMessage() == ""  # no "Loading large.csv…" left
+    gate.set()
+    assert late.wait_ran(30_000)  # the large file has been read ...
+    qapp.processEvents()  # ... and its result handed over: dropped
+    assert window.dataset.name == "small.csv" and window.session.stepper.n_samples == 50
+    assert window.view.snapshot() is window.session.snapshot
+    assert not window.loading and window.messages == []

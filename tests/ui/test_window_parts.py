@@ -1,5 +1,5 @@
 """The parts the window is composed of: the overlay API, the dock skeleton, the tool registry,
-the analysis context and the screenshot writer."""
+the workspace as the tools see it and the screenshot writer."""
 
 from __future__ import annotations
 
@@ -12,36 +12,32 @@ import shiboken6
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
-from gmm_gui.controller.session import Session
-from gmm_gui.controller.stepper import Stepper
-from gmm_gui.io import load_dataset
+from gmm_gui.controller.settings import StartOptions
+from gmm_gui.controller.workspace import Workspace
 from gmm_gui.ui.analysis import DockTool, install_tools
-from gmm_gui.ui.analysis.context import AnalysisContext, StartOptions
 from gmm_gui.ui.analysis.dock import AnalysisDock
 from gmm_gui.ui.exports import save_screenshot
 from gmm_gui.ui.overlay import ViewOverlay
 from gmm_gui.ui.views import PlotView1D, PlotView2D
 
 
-def _open(context: AnalysisContext, tmp_path, name: str, seed: int):
+def _open(context: Workspace, tmp_path, name: str, seed: int):
     rng = np.random.default_rng(seed)
     path = tmp_path / name
     np.savetxt(path, rng.normal(size=(40, 2)), delimiter=",", header="a,b", comments="")
-    dataset = load_dataset(path)
-    context.set_data(dataset, Stepper.from_method(dataset.values, 2, "kmeans++", 0))
-    return dataset
+    assert context.open_file(path, n_components=2)
+    return context.dataset
 
 
 @pytest.fixture
 def context(qtbot):
-    session = Session()
-    ctx = AnalysisContext(session)
+    ctx = Workspace()
     yield ctx
-    session.shutdown()
+    ctx.shutdown()
 
 
-# ---------------------------------------------------------------------- the analysis context
-def test_context_announces_data_and_start_options(qtbot, context, tmp_path):
+# ---------------------------------------------------------------------- the workspace
+def test_the_workspace_announces_data_and_start_options(qtbot, context, tmp_path):
     with qtbot.waitSignal(context.data_changed) as blocker:
         dataset = _open(context, tmp_path, "one.csv", 0)
     assert blocker.args == [dataset] and context.dataset is dataset
@@ -153,7 +149,7 @@ def test_a_dock_drops_what_work_for_replaced_data_reports(qtbot, context, tmp_pa
     assert dock.progress_bar.value() == 0  # its progress was not shown either
     assert not dock.cancel_button.isEnabled()
     # Work started for the data open now is shown.
-    with qtbot.waitSignal(dock.task.failed if fail else dock.task.finished):
+    with qtbot.waitSignal(dock.work_failed if fail else dock.work_finished):
         dock.start_work(_quick_work("new", fail))
     assert (dock.failures == ["broke"]) if fail else (dock.results == ["new"])
     assert dock.progress_bar.value() == 4

@@ -59,3 +59,12 @@ def snapshot(X, mixture, resp="e", editable=True, phase="E") -> Snapshot:
 def draggable(handle) -> bool:
     """Whether a view's handle offers a drag: its cursor says so (a pointing hand: click only)."""
     return handle.cursor().shape() != Qt.CursorShape.PointingHandCursor
+
+
+def record_edits(view) -> list[tuple]:
+    """Every drag signal of ``view`` as ``(k, mean, cov, finished)``: the moves
+    (``component_dragged``) with ``False``, the end (``component_drag_finished``) with ``True``."""
+    edits: list[tuple] = []
+    view.component_dragged.connect(lambda k, mean, cov: edits.append((k, mean, cov, False)))
+    view.component_drag_finished.connect(lambda k, mean, cov: edits.append((k, mean, cov, True)))
+    return edits

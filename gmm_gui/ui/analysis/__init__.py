@@ -19,8 +19,8 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
+from gmm_gui.controller.workspace import Workspace
 from gmm_gui.ui.analysis.basins_dock import BasinsDock
-from gmm_gui.ui.analysis.context import AnalysisContext
 from gmm_gui.ui.analysis.explore import ExploreTools
 from gmm_gui.ui.analysis.kselect import ChooseKDock
 from gmm_gui.ui.analysis.restarts_dock import RestartsDock
@@ -38,7 +38,7 @@ class DockTool:
     """
 
     name: str
-    make: Callable[[AnalysisContext, ViewOverlay, QWidget], QDockWidget]
+    make: Callable[[Workspace, ViewOverlay, QWidget], QDockWidget]
     text: str
     shortcut: str = ""
     tip: str = ""
@@ -54,7 +54,7 @@ class MenuTool:
     """A tool that adds its own entries: ``make(workspace, overlay, menu, parent)``."""
 
     name: str
-    make: Callable[[AnalysisContext, ViewOverlay, QMenu, QWidget], QObject]
+    make: Callable[[Workspace, ViewOverlay, QMenu, QWidget], QObject]
 
 
 #: The Analyse menu, in order.
@@ -100,7 +100,7 @@ class InstalledTools:
 def install_tools(
     window: QMainWindow,
     menu: QMenu,
-    workspace: AnalysisContext,
+    workspace: Workspace,
     overlay: ViewOverlay,
     tools: tuple[DockTool | MenuTool, ...] = TOOLS,
 ) -> InstalledTools:
@@ -112,7 +112,7 @@ def install_tools(
         Where the docks are docked (and the parent of the tools).
     menu : QMenu
         The Analyse menu.
-    workspace : AnalysisContext
+    workspace : Workspace
     overlay : ViewOverlay
     tools : tuple of DockTool or MenuTool
     """
@@ -132,7 +132,7 @@ def install_tools(
 def _add_dock_action(
     window: QMainWindow,
     menu: QMenu,
-    workspace: AnalysisContext,
+    workspace: Workspace,
     overlay: ViewOverlay,
     tool: DockTool,
     made: dict[str, QObject],

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from gmm_gui.controller.stepper import StartInfo
+from gmm_gui.controller.workspace import Workspace
 from gmm_gui.model import BasinMap, Mixture, basin_map_1d, basin_map_2d
 from gmm_gui.ui.analysis.basins_legend import (
     LEGEND_SOLUTIONS,
@@ -37,7 +38,6 @@ from gmm_gui.ui.analysis.basins_legend import (
     legend_rows,
     map_summary,
 )
-from gmm_gui.ui.analysis.context import AnalysisContext
 from gmm_gui.ui.analysis.dock import AnalysisDock
 from gmm_gui.ui.overlay import ViewOverlay
 from gmm_gui.ui.views.axes import grid_axes
@@ -54,7 +54,7 @@ class BasinsDock(AnalysisDock):
 
     Parameters
     ----------
-    workspace : AnalysisContext
+    workspace : Workspace
         The data and the session whose start is varied.
     overlay : ViewOverlay
         The main plot: a 2-D map is drawn over it, for its visible range.
@@ -69,7 +69,7 @@ class BasinsDock(AnalysisDock):
     map_changed = Signal(object)
 
     def __init__(
-        self, workspace: AnalysisContext, overlay: ViewOverlay, parent: QWidget | None = None
+        self, workspace: Workspace, overlay: ViewOverlay, parent: QWidget | None = None
     ) -> None:
         super().__init__("Map of where starts lead", workspace, overlay, parent)
         self.setObjectName("basins_dock")
@@ -286,7 +286,7 @@ class BasinsDock(AnalysisDock):
             grid = np.linspace(float(X.min()), float(X.max()), n)
             kind = "1d"
 
-            def work(progress, should_cancel):  # noqa: ANN001, ANN202 - BackgroundTask callables
+            def work(progress, should_cancel):  # noqa: ANN001, ANN202 - the job runner's Work
                 return basin_map_1d(
                     X,
                     start,
@@ -307,7 +307,7 @@ class BasinsDock(AnalysisDock):
             component = max(int(self.component_combo.currentIndex()), 0)
             kind = "2d"
 
-            def work(progress, should_cancel):  # noqa: ANN001, ANN202 - BackgroundTask callables
+            def work(progress, should_cancel):  # noqa: ANN001, ANN202 - the job runner's Work
                 return basin_map_2d(
                     X,
                     start,

@@ -26,16 +26,18 @@ k-means and uncertainty both recolour the points, so turning one on turns the ot
 from __future__ import annotations
 
 import io
+import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QTimer, Slot
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QWidget
 from scipy.optimize import linear_sum_assignment
 
-from gmm_gui.controller.tasks import BackgroundTask
+from gmm_gui.controller.jobs import Kind, Policy
+from gmm_gui.controller.workspace import Workspace
 from gmm_gui.io import atomic_write
 from gmm_gui.model import (
     adjusted_rand_index,
@@ -46,7 +48,6 @@ from gmm_gui.model import (
     uncertainty,
 )
 from gmm_gui.ui import colors
-from gmm_gui.ui.analysis.context import AnalysisContext
 from gmm_gui.ui.overlay import ViewOverlay
 from gmm_gui.ui.views.plot2d import DENSITY_LEVEL_FRACTIONS
 
@@ -64,6 +65,8 @@ __all__ = [
 DENSITY_GRID = 160
 #: Up to this many points k-means runs on the UI thread; above, in the background.
 KMEANS_INLINE_MAX = 50_000
+
+_serial = itertools.count(1)
 _MAX_SAMPLES = 2_000_000
 
 
@@ -105,18 +108,26 @@ class ExploreTools(QObject):
 
     Parameters
     ----------
-    workspace : AnalysisContext
-        The data and the session explored.
+    workspace : Workspace
+        The data and the session explored (k-means of many points runs in a lane of its
+        job runner).
     overlay : ViewOverlay
         The main plot, where the tools draw.
     menu : QMenu
         The Analyse menu: the tools' actions are added to it.
     parent : QWidget
         The parent of the tools and of their dialogs (the tools stop when it closes).
+
+    Signals
+    -------
+    kmeans_finished(object)
+        k-means run in the background for the data open has ended (its result).
     """
 
+    kmeans_finished = Signal(object)
+
     def __init__(
-        self, workspace: AnalysisContext, overlay: ViewOverlay, menu: QMenu, parent: QWidget
+        self, workspace: Workspace, overlay: ViewOverlay, menu: QMenu, parent: QWidget
     ) -> None:
         super().__init__(parent)
         self.workspace = workspace
@@ -130,9 +141,9 @@ class ExploreTools(QObject):
         self._kmeans_cache: tuple | None = None
         self._kmeans_pending: tuple | None = None
         self._label_codes: tuple | None = None
-        self.kmeans_task = BackgroundTask(self)
-        self.kmeans_task.finished.connect(self._on_kmeans_done)
-        self.kmeans_task.failed.connect(overlay.show_problem)
+        self._jobs = workspace.jobs
+        self._kmeans_lane = f"explore-kmeans-{next(_serial)}"  # its kind's name too
+        self._jobs.register(Kind(self._kmeans_lane, Policy.REPLACE, lane=self._kmeans_lane))
         self._symbols_key: tuple | None = None
         self._seed = 0
 
@@ -203,7 +214,7 @@ class ExploreTools(QObject):
     def _on_data_changed(self, _dataset: object = None) -> None:
         self.samples = self.sample_labels = None
         self._kmeans_cache = self._kmeans_pending = None
-        self.kmeans_task.cancel()
+        self._jobs.drop(self._kmeans_lane)  # for the data before: what it reports is dropped
         self._symbols_key = None
         self._label_codes = None
         self.label_column = None
@@ -371,18 +382,28 @@ class ExploreTools(QObject):
                     def work(progress: object, should_cancel: object) -> tuple:
                         return (key, *_kmeans_or_problem(X, k))
 
-                    self.kmeans_task.start(work)
+                    self._jobs.submit(
+                        self._kmeans_lane,
+                        work,
+                        on_result=self._on_kmeans_done,
+                        on_failure=self.view_overlay.show_problem,
+                    )
                 return None
             self._kmeans_cache = (key, *_kmeans_or_problem(X, k))
         _, labels, centers, problem = self._kmeans_cache
         return problem or (labels, centers)
 
-    @Slot(object)
+    @property
+    def kmeans_running(self) -> bool:
+        """True while k-means runs in the background."""
+        return self._jobs.busy(self._kmeans_lane)
+
     def _on_kmeans_done(self, result: tuple) -> None:
         if result[0] == self._kmeans_pending:
             self._kmeans_cache = result
             self._kmeans_pending = None
             self.refresh()
+        self.kmeans_finished.emit(result)
 
     def _show_kmeans(self, view: ViewOverlay, snap: Snapshot) -> str:
         k = snap.mixture.n_components

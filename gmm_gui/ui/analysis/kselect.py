@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gmm_gui.controller.workspace import Workspace
 from gmm_gui.model import COVARIANCE, COVARIANCE_TYPES, KSelection, choose_k
-from gmm_gui.ui.analysis.context import AnalysisContext
 from gmm_gui.ui.analysis.dock import AnalysisDock
 from gmm_gui.ui.overlay import ViewOverlay
 from gmm_gui.ui.views.axes import AXIS_NAMES, grid_axes
@@ -57,7 +57,7 @@ class ChooseKDock(AnalysisDock):
 
     Parameters
     ----------
-    workspace : AnalysisContext
+    workspace : Workspace
         The data scored, and the session a chosen model is loaded into.
     overlay : ViewOverlay
         Not drawn on (every dock is given one).
@@ -75,7 +75,7 @@ class ChooseKDock(AnalysisDock):
     CANCEL_ON_CLOSE = False
 
     def __init__(
-        self, workspace: AnalysisContext, overlay: ViewOverlay, parent: QWidget | None = None
+        self, workspace: Workspace, overlay: ViewOverlay, parent: QWidget | None = None
     ) -> None:
         super().__init__("Choose K", workspace, overlay, parent)
         self.setObjectName("choose_k_dock")
@@ -172,9 +172,13 @@ class ChooseKDock(AnalysisDock):
         X = np.array(snap.X, dtype=np.float64)
         k_max = self.k_max_spin.value()
         self.summary.setText(f"Fitting K = 1 … {k_max} for {', '.join(types)} …")
+        # The model settings' regularisation; the fits climb to the engine's own tolerance.
+        options = {"reg_covar": self.workspace.settings.reg_covar}
 
         def work(progress: object, should_cancel: object) -> KSelection:
-            return choose_k(X, k_max, types, seed=0, progress=progress, should_cancel=should_cancel)
+            return choose_k(
+                X, k_max, types, seed=0, progress=progress, should_cancel=should_cancel, **options
+            )
 
         self.start_work(work, total=len(types) * k_max)
 

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from gmm_gui.controller.stepper import StartInfo
+from gmm_gui.controller.workspace import Workspace
 from gmm_gui.model import RestartRun, RestartsResult, run_restarts
-from gmm_gui.ui.analysis.context import AnalysisContext
 from gmm_gui.ui.analysis.dock import AnalysisDock
 from gmm_gui.ui.colors import component_colors
 from gmm_gui.ui.overlay import ViewOverlay
@@ -73,7 +73,7 @@ class RestartsDock(AnalysisDock):
 
     Parameters
     ----------
-    workspace : AnalysisContext
+    workspace : Workspace
         The data, the session and the start options (K) the runs use.
     overlay : ViewOverlay
         The main plot, where the loaded run's start is marked.
@@ -88,7 +88,7 @@ class RestartsDock(AnalysisDock):
     result_changed = Signal(object)
 
     def __init__(
-        self, workspace: AnalysisContext, overlay: ViewOverlay, parent: QWidget | None = None
+        self, workspace: Workspace, overlay: ViewOverlay, parent: QWidget | None = None
     ) -> None:
         super().__init__("Restarts: many starts, many maxima", workspace, overlay, parent)
         self.setObjectName("restarts_dock")
@@ -262,7 +262,7 @@ class RestartsDock(AnalysisDock):
         tol, max_iter = stepper.tol, stepper.max_iter
         self.status.setText(f"Running EM from {n_starts} {self.kind_combo.currentText()} starts…")
 
-        def work(progress, should_cancel):  # noqa: ANN001, ANN202 - BackgroundTask callables
+        def work(progress, should_cancel):  # noqa: ANN001, ANN202 - the job runner's Work
             return run_restarts(
                 X,
                 n_components,

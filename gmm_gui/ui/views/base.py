@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QGraphicsItem, QToolTip, QWidget
 
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.ui import colors
-from gmm_gui.ui.views import export
+from gmm_gui.ui.views import export, hover
 from gmm_gui.ui.views.export import escape_markup
 from gmm_gui.ui.views.items import HandleItem
 from gmm_gui.ui.views.points import PointCloudItem, PointLocator
@@ -94,10 +94,6 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
     add_requested = Signal(object)
     #: Right click on a component's mean (or Delete with it selected): the component index.
     remove_requested = Signal(int)
-    #: A drag moved or reshaped component k: (k, mean (d,), covariance (d, d), finished).
-    #: Superseded by :attr:`component_dragged` and :attr:`component_drag_finished` (issue #10);
-    #: still emitted alongside them until the window uses those.
-    component_edited = Signal(int, object, object, bool)
     #: A drag moves or reshapes component k (every mouse move): (k, mean (d,), covariance (d, d)).
     component_dragged = Signal(int, object, object)
     #: The drag of component k ended (the mouse let go): (k, mean (d,), covariance (d, d)).
@@ -508,7 +504,6 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             self._drop_drag()
         else:
             self._dragging.update(mean=np.array(mean), cov=np.array(cov))
-        self.component_edited.emit(k, np.array(mean, dtype=np.float64), np.array(cov), finished)
         edited = self.component_drag_finished if finished else self.component_dragged
         edited.emit(k, np.array(mean, dtype=np.float64), np.array(cov))
 
@@ -523,7 +518,9 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
 
     # ------------------------------------------------------------------ hover
     def tooltip_text(self, index: int) -> str:
-        """The hover text of data point ``index``: its coordinates and responsibilities."""
+        """The hover text of data point ``index``: its coordinates and responsibilities, then
+        the E-step's arithmetic there (:func:`gmm_gui.ui.views.hover.breakdown_html`): each
+        Gaussian's density, weighted density and posterior, and the mixture density."""
         snap = self._snapshot
         if snap is None:
             return ""
@@ -542,14 +539,19 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             lines.append(f"{escape_markup(title or 'label')}: {escape_markup(value)}")
         if snap.resp is not None:
             resp = np.asarray(snap.resp[index], dtype=np.float64)
-            lines.append("responsibility:")
+            lines.append("responsibility (the point's colour):")
             for k, r in enumerate(resp):
                 c = colors.qcolor(k).name()
                 lines.append(
                     f"<span style='color:{c}; font-size:large'>&#9632;</span> "
                     f"component {k + 1}: {r:.3f}"
                 )
-        return "<br>".join(lines)
+        text = "<br>".join(lines)
+        mixture = snap.mixture
+        if mixture is not None and mixture.n_components and mixture.n_features == len(x):
+            swatches = [colors.qcolor(k).name() for k in range(mixture.n_components)]
+            text += "<br>" + hover.breakdown_html(x, mixture, swatches, snap.phase == "E")
+        return text
 
     @Slot(object)
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
