@@ -20,7 +20,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -36,6 +35,7 @@ from gmm_gui.ui.analysis import install_tools
 from gmm_gui.ui.busy import BusyIndicator, ProblemLabel
 from gmm_gui.ui.colors import BLEND_CACHE
 from gmm_gui.ui.dialogs.columns import ColumnPickerDialog
+from gmm_gui.ui.dialogs.messages import show_plain_warning
 from gmm_gui.ui.exports import Exports
 from gmm_gui.ui.menus import build_menus
 from gmm_gui.ui.model_settings import ModelSettingsBar
@@ -426,10 +426,13 @@ class MainWindow(QMainWindow):
 
     # ================================================================== messages
     def show_error(self, title: str, text: str, interactive: bool = True) -> None:
-        """A message box for a problem the user must read (a file that cannot be opened)."""
+        """A message box for a problem the user must read (a file that cannot be opened).
+
+        The text is shown as plain text: it often quotes a file (its name, a header).
+        """
         self.last_problem = text
         if interactive:
-            QMessageBox.warning(self, title, text)
+            show_plain_warning(self, title, text)
 
     @Slot(str)
     def show_problem(self, text: str) -> None:
