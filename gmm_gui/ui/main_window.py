@@ -118,6 +118,8 @@ class MainWindow(QMainWindow):
         self.plot_area = PlotArea()
         self.selection = ComponentSelection(self.component_table, lambda: self.view, self)
         self.hint = self.plot_area.hint
+        # The title names the file and its columns: text from the file, shown as plain text.
+        self.plot_area.view_title.setTextFormat(Qt.TextFormat.PlainText)
         self.side = QSplitter(Qt.Orientation.Vertical)
         self.side.setObjectName("side_splitter")
         self.side.addWidget(self.loglik_panel)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6 import QtGui
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QMessageBox
 
 from gmm_gui.io.mixture_file import write_mixture
@@ -61,3 +63,65 @@ def test_import_of_more_gaussians_than_points_is_refused_naming_the_file(
     assert str(params) in text and "1000" in text
     assert window.session.stepper.start == before
     assert window.session.stepper.start.n_components == 2
+
+
+def rendered(rich_or_plain: str) -> str:
+    """What Qt draws for a tooltip (Qt guesses rich text, as it does for tooltips)."""
+    doc = QTextDocument()
+    if QtGui.Qt.mightBeRichText(rich_or_plain):
+        doc.setHtml(rich_or_plain)
+    else:
+        doc.setPlainText(rich_or_plain)
+    return doc.toPlainText()
+
+
+def test_column_names_and_file_names_are_shown_as_plain_text(window, tmp_path):
+    data = tmp_path / "<b>f.csv"
+    write_points(data, HOSTILE, n=30)
+    assert window.open_file(data, interactive=False, n_components=2)
+    assert window.dataset.columns == ("<b>x</b>", '<img src="file:///etc/hostname">')
+    title = window.plot_area.view_title
+    assert title.textFormat() == Qt.TextFormat.PlainText
+    assert "<b>x</b>" in title.text() and '<img src="file:///etc/hostname">' in title.text()
+    label = window.status_panel.data_label
+    assert label.textFormat() == Qt.TextFormat.PlainText
+    assert "<b>f.csv" in label.text()
+    assert window.message_label.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_a_message_box_quoting_a_file_is_plain_text(window, tmp_path, boxes):
+    good = tmp_path / "good.csv"
+    write_points(good, "a,b", n=30)
+    assert window.open_file(good, interactive=False, n_components=2)
+    bad = tmp_path / "<b>bad.csv"
+    bad.write_text(HOSTILE + "\n1,2,3\n4\n", encoding="utf-8")
+    assert not window.open_file(bad)
+    assert len(boxes) == 1
+    title, text, text_format = boxes[0]
+    assert title == "Cannot open the file"
+    assert text_format == Qt.TextFormat.PlainText
+    assert "<b>bad.csv" in text
+    assert window.dataset.path == str(good)  # the data open is kept
+
+
+def test_the_status_line_shows_doubtful_readings_as_plain_text(window, tmp_path):
+    data = tmp_path / "weights.csv"
+    data.write_text("<b>weight</b>;height\n1,250;1\n2,500;2\n3,750;3\n4,125;5\n", encoding="utf-8")
+    assert window.open_file(data, interactive=False, n_components=1)
+    (note,) = window.dataset.notes
+    assert "decimal comma" in note and "<b>weight</b>" in note
+    label = window.status_panel.data_label
+    assert label.textFormat() == Qt.TextFormat.PlainText
+    assert "note: column <b>weight</b>" in label.text()
+    tip = rendered(label.toolTip())
+    assert note in tip.splitlines()[-1]
+    assert "<b>weight</b>" in tip
+
+
+def test_a_file_without_doubtful_readings_has_no_note(window, tmp_path):
+    data = tmp_path / "plain.csv"
+    write_points(data, "a,b", n=30)
+    assert window.open_file(data, interactive=False, n_components=2)
+    assert window.dataset.notes == ()
+    assert "note" not in window.status_panel.data_label.text()
+    assert rendered(window.status_panel.data_label.toolTip()) == "No rows were dropped."

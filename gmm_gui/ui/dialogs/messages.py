@@ -8,10 +8,24 @@ image loaded from the disk. Every message box of the window is made here, as pla
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-__all__ = ["plain_message_box", "show_plain_warning"]
+__all__ = ["plain_message_box", "plain_tooltip", "show_plain_warning"]
+
+
+def plain_tooltip(text: str) -> str:
+    """``text`` as a tooltip that Qt draws literally (a tooltip has no text-format switch).
+
+    Qt guesses whether a tooltip is rich text; this one is rich text on purpose, with every
+    character of ``text`` escaped and its line breaks kept, so ``<b>`` shows as ``<b>``.
+    """
+    if not text:
+        return ""
+    lines = (html.escape(line, quote=False) for line in text.split("\n"))
+    return "<qt>" + "<br>".join(lines) + "</qt>"
 
 
 def plain_message_box(
