@@ -16,8 +16,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from types import TracebackType
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop
@@ -33,7 +36,7 @@ from gmm_gui.ui.main_window import MainWindow
 from gmm_gui.ui.recording import RecordingUnavailable, record_run
 from gmm_gui.ui.views.transition import DEFAULT_ANIMATION_MS
 
-__all__ = ["build_parser", "build_window", "main", "run_iterations"]
+__all__ = ["build_parser", "build_window", "install_excepthook", "main", "run_iterations"]
 
 DEFAULT_SAMPLE = "faithful"
 
@@ -235,6 +238,46 @@ def build_window(args: argparse.Namespace | None = None) -> MainWindow:
     return window
 
 
+def install_excepthook(window: MainWindow) -> Callable[[], None]:
+    """Show an exception that escapes a slot on the UI thread in ``window``, and go on.
+
+    PySide6 hands an exception raised inside a slot (a RuntimeError, ZeroDivisionError,
+    MemoryError or FloatingPointError of the engine during a step, a run or a new start) to
+    :data:`sys.excepthook` and carries on; by default the user is told nothing. This hook shows
+    the same sentence in the window's problem line as the same fault in the worker would
+    (:meth:`MainWindow.report_fault`), and prints the traceback to stderr for a bug report.
+    ``KeyboardInterrupt`` and ``SystemExit``, and anything raised once the window is gone, go to
+    the hook that was installed before.
+
+    Returns
+    -------
+    callable
+        Puts the previous hook back (if this one is still installed).
+    """
+    previous = sys.excepthook
+    target = weakref.ref(window)
+
+    def hook(
+        exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        shown = target()
+        if shown is None or not issubclass(exc_type, Exception):
+            previous(exc_type, exc, tb)
+            return
+        traceback.print_exception(exc_type, exc, tb, file=sys.stderr)
+        try:
+            shown.report_fault(exc)
+        except RuntimeError:  # the window's C++ side is already deleted
+            previous(exc_type, exc, tb)
+
+    def uninstall() -> None:
+        if sys.excepthook is hook:
+            sys.excepthook = previous
+
+    sys.excepthook = hook
+    return uninstall
+
+
 def _process_events(ms: int = 50) -> None:
     QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, ms)
 
@@ -299,18 +342,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"gmm-gui: error: {exc}", file=sys.stderr)
         return 2
-    writes_files = _writes_files(args)
-    if writes_files:
-        window.set_animation_ms(0)
-    run_iterations(window, args.steps)
-    window.show()
-    if writes_files:
-        for _ in range(5):
+    uninstall_hook = install_excepthook(window)
+    try:
+        writes_files = _writes_files(args)
+        if writes_files:
+            window.set_animation_ms(0)
+        run_iterations(window, args.steps)
+        window.show()
+        if writes_files:
+            for _ in range(5):
+                _process_events()
+            status = _write_files(window, args)
+            window.close()
             _process_events()
-        status = _write_files(window, args)
-        window.close()
-        _process_events()
-        return status
-    if not own_app:
-        return 0
-    return int(app.exec())
+            return status
+        if not own_app:
+            return 0
+        return int(app.exec())
+    finally:
+        uninstall_hook()

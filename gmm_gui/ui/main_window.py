@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gmm_gui.controller.jobs import describe_exception
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.controller.workspace import LoadRequest, Workspace, WorkspaceState
 from gmm_gui.io import ColumnChoiceRequired, Dataset
@@ -440,6 +441,19 @@ class MainWindow(QMainWindow):
     def show_problem(self, text: str) -> None:
         """A short problem shown in the status bar for a few seconds."""
         self.message_label.show_problem(text)
+
+    def report_fault(self, exc: BaseException) -> str:
+        """Tell the user about a fault raised on the UI thread; the window stays usable.
+
+        Play stops, as it does when the same fault happens in the worker, and the sentence is
+        the worker's (:func:`~gmm_gui.controller.jobs.describe_exception`), in the problem line.
+        Returns the sentence.
+        """
+        text = describe_exception(exc)
+        self.session.pause()
+        self.last_problem = text
+        self.show_problem(text)
+        return text
 
     def show_message(self, text: str) -> None:
         """A short confirmation in the status bar."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 from PySide6 import QtGui
@@ -9,8 +11,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QMessageBox
 
+import gmm_gui.controller.halfsteps as halfsteps_module
+from gmm_gui.controller.jobs import describe_exception
 from gmm_gui.io.mixture_file import write_mixture
 from gmm_gui.model import Mixture
+from gmm_gui.ui.app import install_excepthook
 from gmm_gui.ui.main_window import MainWindow
 
 HOSTILE = '<b>x</b>,<img src="file:///etc/hostname">'
@@ -125,3 +130,104 @@ def test_a_file_without_doubtful_readings_has_no_note(window, tmp_path):
     assert window.dataset.notes == ()
     assert "note" not in window.status_panel.data_label.text()
     assert rendered(window.status_panel.data_label.toolTip()) == "No rows were dropped."
+
+
+FAULTS = [
+    RuntimeError("the engine broke"),
+    ZeroDivisionError("division by zero"),
+    MemoryError(),
+    FloatingPointError("overflow encountered in exp"),
+]
+
+
+@pytest.fixture
+def hooked(monkeypatch):
+    """Install the application's excepthook on a window; the test's hook is put back after."""
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+
+    return install_excepthook
+
+
+def fail_e_step(monkeypatch, exc: BaseException) -> None:
+    def broken(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(halfsteps_module, "e_step", broken)
+
+
+def open_points(window, tmp_path, n: int) -> None:
+    data = tmp_path / f"points{n}.csv"
+    write_points(data, "a,b", n=n)
+    assert window.open_file(data, interactive=False, n_components=2)
+
+
+@pytest.mark.parametrize("exc", FAULTS, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("action", ["step_m", "next_iteration", "run"])
+def test_a_fault_on_the_ui_thread_is_told_and_the_window_goes_on(
+    window, tmp_path, monkeypatch, hooked, qtbot, exc, action
+):
+    open_points(window, tmp_path, 60)
+    assert not window.session._offload()  # 60 points: computed on the UI thread
+    hooked(window)
+    window.actions_by_name["step_e"].trigger()  # the start's responsibilities: no e_step call
+    assert window.session.snapshot.phase == "E"
+    with monkeypatch.context() as patch:
+        fail_e_step(patch, exc)
+        window.actions_by_name[action].trigger()
+        expected = describe_exception(exc)
+        assert window.message_label.text() == expected
+    assert window.session.snapshot.phase == "E"  # nothing half-done was kept
+    assert not window.session.playing
+    window.actions_by_name["step_m"].trigger()  # usable again
+    qtbot.waitUntil(lambda: window.session.snapshot.phase == "M", timeout=10_000)
+
+
+@pytest.mark.parametrize("exc", FAULTS, ids=lambda e: type(e).__name__)
+def test_a_fault_looks_the_same_in_the_worker(window, tmp_path, monkeypatch, hooked, qtbot, exc):
+    open_points(window, tmp_path, 60)
+    window.session.offload_threshold = 0
+    assert window.session._offload()
+    hooked(window)
+    window.actions_by_name["step_e"].trigger()
+    qtbot.waitUntil(lambda: window.session.snapshot.phase == "E", timeout=10_000)
+    with monkeypatch.context() as patch:
+        fail_e_step(patch, exc)
+        window.actions_by_name["step_m"].trigger()
+        expected = describe_exception(exc)
+        qtbot.waitUntil(lambda: window.message_label.text() == expected, timeout=10_000)
+        qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
+    assert window.session.snapshot.phase == "E"
+    window.actions_by_name["step_m"].trigger()
+    qtbot.waitUntil(lambda: window.session.snapshot.phase == "M", timeout=10_000)
+
+
+@pytest.mark.parametrize("exc", FAULTS, ids=lambda e: type(e).__name__)
+def test_a_new_start_that_fails_reaches_the_hook_and_is_told(
+    window, tmp_path, monkeypatch, hooked, qtbot, exc, capsys
+):
+    open_points(window, tmp_path, 60)
+    before = window.session.stepper.start
+    hooked(window)
+    window.actions_by_name["play"].trigger()
+    assert window.session.playing
+    with monkeypatch.context() as patch:
+        fail_e_step(patch, exc)
+        window.new_start_button.click()  # raises inside the slot, on the UI thread
+        expected = describe_exception(exc)
+        assert window.message_label.text() == expected
+        assert window.last_problem == expected
+    assert type(exc).__name__ in capsys.readouterr().err  # the traceback, for a bug report
+    assert not window.session.playing  # stopped, as a fault in the worker stops it
+    assert window.session.stepper.start == before
+    window.seed_spin.setValue(window.seed_spin.value() + 1)
+    window.new_start_button.click()  # usable again
+    assert window.session.stepper.start != before
+
+
+def test_the_hook_is_put_back(monkeypatch, window):
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    before = sys.excepthook
+    uninstall = install_excepthook(window)
+    assert sys.excepthook is not before
+    uninstall()
+    assert sys.excepthook is before
