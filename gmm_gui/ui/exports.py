@@ -113,17 +113,23 @@ class Exports(QObject):
         if path:
             self.export_parameters(path)
 
-    def export_parameters(self, path: str | os.PathLike[str]) -> bool:
-        """Write the Gaussians shown to a parameter file."""
+    def export_parameters(self, path: str | os.PathLike[str], *, interactive: bool = True) -> bool:
+        """Write the Gaussians shown to a parameter file (also ``gmm-gui --export``).
+
+        A problem is shown in a message box, or only kept as the window's last problem when
+        not ``interactive``; returns whether the file was written.
+        """
         ws = self._workspace
         stepper, snap, dataset = ws.session.stepper, ws.session.snapshot, ws.dataset
         if stepper is None or snap is None or snap.mixture is None or dataset is None:
-            self._overlay.show_error("Nothing to export", "There are no Gaussians to export yet.")
+            self._overlay.show_error(
+                "Nothing to export", "There are no Gaussians to export yet.", interactive
+            )
             return False
         try:
             write_mixture(path, snap.mixture, dataset.columns, stepper.fit_info(snap))
         except (OSError, ValueError) as exc:
-            self._overlay.show_error("Cannot export parameters", f"{path}: {exc}")
+            self._overlay.show_error("Cannot export parameters", f"{path}: {exc}", interactive)
             return False
         self._overlay.show_message(f"Parameters saved to {path}")
         return True
