@@ -57,6 +57,7 @@ def _no_unexpected_modal_dialogs(monkeypatch):
     for name in ("getInt", "getDouble", "getItem", "getText"):
         monkeypatch.setattr(QInputDialog, name, staticmethod(refuse(f"QInputDialog.{name}")))
     monkeypatch.setattr(QDialog, "exec", refuse("QDialog.exec"))
+    monkeypatch.setattr(QMessageBox, "exec", refuse("QMessageBox.exec"))
     yield
 
 

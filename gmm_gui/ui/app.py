@@ -4,11 +4,12 @@
 reuse pytest-qt's application and never make a second one.
 
     gmm-gui [DATA] [--columns A,B] [-k K | --init PARAMS.json] [--seed S]
-            [--steps N] [--screenshot OUT.png] [--record OUT.gif|OUT.mp4 [--glide MS]]
-            [--small-multiples OUT.png|OUT.svg]
+            [--covariance-type full|tied|diag|spherical] [--reg-covar R] [--tol T]
+            [--max-iter N] [--steps N] [--screenshot OUT.png] [--export PARAMS.json]
+            [--record OUT.gif|OUT.mp4 [--glide MS]] [--small-multiples OUT.png|OUT.svg]
 
-``--screenshot``, ``--record`` and ``--small-multiples`` write their files and exit (they work
-offscreen).
+``--screenshot``, ``--export``, ``--record`` and ``--small-multiples`` write their files and
+exit (they work offscreen). The model settings are checked as ``gmm-fit`` checks them.
 """
 
 from __future__ import annotations
@@ -16,16 +17,23 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from types import TracebackType
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop
 from PySide6.QtWidgets import QApplication
 
 from gmm_gui import __version__
+from gmm_gui.cli import _non_negative, _whole  # gmm-fit's checks of the same options
+from gmm_gui.controller.settings import ModelSettings
 from gmm_gui.controller.stepper import START_METHODS
 from gmm_gui.io import DataError
+from gmm_gui.io.mixture_file import read_mixture
+from gmm_gui.model import COVARIANCE_TYPES
 from gmm_gui.resources import get_sample, match_sample
 from gmm_gui.ui.exports import save_screenshot
 from gmm_gui.ui.figures import small_multiples
@@ -33,7 +41,7 @@ from gmm_gui.ui.main_window import MainWindow
 from gmm_gui.ui.recording import RecordingUnavailable, record_run
 from gmm_gui.ui.views.transition import DEFAULT_ANIMATION_MS
 
-__all__ = ["build_parser", "build_window", "main", "run_iterations"]
+__all__ = ["build_parser", "build_window", "install_excepthook", "main", "run_iterations"]
 
 DEFAULT_SAMPLE = "faithful"
 
@@ -106,8 +114,43 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="seed of the random start (default 0, or a bundled sample's own)",
     )
+    defaults = ModelSettings()
+    parser.add_argument(
+        "--covariance-type",
+        choices=COVARIANCE_TYPES,
+        default=None,
+        help="covariance constraint (default: full, or the type of the --init file)",
+    )
+    parser.add_argument(
+        "--reg-covar",
+        metavar="R",
+        type=_non_negative("--reg-covar"),
+        default=defaults.reg_covar,
+        help=f"added to each covariance's diagonal (default: {defaults.reg_covar:g})",
+    )
+    parser.add_argument(
+        "--tol",
+        metavar="T",
+        type=_non_negative("--tol"),
+        default=defaults.tol,
+        help="EM has converged when the mean log-likelihood per point changes by less "
+        f"(default: {defaults.tol:g})",
+    )
+    parser.add_argument(
+        "--max-iter",
+        metavar="N",
+        type=_whole(1, "--max-iter"),
+        default=defaults.max_iter,
+        help=f"a run to convergence stops after N iterations (default: {defaults.max_iter})",
+    )
     parser.add_argument(
         "--steps", type=_non_negative_int, default=0, metavar="N", help="run N EM iterations"
+    )
+    parser.add_argument(
+        "--export",
+        metavar="PARAMS.json",
+        help="write the parameter file of the Gaussians after --steps and exit (beside or "
+        "instead of --screenshot)",
     )
     parser.add_argument(
         "--screenshot",
@@ -193,6 +236,11 @@ def build_window(args: argparse.Namespace | None = None) -> MainWindow:
         # The sample's hand-placed start, unless the command line asks for another start.
         if args.k is None and args.seed is None and args.start_method is None:
             hand_placed = sample.start_mixture()
+    try:
+        window.workspace.set_settings(_model_settings(args))
+    except ValueError as exc:
+        window.close()
+        raise UsageError(str(exc)) from None
     if args.seed is not None:
         window.seed_spin.setValue(args.seed)
     if args.start_method is not None:
@@ -235,6 +283,74 @@ def build_window(args: argparse.Namespace | None = None) -> MainWindow:
     return window
 
 
+def install_excepthook(window: MainWindow) -> Callable[[], None]:
+    """Show an exception that escapes a slot on the UI thread in ``window``, and go on.
+
+    PySide6 hands an exception raised inside a slot (a RuntimeError, ZeroDivisionError,
+    MemoryError or FloatingPointError of the engine during a step, a run or a new start) to
+    :data:`sys.excepthook` and carries on; by default the user is told nothing. This hook shows
+    the same sentence in the window's problem line as the same fault in the worker would
+    (:meth:`MainWindow.report_fault`), and prints the traceback to stderr for a bug report.
+    ``KeyboardInterrupt`` and ``SystemExit``, and anything raised once the window is gone, go to
+    the hook that was installed before.
+
+    Returns
+    -------
+    callable
+        Puts the previous hook back (if this one is still installed).
+    """
+    previous = sys.excepthook
+    target = weakref.ref(window)
+
+    def hook(
+        exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        shown = target()
+        if shown is None or not issubclass(exc_type, Exception):
+            previous(exc_type, exc, tb)
+            return
+        traceback.print_exception(exc_type, exc, tb, file=sys.stderr)
+        try:
+            shown.report_fault(exc)
+        except RuntimeError:  # the window's C++ side is already deleted
+            previous(exc_type, exc, tb)
+
+    def uninstall() -> None:
+        if sys.excepthook is hook:
+            sys.excepthook = previous
+
+    sys.excepthook = hook
+    return uninstall
+
+
+def _model_settings(args: argparse.Namespace) -> ModelSettings:
+    """The settings of the first start: the command line's, with ``--init``'s covariance type.
+
+    Raises
+    ------
+    ValueError
+        If the ``--init`` file cannot be read, or holds another covariance type than
+        ``--covariance-type`` (as ``gmm-fit`` refuses it).
+    """
+    covariance_type = getattr(args, "covariance_type", None)
+    init = getattr(args, "init", None)
+    if init is not None:
+        held = read_mixture(init)[1].covariance_type
+        if covariance_type is not None and covariance_type != held:
+            raise ValueError(
+                f"{init} holds {held} covariances; --covariance-type {covariance_type} "
+                f"would change the start (leave it out to fit {held} covariances)"
+            )
+        covariance_type = held
+    defaults = ModelSettings()
+    return ModelSettings(
+        covariance_type=covariance_type or defaults.covariance_type,
+        reg_covar=getattr(args, "reg_covar", defaults.reg_covar),
+        tol=getattr(args, "tol", defaults.tol),
+        max_iter=getattr(args, "max_iter", defaults.max_iter),
+    )
+
+
 def _process_events(ms: int = 50) -> None:
     QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, ms)
 
@@ -258,13 +374,19 @@ def _writes_files(args: argparse.Namespace) -> bool:
     """Whether the command line asks for files to be written (and then the app exits)."""
     return any(
         getattr(args, name, None) is not None
-        for name in ("screenshot", "record", "small_multiples")
+        for name in ("screenshot", "export", "record", "small_multiples")
     )
 
 
 def _write_files(window: MainWindow, args: argparse.Namespace) -> int:
-    """Write what ``--screenshot``, ``--record`` and ``--small-multiples`` ask for; the status."""
+    """Write what ``--export``, ``--screenshot``, ``--record`` and ``--small-multiples`` ask
+    for; the exit status."""
     try:
+        if getattr(args, "export", None) is not None and not window.exports.export_parameters(
+            args.export, interactive=False
+        ):
+            print(f"gmm-gui: error: {window.last_problem}", file=sys.stderr)
+            return 1
         if args.screenshot is not None:
             save_screenshot(window, args.screenshot)
         if args.record is not None:
@@ -299,18 +421,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"gmm-gui: error: {exc}", file=sys.stderr)
         return 2
-    writes_files = _writes_files(args)
-    if writes_files:
-        window.set_animation_ms(0)
-    run_iterations(window, args.steps)
-    window.show()
-    if writes_files:
-        for _ in range(5):
+    uninstall_hook = install_excepthook(window)
+    try:
+        writes_files = _writes_files(args)
+        if writes_files:
+            window.set_animation_ms(0)
+        run_iterations(window, args.steps)
+        window.show()
+        if writes_files:
+            for _ in range(5):
+                _process_events()
+            status = _write_files(window, args)
+            window.close()
             _process_events()
-        status = _write_files(window, args)
-        window.close()
-        _process_events()
-        return status
-    if not own_app:
-        return 0
-    return int(app.exec())
+            return status
+        if not own_app:
+            return 0
+        return int(app.exec())
+    finally:
+        uninstall_hook()

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
 from gmm_gui.controller.workspace import Workspace
+from gmm_gui.ui.dialogs.messages import plain_tooltip
 
 __all__ = ["LOAD_PROGRESS_DELAY_MS", "PROBLEM_MS", "BusyIndicator", "ProblemLabel"]
 
@@ -84,7 +85,7 @@ class BusyIndicator(QObject):
         load_shown = path is not None and not self._load_timer.isActive()
         if load_shown:
             self.progress_bar.setRange(0, 0)
-            self.progress_bar.setToolTip(f"Loading {Path(path).name}…")
+            self.progress_bar.setToolTip(plain_tooltip(f"Loading {Path(path).name}…"))
         else:
             self.progress_bar.setToolTip(_TIP)
         session = self._session
@@ -132,6 +133,7 @@ class ProblemLabel(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("", parent)
         self.setObjectName("message_label")
+        self.setTextFormat(Qt.TextFormat.PlainText)  # problems quote files: names, headers
         self.setStyleSheet("color: #b00020;")
         self.setToolTip("The last problem reported.")
         self._timer = QTimer(self)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from gmm_gui.controller.stepper import StartInfo
 from gmm_gui.io.atomic import atomic_path
-from gmm_gui.io.mixture_file import read_mixture, write_mixture
+from gmm_gui.io.mixture_file import check_start_for_data, read_mixture, write_mixture
 from gmm_gui.io.responsibilities import write_responsibilities
 
 if TYPE_CHECKING:
@@ -80,7 +80,9 @@ class Exports(QObject):
         """Use the mixture of a parameter file as the start (undoable).
 
         A problem is shown in a message box (or only kept as the window's last problem when
-        not ``interactive``); the start then stays as it was.
+        not ``interactive``); the start then stays as it was. The file is checked against the
+        data open by :func:`gmm_gui.io.check_start_for_data`, as ``gmm-fit --init`` checks it
+        (K = 1000 onto 60 points is refused).
         """
         ws, say = self._workspace, self._overlay
         stepper = ws.session.stepper
@@ -89,6 +91,8 @@ class Exports(QObject):
             return False
         try:
             mixture, info = read_mixture(path, n_features=stepper.n_features)
+            if ws.dataset is not None:
+                check_start_for_data(mixture, ws.dataset.values, path)
         except ValueError as exc:
             say.show_error("Cannot import parameters", str(exc), interactive)
             return False
@@ -109,17 +113,23 @@ class Exports(QObject):
         if path:
             self.export_parameters(path)
 
-    def export_parameters(self, path: str | os.PathLike[str]) -> bool:
-        """Write the Gaussians shown to a parameter file."""
+    def export_parameters(self, path: str | os.PathLike[str], *, interactive: bool = True) -> bool:
+        """Write the Gaussians shown to a parameter file (also ``gmm-gui --export``).
+
+        A problem is shown in a message box, or only kept as the window's last problem when
+        not ``interactive``; returns whether the file was written.
+        """
         ws = self._workspace
         stepper, snap, dataset = ws.session.stepper, ws.session.snapshot, ws.dataset
         if stepper is None or snap is None or snap.mixture is None or dataset is None:
-            self._overlay.show_error("Nothing to export", "There are no Gaussians to export yet.")
+            self._overlay.show_error(
+                "Nothing to export", "There are no Gaussians to export yet.", interactive
+            )
             return False
         try:
             write_mixture(path, snap.mixture, dataset.columns, stepper.fit_info(snap))
         except (OSError, ValueError) as exc:
-            self._overlay.show_error("Cannot export parameters", f"{path}: {exc}")
+            self._overlay.show_error("Cannot export parameters", f"{path}: {exc}", interactive)
             return False
         self._overlay.show_message(f"Parameters saved to {path}")
         return True

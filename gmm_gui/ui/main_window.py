@@ -20,12 +20,12 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
+from gmm_gui.controller.jobs import describe_exception
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.controller.workspace import LoadRequest, Workspace, WorkspaceState
 from gmm_gui.io import ColumnChoiceRequired, Dataset
@@ -36,6 +36,7 @@ from gmm_gui.ui.analysis import install_tools
 from gmm_gui.ui.busy import BusyIndicator, ProblemLabel
 from gmm_gui.ui.colors import BLEND_CACHE
 from gmm_gui.ui.dialogs.columns import ColumnPickerDialog
+from gmm_gui.ui.dialogs.messages import show_plain_warning
 from gmm_gui.ui.exports import Exports
 from gmm_gui.ui.menus import build_menus
 from gmm_gui.ui.model_settings import ModelSettingsBar
@@ -118,6 +119,8 @@ class MainWindow(QMainWindow):
         self.plot_area = PlotArea()
         self.selection = ComponentSelection(self.component_table, lambda: self.view, self)
         self.hint = self.plot_area.hint
+        # The title names the file and its columns: text from the file, shown as plain text.
+        self.plot_area.view_title.setTextFormat(Qt.TextFormat.PlainText)
         self.side = QSplitter(Qt.Orientation.Vertical)
         self.side.setObjectName("side_splitter")
         self.side.addWidget(self.loglik_panel)
@@ -426,15 +429,31 @@ class MainWindow(QMainWindow):
 
     # ================================================================== messages
     def show_error(self, title: str, text: str, interactive: bool = True) -> None:
-        """A message box for a problem the user must read (a file that cannot be opened)."""
+        """A message box for a problem the user must read (a file that cannot be opened).
+
+        The text is shown as plain text: it often quotes a file (its name, a header).
+        """
         self.last_problem = text
         if interactive:
-            QMessageBox.warning(self, title, text)
+            show_plain_warning(self, title, text)
 
     @Slot(str)
     def show_problem(self, text: str) -> None:
         """A short problem shown in the status bar for a few seconds."""
         self.message_label.show_problem(text)
+
+    def report_fault(self, exc: BaseException) -> str:
+        """Tell the user about a fault raised on the UI thread; the window stays usable.
+
+        Play stops, as it does when the same fault happens in the worker, and the sentence is
+        the worker's (:func:`~gmm_gui.controller.jobs.describe_exception`), in the problem line.
+        Returns the sentence.
+        """
+        text = describe_exception(exc)
+        self.session.pause()
+        self.last_problem = text
+        self.show_problem(text)
+        return text
 
     def show_message(self, text: str) -> None:
         """A short confirmation in the status bar."""

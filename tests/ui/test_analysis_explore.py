@@ -338,7 +338,10 @@ def test_export_samples_to_a_name_that_cannot_be_a_file_says_so(faithful, monkey
     bad = str(tmp_path / "sam\0ples.csv")  # a NUL byte: ValueError, not OSError, from open()
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (bad, "")))
     boxes = []
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: boxes.append(a[1:3])))
+    def shown(box):
+        boxes.append((box.windowTitle(), box.text()))
+
+    monkeypatch.setattr(QMessageBox, "exec", shown)
     tools.export_samples_action.trigger()
     assert [title for title, _ in boxes] == ["Export samples"]
     assert boxes[0][1].startswith(f"Could not write {bad}: ")

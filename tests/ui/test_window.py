@@ -38,6 +38,8 @@ def no_message_boxes(monkeypatch):
 
     for name in ("warning", "critical", "information", "question"):
         monkeypatch.setattr(QMessageBox, name, staticmethod(fake))
+    # The window's own boxes are plain-text QMessageBox instances (gmm_gui.ui.dialogs.messages).
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: fake(None, box.windowTitle(), box.text()))
     return shown
 
 

@@ -26,6 +26,8 @@ def window(qtbot, monkeypatch):
 
     for name in ("warning", "critical", "information", "question"):
         monkeypatch.setattr(QMessageBox, name, staticmethod(fake))
+    # The window's own boxes are plain-text QMessageBox instances (gmm_gui.ui.dialogs.messages).
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: fake(None, box.windowTitle(), box.text()))
     w = MainWindow()
     qtbot.addWidget(w)
     w.set_animation_ms(0)

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import html
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.io import Dataset
+from gmm_gui.io.errors import shorten
+from gmm_gui.ui.dialogs.messages import plain_tooltip
+
+#: The status line quotes at most this much of the first note about the data (the tooltip has
+#: all of them).
+NOTE_CHARS = 90
 
 __all__ = ["StatusPanel", "describe_warning_count", "phase_text"]
 
@@ -62,6 +69,8 @@ class StatusPanel(QWidget):
         )
         self.data_label = QLabel()
         self.data_label.setObjectName("status_data")
+        # The file's name and what io says about its values are text from the file: plain.
+        self.data_label.setTextFormat(Qt.TextFormat.PlainText)
         self.data_label.setToolTip("The data open, and rows left out because they were unusable.")
         self.warning_label = QLabel()
         self.warning_label.setObjectName("status_warnings")
@@ -89,18 +98,27 @@ class StatusPanel(QWidget):
         _reserve_width(self.converged_label, "<b>converged</b>", "not converged yet")
 
     def set_dataset(self, dataset: Dataset) -> None:
-        """Name the data open, its size and the rows dropped (the reasons in the tooltip)."""
+        """Name the data open, its size, the rows dropped and the doubtful readings.
+
+        The reasons rows were dropped and every note of ``dataset.notes`` (a decimal comma
+        that may be a thousands separator) are in the tooltip; the first note is also quoted,
+        shortened, in the line itself. All of it is shown as plain text.
+        """
         dropped = f", {dataset.n_dropped} rows dropped" if dataset.n_dropped else ""
-        self.set_data_text(
-            f"{dataset.name}: {dataset.n_samples} points{dropped}",
-            "\n".join(dataset.drop_reasons) or "No rows were dropped.",
-        )
+        text = f"{dataset.name}: {dataset.n_samples} points{dropped}"
+        notes = tuple(dataset.notes)
+        if notes:
+            more = f" (+{len(notes) - 1} more)" if len(notes) > 1 else ""
+            text += f" · note: {shorten(notes[0], NOTE_CHARS)}{more}"
+        tooltip = list(dataset.drop_reasons) or ["No rows were dropped."]
+        tooltip += [f"Note: {note}" for note in notes]
+        self.set_data_text(text, "\n".join(tooltip))
 
     def set_data_text(self, text: str, tooltip: str = "") -> None:
-        """Describe the data open (name, points, rows dropped)."""
+        """Describe the data open (name, points, rows dropped); both texts are plain text."""
         self.data_label.setText(text)
         if tooltip:
-            self.data_label.setToolTip(tooltip)
+            self.data_label.setToolTip(plain_tooltip(tooltip))
 
     def set_snapshot(self, snapshot: Snapshot, previous_ll: float | None) -> None:
         """Describe ``snapshot``; ``previous_ll`` is the value one iteration before."""
