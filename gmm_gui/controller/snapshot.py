@@ -34,15 +34,19 @@ class Snapshot:
     iteration : int
         Number of completed EM iterations (an iteration is an E-step followed by an M-step).
     mean_log_likelihood : float or None
-        Mean log-likelihood per point of ``X`` under ``mixture``.
+        Mean log-likelihood per point of ``X`` under ``mixture`` (the mean log-posterior per
+        point when ``log_posterior``).
     history : tuple of float
-        Mean log-likelihood per point after each completed iteration, first to current.
+        The same value after each completed iteration, first to current.
     converged : bool
         The change in mean log-likelihood fell below ``tol``.
     warnings : tuple of str
         Engine warnings for this state, in sentences a student understands.
     editable : bool
         True when the Gaussians may be added, removed, dragged and reshaped (before a run).
+    log_posterior : bool
+        MAP-EM (the prior on): ``mean_log_likelihood`` and ``history`` are the objective
+        ``(log L + log p(theta)) / n``.
     """
 
     X: np.ndarray
@@ -55,6 +59,7 @@ class Snapshot:
     converged: bool = False
     warnings: tuple[str, ...] = field(default_factory=tuple)
     editable: bool = True
+    log_posterior: bool = False
 
     @property
     def n_features(self) -> int:

@@ -103,7 +103,8 @@ class StatusPanel(QWidget):
             self.data_label.setToolTip(tooltip)
 
     def set_snapshot(self, snapshot: Snapshot, previous_ll: float | None) -> None:
-        """Describe ``snapshot``; ``previous_ll`` is the value one iteration before."""
+        """Describe ``snapshot``; ``previous_ll`` is the value one iteration before (with
+        ``snapshot.log_posterior`` the value is the mean log-posterior per point)."""
         if snapshot.phase == "start":
             step = "Start"
         elif snapshot.phase == "E":
@@ -112,10 +113,11 @@ class StatusPanel(QWidget):
             step = f"Iteration {snapshot.iteration} · M-step"
         self.step_label.setText(f"<b>{html.escape(step)}</b>: {html.escape(phase_text(snapshot))}")
         ll = snapshot.mean_log_likelihood
+        name = "log-posterior" if snapshot.log_posterior else "log-likelihood"
         if ll is None:
-            self.ll_label.setText("log-likelihood: –")
+            self.ll_label.setText(f"{name}: –")
         else:
-            text = f"log-likelihood {ll:.4f}"
+            text = f"{name} {ll:.4f}"
             if previous_ll is not None:
                 change = ll - previous_ll
                 colour = "#b00020" if change < -1e-10 * max(1.0, abs(ll)) else "#1b5e20"
