@@ -18,6 +18,7 @@ from gmm_gui.model import (
     DegenerateMixtureError,
     Mixture,
     Prior,
+    degenerate_components,
     diagnose,
     e_step,
     init_mixture,
@@ -161,6 +162,8 @@ class HalfSteps:
             warnings=(),
             editable=True,
             log_posterior=self.prior,
+            tol=self.tol,
+            max_iter=self.max_iter,
         )
 
     def _warnings(self, resp: np.ndarray, mixture: Mixture, iteration: int) -> tuple[str, ...]:
@@ -214,6 +217,12 @@ class HalfSteps:
             converged=converged,
             warnings=self._warnings(resp, mixture, iteration),
             editable=False,
+            degenerate=degenerate_components(
+                mixture,
+                np.asarray(resp).sum(axis=0),
+                0.0 if self.prior else self.reg_covar,
+                self.data.data_var,
+            ),
         )
 
     def draw_start(self, n_components: int, method: str, seed: int | None) -> Mixture:

@@ -58,7 +58,8 @@ class StatusPanel(QWidget):
         self.converged_label = QLabel()
         self.converged_label.setObjectName("status_converged")
         self.converged_label.setToolTip(
-            "EM has converged when the log-likelihood changes by less than the tolerance."
+            "EM has converged when the log-likelihood changes by less than the tolerance. "
+            "Degenerate: a Gaussian collapsed, a singularity rather than a maximum."
         )
         self.data_label = QLabel()
         self.data_label.setObjectName("status_data")
@@ -86,7 +87,9 @@ class StatusPanel(QWidget):
             "log-likelihood -88.8888 <span>(change +8.88e+88)</span>",
             "log-likelihood: –",
         )
-        _reserve_width(self.converged_label, "<b>converged</b>", "not converged yet")
+        _reserve_width(
+            self.converged_label, "<b>converged, degenerate</b>", "stopped at max_iter"
+        )
 
     def set_dataset(self, dataset: Dataset) -> None:
         """Name the data open, its size and the rows dropped (the reasons in the tooltip)."""
@@ -125,8 +128,16 @@ class StatusPanel(QWidget):
             self.ll_label.setText(text)
         if snapshot.mixture is None or snapshot.phase == "start":
             self.converged_label.setText("")
+        elif snapshot.degenerate:
+            self.converged_label.setText(
+                "<b style='color:#b00020'>"
+                + ("converged, " if snapshot.converged else "")
+                + "degenerate</b>"
+            )
         elif snapshot.converged:
             self.converged_label.setText("<b style='color:#1b5e20'>converged</b>")
+        elif snapshot.stopped_at_max_iter:
+            self.converged_label.setText("<b style='color:#b00020'>stopped at max_iter</b>")
         else:
             self.converged_label.setText("not converged yet")
         if snapshot.warnings:
