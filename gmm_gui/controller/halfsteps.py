@@ -17,10 +17,13 @@ from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.model import (
     DegenerateMixtureError,
     Mixture,
+    Prior,
+    degenerate_components,
     diagnose,
     e_step,
     init_mixture,
     is_last_iteration,
+    log_prior_density,
     m_step,
     prepare_data,
 )
@@ -38,8 +41,10 @@ class HalfSteps:
     ----------
     X : array of shape (n_samples, n_features)
         The data; copied and made read-only.
-    covariance_type, reg_covar, tol, max_iter
-        See :class:`~gmm_gui.controller.stepper.Stepper`.
+    covariance_type, reg_covar, tol, max_iter, prior
+        See :class:`~gmm_gui.controller.stepper.Stepper`. With ``prior`` the M-step is MAP
+        (``Prior.default(X, K)``) and a snapshot's ``mean_log_likelihood`` and ``history`` hold
+        the objective, the mean log-posterior per point.
 
     Raises
     ------
@@ -55,6 +60,7 @@ class HalfSteps:
         reg_covar: float = 1e-6,
         tol: float = 1e-3,
         max_iter: int = 100,
+        prior: bool = False,
     ) -> None:
         X = np.array(X, dtype=float, copy=True)
         if X.ndim == 1:
@@ -73,6 +79,8 @@ class HalfSteps:
         self.reg_covar = float(reg_covar)
         self.tol = float(tol)
         self.max_iter = int(max_iter)
+        self.prior = bool(prior)
+        self._priors: dict[int, Prior] = {}
         scale = np.std(X, axis=0)
         self.scale = np.where(scale > 0, scale, 1.0)
 
@@ -82,7 +90,13 @@ class HalfSteps:
         return int(self.X.shape[0])
 
     def with_settings(
-        self, *, covariance_type: str, reg_covar: float, tol: float, max_iter: int
+        self,
+        *,
+        covariance_type: str,
+        reg_covar: float,
+        tol: float,
+        max_iter: int,
+        prior: bool = False,
     ) -> HalfSteps:
         """The same data (shared, not prepared again) with other settings."""
         other = copy.copy(self)
@@ -91,7 +105,25 @@ class HalfSteps:
         other.reg_covar = float(reg_covar)
         other.tol = float(tol)
         other.max_iter = int(max_iter)
+        other.prior = bool(prior)
         return other
+
+    def prior_for(self, n_components: int) -> Prior | None:
+        """mclust's default prior for K = ``n_components`` on this data, or None without one."""
+        if not self.prior:
+            return None
+        k = int(n_components)
+        if k not in self._priors:  # a shared dict: the same data gives the same prior
+            self._priors[k] = Prior.default(self.X, k)
+        return self._priors[k]
+
+    def objective(self, mixture: Mixture, mean_ll: float) -> float:
+        """What EM climbs, per point: ``mean_ll`` without the prior, else the mean
+        log-posterior ``mean_ll + log_prior_density(mixture, prior) / n``."""
+        prior = self.prior_for(mixture.n_components)
+        if prior is None:
+            return float(mean_ll)
+        return float(mean_ll) + log_prior_density(mixture, prior) / self.n_samples
 
     def mean_e_step(self, mixture: Mixture) -> tuple[np.ndarray, float]:
         """Responsibilities (read-only, shape (n_samples, n_components)) and the mean
@@ -117,7 +149,7 @@ class HalfSteps:
         """The start state of ``mixture`` (its log-likelihood computed)."""
         mean_ll = None
         if mixture is not None:
-            _, mean_ll = self.mean_e_step(mixture)
+            mean_ll = self.objective(mixture, self.mean_e_step(mixture)[1])
         return Snapshot(
             X=self.X,
             mixture=mixture,
@@ -129,6 +161,9 @@ class HalfSteps:
             converged=False,
             warnings=(),
             editable=True,
+            log_posterior=self.prior,
+            tol=self.tol,
+            max_iter=self.max_iter,
         )
 
     def _warnings(self, resp: np.ndarray, mixture: Mixture, iteration: int) -> tuple[str, ...]:
@@ -146,21 +181,27 @@ class HalfSteps:
                 snap,
                 resp=resp,
                 phase="E",
-                mean_log_likelihood=mean_ll,
+                mean_log_likelihood=self.objective(snap.mixture, mean_ll),
                 editable=False,
             )
         resp = snap.resp
         if resp is None:  # a past state whose responsibilities were let go
             resp = self.mean_e_step(snap.mixture)[0]
         try:
-            mixture = m_step(self.data, resp, self.covariance_type, self.reg_covar)
+            mixture = m_step(
+                self.data,
+                resp,
+                self.covariance_type,
+                self.reg_covar,
+                prior=self.prior_for(resp.shape[1]),
+            )
         except (DegenerateMixtureError, ValueError, np.linalg.LinAlgError) as exc:
             # Only possible with reg_covar = 0 (or data so large that it is lost in round-off).
             detail = str(exc).strip() or "a covariance is no longer positive definite"
             raise ValueError(
                 f"The M-step of iteration {snap.iteration + 1} cannot go on: {detail}"
             ) from exc
-        _, mean_ll = self.mean_e_step(mixture)
+        mean_ll = self.objective(mixture, self.mean_e_step(mixture)[1])
         iteration = snap.iteration + 1
         # The engine's (scikit-learn's) stopping rule, written once in the engine: iteration t
         # is the last one when |L_{t-1} - L_{t-2}| < tol (L_0 the start's, L_{-1} = -inf).
@@ -176,6 +217,12 @@ class HalfSteps:
             converged=converged,
             warnings=self._warnings(resp, mixture, iteration),
             editable=False,
+            degenerate=degenerate_components(
+                mixture,
+                np.asarray(resp).sum(axis=0),
+                0.0 if self.prior else self.reg_covar,
+                self.data.data_var,
+            ),
         )
 
     def draw_start(self, n_components: int, method: str, seed: int | None) -> Mixture:

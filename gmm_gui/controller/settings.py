@@ -12,6 +12,8 @@ import numbers
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
 from gmm_gui.model import COVARIANCE_TYPES, INIT_METHODS
 
 __all__ = ["ModelSettings", "StartOptions"]
@@ -34,6 +36,9 @@ class ModelSettings:
         EM has converged when the mean log-likelihood per point changes by less (>= 0).
     max_iter : int
         A run to convergence stops after this many iterations in any case (>= 1).
+    prior : bool
+        MAP-EM with mclust's default conjugate prior (``Prior.default(X, K)``): the M-step
+        returns the posterior mode and ``tol`` applies to the mean log-posterior per point.
 
     Raises
     ------
@@ -45,6 +50,7 @@ class ModelSettings:
     reg_covar: float = 1e-6
     tol: float = 1e-3
     max_iter: int = 100
+    prior: bool = False
 
     def __post_init__(self) -> None:
         if self.covariance_type not in COVARIANCE_TYPES:
@@ -62,6 +68,9 @@ class ModelSettings:
             raise ValueError(
                 f"max_iter must be a whole number of at least 1, not {self.max_iter!r}"
             )
+        if not isinstance(self.prior, (bool, np.bool_)):
+            raise ValueError(f"prior must be True or False, not {self.prior!r}")
+        object.__setattr__(self, "prior", bool(self.prior))
         # Plain Python numbers (a NumPy integer from a spin box's model is accepted above).
         object.__setattr__(self, "reg_covar", float(self.reg_covar))
         object.__setattr__(self, "tol", float(self.tol))

@@ -34,15 +34,27 @@ class Snapshot:
     iteration : int
         Number of completed EM iterations (an iteration is an E-step followed by an M-step).
     mean_log_likelihood : float or None
-        Mean log-likelihood per point of ``X`` under ``mixture``.
+        Mean log-likelihood per point of ``X`` under ``mixture`` (the mean log-posterior per
+        point when ``log_posterior``).
     history : tuple of float
-        Mean log-likelihood per point after each completed iteration, first to current.
+        The same value after each completed iteration, first to current.
     converged : bool
         The change in mean log-likelihood fell below ``tol``.
     warnings : tuple of str
         Engine warnings for this state, in sentences a student understands.
     editable : bool
         True when the Gaussians may be added, removed, dragged and reshaped (before a run).
+    log_posterior : bool
+        MAP-EM (the prior on): ``mean_log_likelihood`` and ``history`` are the objective
+        ``(log L + log p(theta)) / n``.
+    degenerate : tuple of int
+        Components (0-based) of ``mixture`` that collapsed (see
+        :func:`gmm_gui.model.degenerate_components`, with the soft counts of the
+        responsibilities its M-step used): a degenerate solution, not a maximum.
+    tol : float or None
+        The convergence threshold the run uses (None: not known).
+    max_iter : int or None
+        The run stops after this many iterations in any case (None: not known).
     """
 
     X: np.ndarray
@@ -55,6 +67,20 @@ class Snapshot:
     converged: bool = False
     warnings: tuple[str, ...] = field(default_factory=tuple)
     editable: bool = True
+    log_posterior: bool = False
+    degenerate: tuple[int, ...] = ()
+    tol: float | None = None
+    max_iter: int | None = None
+
+    @property
+    def stopped_at_max_iter(self) -> bool:
+        """An M-step state that reached ``max_iter`` iterations without converging."""
+        return (
+            self.phase != "start"
+            and not self.converged
+            and self.max_iter is not None
+            and self.iteration >= self.max_iter
+        )
 
     @property
     def n_features(self) -> int:

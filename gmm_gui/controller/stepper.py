@@ -101,6 +101,10 @@ class Stepper(NamedEdits):
     max_iter : int
         Run to convergence stops after this many iterations in any case (default 100, as
         ``fit``).
+    prior : bool
+        MAP-EM with mclust's default prior (``Prior.default(X, K)``); the snapshots' mean
+        log-likelihood and history then hold the mean log-posterior per point, which ``tol``
+        is tested on.
     start_info : StartInfo, optional
         Where ``start`` came from.
     resp_cache_bytes : int
@@ -117,11 +121,17 @@ class Stepper(NamedEdits):
         reg_covar: float = 1e-6,
         tol: float = 1e-3,
         max_iter: int = 100,
+        prior: bool = False,
         start_info: StartInfo | None = None,
         resp_cache_bytes: int = DEFAULT_RESP_CACHE_BYTES,
     ) -> None:
         self._steps = HalfSteps(
-            X, covariance_type=covariance_type, reg_covar=reg_covar, tol=tol, max_iter=max_iter
+            X,
+            covariance_type=covariance_type,
+            reg_covar=reg_covar,
+            tol=tol,
+            max_iter=max_iter,
+            prior=prior,
         )
         self._X = self._steps.X
         self._edits = UndoStack()
@@ -154,7 +164,8 @@ class Stepper(NamedEdits):
         method : {"random", "kmeans++", "random_from_data", "kmeans"}
         seed : int or None
         **options
-            ``covariance_type``, ``reg_covar``, ``tol``, ``max_iter``, ``resp_cache_bytes``.
+            ``covariance_type``, ``reg_covar``, ``tol``, ``max_iter``, ``prior``,
+            ``resp_cache_bytes``.
         """
         stepper = cls(X, None, **options)  # type: ignore[arg-type]
         stepper.new_start(n_components, method, seed)
@@ -186,7 +197,14 @@ class Stepper(NamedEdits):
     def settings(self) -> ModelSettings:
         """The model settings (changed, undoably, by a :class:`SetSettings` edit)."""
         steps = self._steps
-        return ModelSettings(steps.covariance_type, steps.reg_covar, steps.tol, steps.max_iter)
+        return ModelSettings(
+            steps.covariance_type, steps.reg_covar, steps.tol, steps.max_iter, steps.prior
+        )
+
+    @property
+    def prior(self) -> bool:
+        """Whether the M-step is MAP under mclust's default prior (the curve: log-posterior)."""
+        return self._steps.prior
 
     @property
     def X(self) -> np.ndarray:
@@ -414,8 +432,9 @@ class Stepper(NamedEdits):
     def preview_of(self, mixture: Mixture) -> Snapshot:
         """A start-state snapshot of ``mixture`` with its responsibilities shown (pure)."""
         resp, mean_ll = self._steps.mean_e_step(mixture)
+        objective = self._steps.objective(mixture, mean_ll)
         return replace(
-            self._history.start, mixture=mixture, resp=resp, mean_log_likelihood=mean_ll
+            self._history.start, mixture=mixture, resp=resp, mean_log_likelihood=objective
         )
 
     # -------------------------------------------------------------- advancing

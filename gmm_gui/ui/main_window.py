@@ -399,6 +399,7 @@ class MainWindow(QMainWindow):
         self._drawn = state
         self.toolbar.follow_components(0 if snap.mixture is None else snap.mixture.n_components)
         lls = state.log_likelihoods
+        self.loglik_panel.set_log_posterior(snap.log_posterior)
         self.loglik_panel.set_values(lls, snap.iteration, state.converged_at)
         previous = None
         if snap.phase != "start" and snap.iteration >= 1:

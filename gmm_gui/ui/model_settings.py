@@ -1,4 +1,4 @@
-"""The Model settings toolbar: covariance type, regularisation, tolerance, iterations (issue #11).
+"""The Model settings toolbar: covariance, regularisation, tolerance, iterations, prior (#11).
 
 :class:`ModelSettingsBar` shows the workspace's :class:`~gmm_gui.controller.settings.ModelSettings`
 (they follow Undo and Redo) and hands a change to ``workspace.set_settings``: with data open EM
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QDoubleValidator
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QSpinBox, QToolBar, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QSpinBox, QToolBar, QWidget
 
 from gmm_gui.controller.settings import ModelSettings
 from gmm_gui.controller.workspace import Workspace, WorkspaceState
@@ -34,6 +34,19 @@ _TOL_TIP = (
     "one iteration to the next."
 )
 _MAX_ITER_TIP = "Run to convergence stops after this many iterations in any case."
+_PRIOR_TIP = (
+    "mclust's conjugate prior: keeps a Gaussian from collapsing onto a point; the curve then "
+    "shows the log-posterior"
+)
+
+
+def _as_bool(value: object) -> bool:
+    """A flag read back from QSettings (which may hand back the text "true" or "false")."""
+    if isinstance(value, str):
+        if value.lower() not in ("true", "false", "1", "0"):
+            raise ValueError(f"not a flag: {value!r}")
+        return value.lower() in ("true", "1")
+    return bool(value)
 
 
 def load_model_settings() -> ModelSettings:
@@ -46,6 +59,7 @@ def load_model_settings() -> ModelSettings:
             float(store.value(f"{_KEY}/reg_covar", default.reg_covar)),
             float(store.value(f"{_KEY}/tol", default.tol)),
             int(store.value(f"{_KEY}/max_iter", default.max_iter)),
+            _as_bool(store.value(f"{_KEY}/prior", default.prior)),
         )
     except (TypeError, ValueError):  # edited by hand, or from another version
         return default
@@ -123,17 +137,28 @@ class ModelSettingsBar(QToolBar):
         self.max_iter_spin.setRange(1, 100_000)
         self.max_iter_spin.setToolTip(_MAX_ITER_TIP)
         self.addWidget(self.max_iter_spin)
+        self.prior_check = QCheckBox("Prior (MAP)")
+        self.prior_check.setObjectName("prior_check")
+        self.prior_check.setToolTip(_PRIOR_TIP)
+        self.addWidget(self.prior_check)
         workspace.set_settings(load_model_settings())
         self.show_settings(workspace.settings)
         self.covariance_combo.currentIndexChanged.connect(self._on_edited)
         self.reg_covar_edit.editingFinished.connect(self._on_edited)
         self.tol_edit.editingFinished.connect(self._on_edited)
         self.max_iter_spin.valueChanged.connect(self._on_edited)
+        self.prior_check.toggled.connect(self._on_edited)
         workspace.state_changed.connect(self._on_state)
 
     def show_settings(self, settings: ModelSettings) -> None:
         """Show ``settings`` (nothing is set)."""
-        widgets = (self.covariance_combo, self.reg_covar_edit, self.tol_edit, self.max_iter_spin)
+        widgets = (
+            self.covariance_combo,
+            self.reg_covar_edit,
+            self.tol_edit,
+            self.max_iter_spin,
+            self.prior_check,
+        )
         # blockSignals, not QSignalBlocker (see ui/actions.py)
         blocked = [w.blockSignals(True) for w in widgets]
         self.covariance_combo.setCurrentIndex(
@@ -142,6 +167,7 @@ class ModelSettingsBar(QToolBar):
         self.reg_covar_edit.setText(f"{settings.reg_covar:g}")
         self.tol_edit.setText(f"{settings.tol:g}")
         self.max_iter_spin.setValue(settings.max_iter)
+        self.prior_check.setChecked(settings.prior)
         for w, was in zip(widgets, blocked, strict=True):
             w.blockSignals(was)
         self._shown = settings
@@ -161,7 +187,13 @@ class ModelSettingsBar(QToolBar):
             except ValueError:
                 raise ValueError(f"{name} must be a number, not {edit.text()!r}") from None
         covariance_type = str(self.covariance_combo.currentData())
-        return ModelSettings(covariance_type, values[0], values[1], self.max_iter_spin.value())
+        return ModelSettings(
+            covariance_type,
+            values[0],
+            values[1],
+            self.max_iter_spin.value(),
+            self.prior_check.isChecked(),
+        )
 
     @Slot()
     def _on_edited(self) -> None:
@@ -180,7 +212,8 @@ class ModelSettingsBar(QToolBar):
         if ws.session.stepper is not None:
             self.message.emit(
                 f"Model settings changed ({chosen.covariance_type}, reg_covar "
-                f"{chosen.reg_covar:g}, tol {chosen.tol:g}, max_iter {chosen.max_iter}): EM "
+                f"{chosen.reg_covar:g}, tol {chosen.tol:g}, max_iter {chosen.max_iter}"
+                f"{', prior on' if chosen.prior else ''}): EM "
                 "starts again from the start. Undo restores the previous settings."
             )
 

@@ -13,7 +13,7 @@ from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.io import Dataset
 from gmm_gui.ui.views import PlotView1D, PlotView2D
 
-__all__ = ["PlotArea", "hint_text", "step_caption"]
+__all__ = ["PlotArea", "degenerate_text", "hint_text", "outcome_text", "step_caption"]
 
 
 def step_caption(snap: Snapshot) -> str:
@@ -35,14 +35,52 @@ def hint_text(snap: Snapshot) -> str:
             "points show which Gaussian would claim them), drag a square handle to reshape "
             "it, right-click a centre to remove it. Then press E, or Space to play."
         )
-    if snap.converged:
-        return (
-            "EM has converged: a local maximum of the likelihood. Drag the timeline to look "
-            "back, or Reset, move a start mean and Replay to look for another maximum."
-        )
+    outcome = outcome_text(snap)
+    if outcome:
+        return outcome
     if snap.phase == "E":
         return "Each point is coloured by the Gaussians responsible for it. Press M next."
     return "The Gaussians moved to fit the points they are responsible for. Press E next."
+
+
+def degenerate_text(components: tuple[int, ...]) -> str:
+    """The sentence for a degenerate solution (``components`` 0-based, not empty)."""
+    names = ", ".join(str(k + 1) for k in components)
+    which = f"component {names}" if len(components) == 1 else f"components {names}"
+    return (
+        f"a degenerate solution: {which} collapsed (onto a point, a line, or too few points to "
+        "estimate a spread); its likelihood grows without bound; this is a singularity, not a "
+        "maximum — turn on the prior or raise reg_covar"
+    )
+
+
+def outcome_text(snap: Snapshot) -> str:
+    """What a run has reached, honestly ("" while it is simply under way).
+
+    Only a converged, non-degenerate run is called a local maximum (of the likelihood, or of
+    the posterior with the prior on); a degenerate one is named a singularity, and one stopped
+    by ``max_iter`` is said to have stopped without converging.
+    """
+    if snap.mixture is None or snap.phase == "start":
+        return ""
+    if snap.degenerate:
+        prefix = "EM has converged to " if snap.converged else "EM is heading for "
+        return prefix + degenerate_text(snap.degenerate) + "."
+    objective = "log-posterior" if snap.log_posterior else "log-likelihood"
+    if snap.converged:
+        tol = "" if snap.tol is None else f" = {snap.tol:g}"
+        target = "posterior" if snap.log_posterior else "likelihood"
+        return (
+            f"EM has converged (the change in {objective} per point fell below tol{tol}): a "
+            f"local maximum of the {target}. Drag the timeline to look back, or Reset, move a "
+            "start mean and Replay to look for another one."
+        )
+    if snap.stopped_at_max_iter:
+        return (
+            f"EM stopped after max_iter = {snap.max_iter} iterations without converging (the "
+            f"{objective} was still changing by more than tol). Raise max_iter to let it go on."
+        )
+    return ""
 
 
 class PlotArea(QWidget):

@@ -19,6 +19,7 @@ def test_defaults_are_the_steppers():
         "reg_covar": stepper.reg_covar,
         "tol": stepper.tol,
         "max_iter": stepper.max_iter,
+        "prior": stepper.prior,
     }
     assert StartOptions() == StartOptions(2, "kmeans++", 0)
 

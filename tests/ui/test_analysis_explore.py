@@ -220,7 +220,9 @@ def test_known_labels_shapes_legend_and_ari(iris):
     next(a for a in tools.labels_menu.actions() if a.text() == "Species").trigger()
     species = np.asarray(w.dataset.labels["Species"])
     resp = np.asarray(w.session.snapshot.resp)
-    ari = adjusted_rand_score(species, resp.argmax(axis=1))
+    # issue #11: the ARI of the mixture shown (its own E-step after an M-step), as exported
+    fitted = w.session.stepper.responsibilities(w.session.snapshot)
+    ari = adjusted_rand_score(species, fitted.argmax(axis=1))
     assert tools.ari == pytest.approx(ari, abs=1e-12)
     assert f"ARI = {ari:.2f} (Species vs clusters)" in w.view.caption()
     codes = w.view.points_item.symbol_codes
@@ -248,7 +250,7 @@ def test_known_labels_in_1d_and_new_data_resets(qtbot):
     tools = w.analysis_tools["explore"]
     tools.show_labels("sex")
     sex = np.asarray(w.dataset.labels["sex"])
-    resp = np.asarray(w.session.snapshot.resp)
+    resp = w.session.stepper.responsibilities(w.session.snapshot)  # of the mixture shown
     assert tools.ari == pytest.approx(adjusted_rand_score(sex, resp.argmax(axis=1)), abs=1e-12)
     assert w.view.points_item.symbol_codes is not None
     assert w.open_sample("faithful")
@@ -347,3 +349,21 @@ def test_export_samples_to_a_name_that_cannot_be_a_file_says_so(faithful, monkey
     assert boxes[0][1].startswith(f"Could not write {bad}: ")
     assert w.last_problem == boxes[0][1]
     assert not list(tmp_path.iterdir())
+
+
+def test_ari_after_an_m_step_is_that_of_the_mixture_shown(qtbot):
+    from gmm_gui.model import e_step
+
+    w = make_window(qtbot, "iris")
+    tools = w.analysis_tools["explore"]
+    tools.show_labels("Species")
+    species = np.asarray(w.dataset.labels["Species"])
+    for _ in range(3):
+        w.actions_by_name["next_iteration"].trigger()
+        assert w.session.wait_idle()
+    snap = w.session.snapshot
+    tools.refresh()
+    assert snap.phase == "M" and snap.iteration == 3
+    own, _ = e_step(snap.X, snap.mixture)
+    assert tools.ari == pytest.approx(adjusted_rand_score(species, own.argmax(axis=1)), abs=1e-12)
+    w.close()

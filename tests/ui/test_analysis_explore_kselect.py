@@ -131,3 +131,42 @@ def test_closing_the_window_stops_a_running_computation(qtbot):
     assert dock.running
     w.close()
     assert not dock.running
+
+
+def test_clicking_the_star_loads_the_best_model(computed, qtbot):
+    w, dock = computed
+    best = dock.selection.best("bic")
+    star = dock._best_items[-1]
+    assert star.getData()[1][0] == best.bic
+    vb = dock.plot.getViewBox()
+    scene = vb.mapViewToScene(QPointF(float(best.n_components), float(best.bic)))
+    pos = dock.plot_widget.mapFromScene(scene)
+    loaded = []
+    dock.candidate_loaded.connect(lambda t, k: loaded.append((t, k)))
+    qtbot.mouseClick(dock.plot_widget.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert loaded == [(best.covariance_type, best.n_components)]
+    np.testing.assert_array_equal(w.session.snapshot.mixture.means, best.mixture.means)
+
+
+def test_a_degenerate_candidate_has_no_bic_point_but_a_hollow_marker(computed):
+    import dataclasses
+
+    _, dock = computed
+    selection = dock.selection
+    target = selection.get("diag", 3)
+    raw = float(target.bic)
+    degenerate = dataclasses.replace(
+        target, bic=float("nan"), raw_bic=raw, degenerate_components=(0,)
+    )
+    assert degenerate.degenerate
+    cands = tuple(degenerate if c is target else c for c in selection.candidates)
+    dock.set_selection(dataclasses.replace(selection, candidates=cands))
+    ks, _ = dock.points["diag"].getData()
+    assert 3.0 not in list(ks)  # no point: the BIC is not defined
+    assert set(dock.degenerate_points) == {"diag"}
+    hollow = dock.degenerate_points["diag"]
+    hx, hy = hollow.getData()
+    assert list(hx) == [3.0] and list(hy) == [raw]
+    assert hollow.points()[0].brush().style() == Qt.BrushStyle.NoBrush
+    tip = hollow.opts["tip"](3.0, raw, ("diag", 3))
+    assert "degenerate: BIC not defined, as in mclust" in tip

@@ -64,7 +64,10 @@ def test_table_and_chart_show_the_groups_of_the_result(qtbot, window):
     assert np.all(np.diff(y) <= 0)  # ranked best first
     bx, by = dock.best_marker.getData()
     assert by[0] == pytest.approx(result.best.mean_log_likelihood)
-    assert f"{len(result.groups)} different maxima" in dock.status.text()
+    # Issue #11: only converged, non-degenerate groups are called maxima.
+    maxima = sum(g.converged and not g.degenerate for g in result.groups)
+    assert f"{maxima} different maxima" in dock.status.text()
+    assert f"tol = {result.tol:g}" in dock.status.text()
     assert not dock.running and dock.run_button.isEnabled() and not dock.cancel_button.isEnabled()
 
 

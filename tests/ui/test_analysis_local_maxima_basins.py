@@ -18,9 +18,11 @@ def window(shown_window):
 
 
 def legend_rows(bmap) -> int:
-    """Rows the legend should have: one per solution up to the palette, then one for the rest."""
+    """Rows the legend should have: one per solution up to the palette, then one for the rest,
+    then one for the degenerate cells if any (issue #11)."""
     n = len(bmap.solutions)
-    return min(n, LEGEND_SOLUTIONS) + (n > LEGEND_SOLUTIONS)
+    degenerate = bool(np.any(np.asarray(bmap.degenerate, dtype=bool) & (bmap.solution_id >= 0)))
+    return min(n, LEGEND_SOLUTIONS) + (n > LEGEND_SOLUTIONS) + degenerate
 
 
 def open_dock(window) -> BasinsDock:
@@ -215,10 +217,11 @@ def test_a_map_with_many_solutions_lists_the_rare_ones_in_one_row(qtbot, window)
     dock = open_dock(window)
     bmap = compute(qtbot, dock, 20)
     assert len(bmap.solutions) > LEGEND_SOLUTIONS  # iris, K=3: many small maxima
-    assert dock.legend.rowCount() == LEGEND_SOLUTIONS + 1
-    last = dock.legend.rowCount() - 1
+    # (issue #11: a last row counts the degenerate cells among those of the solutions)
+    assert dock.legend.rowCount() == legend_rows(bmap)
+    last = LEGEND_SOLUTIONS
     assert dock.legend.item(last, 0).text() == f"{LEGEND_SOLUTIONS + 1}–{len(bmap.solutions)}"
-    cells = sum(int(dock.legend.item(r, 2).text()) for r in range(dock.legend.rowCount()))
+    cells = sum(int(dock.legend.item(r, 2).text()) for r in range(LEGEND_SOLUTIONS + 1))
     assert cells == bmap.n_done == 400
 
 
@@ -249,3 +252,21 @@ def test_a_map_of_data_replaced_while_it_is_made_is_never_shown(
         bmap = compute(qtbot, dock, 6)
         assert dock.bmap is bmap and dock.overlay is not None
         np.testing.assert_array_equal(bmap.start.means, w.session.stepper.start.means)
+
+
+def test_degenerate_cells_are_hatched_with_a_legend_row(qtbot, window):
+    from gmm_gui.ui.analysis.basins_legend import DEGENERATE, basin_colors
+
+    dock = open_dock(window)
+    bmap = compute(qtbot, dock, 12)
+    degenerate = np.asarray(bmap.degenerate, dtype=bool) & (bmap.solution_id >= 0)
+    assert degenerate.any()  # Davis: a start near the 57 cm outlier collapses onto it
+    rgba = basin_colors(bmap)
+    rows, cols = np.indices(degenerate.shape)
+    dark = (rows + cols) % 2 == 0
+    assert np.all(rgba[degenerate & dark] == DEGENERATE)
+    assert np.all(rgba[degenerate & ~dark] == 255)
+    assert not np.any(np.all(rgba[~degenerate] == DEGENERATE, axis=-1))
+    names = [dock.legend.item(r, 0).text() for r in range(dock.legend.rowCount())]
+    row = names.index("degenerate (collapsed)")
+    assert dock.legend.item(row, 2).text() == f"{int(degenerate.sum())}"

@@ -123,3 +123,22 @@ def test_the_tools_and_the_exports_use_the_settings(window, qtbot, monkeypatch, 
     assert window.export_parameters(path)
     doc = json.loads(path.read_text())
     assert doc["covariance_type"] == "tied" and doc["fit"]["reg_covar"] == 0.01
+
+
+def test_the_prior_check_box_fits_map_and_names_the_log_posterior(window, qtbot):
+    bar = window.model_bar
+    assert "collapsing onto a point" in bar.prior_check.toolTip()
+    assert "log-posterior" in bar.prior_check.toolTip()
+    assert not bar.prior_check.isChecked()
+    session = window.session
+    bar.prior_check.setChecked(True)
+    assert window.workspace.settings.prior and session.stepper.prior
+    assert "prior on" in window.statusBar().currentMessage()
+    window.actions_by_name["run"].trigger()
+    assert session.wait_idle() and session.snapshot.log_posterior
+    qtbot.waitUntil(lambda: "log-posterior" in window.status_panel.ll_label.text())
+    assert "log-likelihood" not in window.status_panel.ll_label.text()
+    assert "log-posterior" in window.loglik_panel.getPlotItem().getAxis("left").labelText
+    assert load_model_settings().prior  # kept for the next launch
+    window.actions_by_name["undo"].trigger()
+    assert not bar.prior_check.isChecked() and not session.stepper.prior

@@ -10,7 +10,14 @@ from PySide6.QtGui import QColor
 from gmm_gui.model import BasinMap
 from gmm_gui.ui.analysis.restarts_dock import GROUP_COLORS, group_color
 
-__all__ = ["LEGEND_SOLUTIONS", "LegendRow", "basin_colors", "legend_rows", "map_summary"]
+__all__ = [
+    "DEGENERATE",
+    "LEGEND_SOLUTIONS",
+    "LegendRow",
+    "basin_colors",
+    "legend_rows",
+    "map_summary",
+]
 
 #: Solutions named one per legend row (as many as there are distinct colours); the rest share
 #: one grey row.
@@ -19,6 +26,17 @@ LEGEND_SOLUTIONS = len(GROUP_COLORS)
 _SHADE = 0.55
 NOT_COMPUTED = (235, 235, 235, 255)
 FAILED = (60, 60, 60, 255)
+#: Cells whose run collapsed (a degenerate solution): this colour alternating with white,
+#: cell by cell, a hatch that no solution's shade can be mistaken for.
+DEGENERATE = (200, 0, 120, 255)
+_HATCH_LIGHT = (255, 255, 255, 255)
+
+
+def _degenerate_cells(bmap: BasinMap) -> np.ndarray:
+    ids = bmap.solution_id
+    if bmap.degenerate is None:
+        return np.zeros(ids.shape, dtype=bool)
+    return np.asarray(bmap.degenerate, dtype=bool) & (ids >= 0)
 
 
 def _palette(n: int) -> np.ndarray:
@@ -38,7 +56,8 @@ def basin_colors(bmap: BasinMap) -> np.ndarray:
     -------
     rgba : uint8 array of shape (n_rows, n_cols, 4)
         Solution ``s`` has colour ``group_color(s)`` (0 the best); cells not computed are light
-        grey, cells whose run broke down dark grey.
+        grey, cells whose run broke down dark grey, cells whose run ended degenerate (a
+        Gaussian collapsed) hatched: :data:`DEGENERATE` and white in alternate cells.
     """
     ids = bmap.solution_id
     ll = bmap.mean_log_likelihood
@@ -59,6 +78,12 @@ def basin_colors(bmap: BasinMap) -> np.ndarray:
     fade = (_SHADE * (1.0 - t))[:, None]
     rgba[known, :3] = np.clip(np.round(base + (255.0 - base) * fade), 0, 255).astype(np.uint8)
     rgba[known, 3] = 255
+    degenerate = _degenerate_cells(bmap)
+    if degenerate.any():
+        rows, cols = np.indices(ids.shape)
+        dark = (rows + cols) % 2 == 0
+        rgba[degenerate & dark] = DEGENERATE
+        rgba[degenerate & ~dark] = _HATCH_LIGHT
     return rgba
 
 
@@ -101,6 +126,18 @@ def legend_rows(bmap: BasinMap, columns: Sequence[str]) -> list[LegendRow]:
                 f"{sum(o.count for o in others)}",
                 f"{len(others)} more solutions, each reached from few starts, drawn in grey "
                 "(often a Gaussian left with almost no points).",
+            )
+        )
+    degenerate = int(np.count_nonzero(_degenerate_cells(bmap)))
+    if degenerate:
+        rows.append(
+            (
+                QColor(*DEGENERATE[:3]),
+                "degenerate (collapsed)",
+                "",
+                f"{degenerate}",
+                "Starts from which a Gaussian collapsed onto a point: a degenerate solution, "
+                "a singularity rather than a maximum (drawn hatched).",
             )
         )
     failed = int(np.count_nonzero(bmap.solution_id < -1))

@@ -488,6 +488,14 @@ class ExploreTools(QObject):
         self._symbols_key = None
         self.refresh()
 
+    def _fitted_resp(self, snap: Snapshot) -> np.ndarray:
+        """The responsibilities of the mixture shown: after an M-step, those of its new
+        Gaussians (what an exported model gives), not the ones the points are coloured by."""
+        stepper = self.workspace.session.stepper
+        if snap.phase != "M" or snap.mixture is None or stepper is None:
+            return np.asarray(snap.resp)
+        return stepper.responsibilities(snap)
+
     def _show_labels(self, view: ViewOverlay, snap: Snapshot) -> str:
         dataset = self.workspace.dataset
         column = self.label_column
@@ -514,7 +522,7 @@ class ExploreTools(QObject):
         if snap.resp is None:
             self.ari = None
             return f"{column}: marker shapes, no clusters yet{note}"
-        self.ari = adjusted_rand_index(codes, hard_labels(snap.resp))
+        self.ari = adjusted_rand_index(codes, hard_labels(self._fitted_resp(snap)))
         return f"ARI = {self.ari:.2f} ({column} vs clusters){note}"
 
     # ------------------------------------------------------------------ density

@@ -149,6 +149,8 @@ class ChooseKDock(AnalysisDock):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.points: dict[str, pg.ScatterPlotItem] = {}
         self._best_items: list[pg.GraphicsObject] = []
+        #: Hollow markers of the degenerate candidates (no BIC), per covariance type.
+        self.degenerate_points: dict[str, pg.ScatterPlotItem] = {}
 
         self.run_button.clicked.connect(self.run)
         self.criterion_combo.currentIndexChanged.connect(self.redraw)
@@ -218,6 +220,7 @@ class ChooseKDock(AnalysisDock):
         self.curves.clear()
         self.points.clear()
         self._best_items = []
+        self.degenerate_points = {}
         self.legend.clear()
         selection = self.selection
         criterion = self.criterion()
@@ -265,6 +268,7 @@ class ChooseKDock(AnalysisDock):
                 ring.setZValue(-1)
                 self.plot.addItem(ring)
                 self._best_items.append(ring)
+            self._draw_degenerate(selection, criterion, cov_type)
         overall = selection.best(criterion)
         if overall is not None:
             star = pg.ScatterPlotItem(
@@ -276,7 +280,10 @@ class ChooseKDock(AnalysisDock):
                 brush=pg.mkBrush(255, 200, 40),
             )
             star.setZValue(5)
-            star.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            # The star sits over the best point and takes its clicks: it loads that model.
+            star.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
+            best_key = (overall.covariance_type, int(overall.n_components))
+            star.sigClicked.connect(lambda *_: self.load(*best_key))
             self.plot.addItem(star)
             self._best_items.append(star)
             self.legend.addItem(star, "best")
@@ -284,6 +291,39 @@ class ChooseKDock(AnalysisDock):
         self.plot.getAxis("bottom").setTicks([[(k, str(k)) for k in range(1, selection.k_max + 1)]])
         self.plot.enableAutoRange(axis="y")
         self.summary.setText(self._summary_text(selection))
+
+    def _draw_degenerate(self, selection: KSelection, criterion: str, cov_type: str) -> None:
+        """Hollow markers at the raw BIC (AIC) of the degenerate candidates, which have none."""
+        if criterion not in ("bic", "aic"):
+            return
+        cands = [
+            c
+            for c in selection.candidates
+            if c.covariance_type == cov_type and c.degenerate
+            and np.isfinite(getattr(c, f"raw_{criterion}"))
+        ]
+        if not cands:
+            return
+        rgb = _TYPE_STYLE[cov_type][0]
+        name = criterion.upper()
+        hollow = pg.ScatterPlotItem(
+            [float(c.n_components) for c in cands],
+            [float(getattr(c, f"raw_{criterion}")) for c in cands],
+            data=[(cov_type, int(c.n_components)) for c in cands],
+            symbol="o",
+            size=11,
+            pen=pg.mkPen(rgb, width=1.5, style=Qt.PenStyle.DotLine),
+            brush=None,
+            hoverable=True,
+            tip=lambda x, y, data: (
+                f"K = {data[1]}, {data[0]}: degenerate: {name} not defined, as in mclust "
+                f"(from its likelihood: {y:.6g})"
+            ),
+        )
+        hollow.setZValue(-2)
+        self.plot.addItem(hollow)
+        self._best_items.append(hollow)
+        self.degenerate_points[cov_type] = hollow
 
     @staticmethod
     def _summary_text(selection: KSelection) -> str:

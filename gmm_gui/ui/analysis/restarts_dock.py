@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from gmm_gui.controller.stepper import StartInfo
 from gmm_gui.controller.workspace import Workspace
-from gmm_gui.model import RestartRun, RestartsResult, run_restarts
+from gmm_gui.model import Prior, RestartRun, RestartsResult, run_restarts
 from gmm_gui.ui.analysis.dock import AnalysisDock
 from gmm_gui.ui.colors import component_colors
 from gmm_gui.ui.overlay import ViewOverlay
@@ -59,6 +59,10 @@ START_KINDS: tuple[tuple[str, str], ...] = (
     ("kmeans++", "k-means++"),
     ("random_from_data", "From data"),
 )
+
+
+def _runs(n: int) -> str:
+    return f"{n} run" if n == 1 else f"{n} runs"
 
 
 def group_color(position: int) -> QColor:
@@ -259,7 +263,10 @@ class RestartsDock(AnalysisDock):
         reg_covar = stepper.reg_covar
         # The window's own stopping rule, so that loading a run into the session and running
         # it to convergence ends exactly where the run ended (same log-likelihood as listed).
+        # (RUN_TOL would make the runs true fixed points, but the window's run to convergence
+        # of a loaded run would then stop elsewhere: see the report of issue #11.)
         tol, max_iter = stepper.tol, stepper.max_iter
+        prior = Prior.default(X, n_components) if stepper.prior else None
         self.status.setText(f"Running EM from {n_starts} {self.kind_combo.currentText()} starts…")
 
         def work(progress, should_cancel):  # noqa: ANN001, ANN202 - the job runner's Work
@@ -275,6 +282,7 @@ class RestartsDock(AnalysisDock):
                 max_iter=max_iter,
                 progress=progress,
                 should_cancel=should_cancel,
+                prior=prior,
             )
 
         self.start_work(work, total=n_starts)
@@ -319,12 +327,31 @@ class RestartsDock(AnalysisDock):
             if result.cancelled
             else f"{done} runs. "
         )
-        best = result.groups[0]
+        head += (
+            f"EM ran to tol = {result.tol:g} (at most {result.max_iter} iterations"
+            + (", with the prior" if result.prior is not None else "")
+            + "). "
+        )
+        best_run = result.best
+        if best_run is None:
+            return head + (
+                "Every run was degenerate: a Gaussian collapsed in each, so there is no maximum "
+                "to keep. Turn on the prior or raise reg_covar."
+            )
+        set_aside = result.n_degenerate_set_aside
+        aside = f" {_runs(set_aside)} degenerate (collapsed), set aside." if set_aside else ""
+        best = result.groups[result.group_of(best_run.index)]
+        maxima = sum(not g.degenerate and g.converged for g in result.groups)
+        others = len(result.groups) - maxima
         if len(result.groups) == 1:
-            return head + "Every run reached the same maximum."
+            return head + "Every run reached the same maximum." + aside
+        ends = ""
+        if others:
+            ends = f" and {others} other end{'' if others == 1 else 's'} (degenerate, or stopped "
+            ends += "at max_iter)"
         return (
-            head + f"They reached {len(result.groups)} different maxima; the best "
-            f"({best.best_log_likelihood:.4f} per point) by {best.count} of {done}. "
+            head + f"They reached {maxima} different maxima{ends}; the best "
+            f"({best.best_log_likelihood:.4f} per point) by {best.count} of {done}.{aside} "
             "Click a row to see where a run ends."
         )
 
@@ -333,12 +360,19 @@ class RestartsDock(AnalysisDock):
         groups = () if result is None else result.groups
         runs = {} if result is None else {r.index: r for r in result.runs}
         self.table.setRowCount(len(groups))
+        best = None if result is None else result.best
+        best_position = -1 if best is None or result is None else result.group_of(best.index)
         for position, group in enumerate(groups):
             iters = [runs[i].n_iter for i in group.members]
             low, high = min(iters), max(iters)
             not_converged = sum(not runs[i].converged for i in group.members)
+            rank = f"{position + 1}"
+            if position == best_position:
+                rank += "  (best)"
+            if group.degenerate:
+                rank += "  degenerate"
             texts = [
-                f"{position + 1}" + ("  (best)" if position == 0 else ""),
+                rank,
                 f"{group.best_log_likelihood:.4f}",
                 f"×{group.count}",
                 f"{low}" if low == high else f"{low}–{high}",
@@ -351,8 +385,14 @@ class RestartsDock(AnalysisDock):
                     swatch = QPixmap(14, 14)
                     swatch.fill(group_color(position))
                     item.setIcon(swatch)
+                if group.degenerate:
+                    what = "a degenerate solution (a Gaussian collapsed: not a maximum)"
+                elif not group.converged:
+                    what = "where max_iter stopped them, without converging"
+                else:
+                    what = "this maximum"
                 item.setToolTip(
-                    f"{group.count} run(s) ended at this maximum: "
+                    f"{group.count} run(s) ended at {what}: "
                     + ", ".join(f"#{i + 1}" for i in group.members[:20])
                     + ("…" if group.count > 20 else "")
                 )
@@ -372,14 +412,32 @@ class RestartsDock(AnalysisDock):
         y = np.array([r.mean_log_likelihood for r in ranked], dtype=float)
         finite = np.isfinite(y)
         positions = [result.group_of(r.index) for r in ranked]
-        brushes = [pg.mkBrush(group_color(p)) for p in positions]
+        # A degenerate run is a hollow ring (no maximum there), a run stopped by max_iter a
+        # triangle; a converged proper run a filled dot.
+        brushes = [
+            pg.mkBrush(None) if r.degenerate else pg.mkBrush(group_color(p))
+            for r, p in zip(ranked, positions, strict=True)
+        ]
+        pens = [
+            pg.mkPen(group_color(p), width=2) if r.degenerate else pg.mkPen("w", width=0.5)
+            for r, p in zip(ranked, positions, strict=True)
+        ]
+        symbols = ["t" if not r.converged else "o" for r in ranked]
+        keep = [bool(f) for f in finite]
         self.dots.setData(
             x=x[finite],
             y=y[finite],
-            brush=[b for b, f in zip(brushes, finite, strict=True) if f],
-            data=[r.index for r, f in zip(ranked, finite, strict=True) if f],
+            brush=[b for b, f in zip(brushes, keep, strict=True) if f],
+            pen=[p for p, f in zip(pens, keep, strict=True) if f],
+            symbol=[m for m, f in zip(symbols, keep, strict=True) if f],
+            data=[r.index for r, f in zip(ranked, keep, strict=True) if f],
         )
-        self.best_marker.setData(x=[x[0]], y=[y[0]], data=[ranked[0].index])
+        best = result.best
+        if best is None:
+            self.best_marker.setData([], [])
+        else:
+            i = next(j for j, r in enumerate(ranked) if r.index == best.index)
+            self.best_marker.setData(x=[x[i]], y=[y[i]], data=[best.index])
         seen: set[int] = set()
         for xi, yi, p in zip(x, y, positions, strict=True):
             if p in seen or not np.isfinite(yi):
@@ -438,10 +496,25 @@ class RestartsDock(AnalysisDock):
 
     @Slot()
     def use_best(self) -> None:
-        """Load the best run and run EM to its result."""
-        if self.result is None or self.result.best is None:
+        """Load the best run that is not degenerate and run EM to its result."""
+        result = self.result
+        if result is None or not result.runs:
             return
-        self.show_group(0)
+        best = result.best
+        if best is None:
+            self.status.setText(
+                f"Every run was degenerate ({_runs(len(result.runs))}: a Gaussian collapsed in "
+                "each), so there is no best maximum to load. Turn on the prior or raise "
+                "reg_covar, and Run again."
+            )
+            return
+        self.table.selectRow(result.group_of(best.index))
+        self.show_run(best)
+        set_aside = result.n_degenerate_set_aside
+        if set_aside:
+            self.status.setText(
+                self.status.text() + f" {_runs(set_aside)} degenerate set aside."
+            )
 
     def _show_start_markers(self, run: RestartRun) -> None:
         """Mark where ``run``'s means started on the main view (crosses in their colours)."""

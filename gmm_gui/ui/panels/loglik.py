@@ -116,6 +116,18 @@ class LogLikelihoodPanel(pg.PlotWidget):
         )
 
     # ---------------------------------------------------------------- state
+    def set_log_posterior(self, on: bool) -> None:
+        """Name the curve: the mean log-posterior per point (MAP-EM, the prior on) or the
+        mean log-likelihood."""
+        on = bool(on)
+        if on == getattr(self, "_log_posterior", False):
+            return
+        self._log_posterior = on
+        name = "log-posterior" if on else "log-likelihood"
+        item = self.getPlotItem()
+        item.setTitle(f"{name.capitalize()} per point (higher is better)", size="10pt")
+        item.setLabel("left", f"mean {name}")
+
     @property
     def values(self) -> np.ndarray:
         """The values shown, start first."""

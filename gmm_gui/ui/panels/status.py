@@ -65,7 +65,8 @@ class StatusPanel(QWidget):
         self.converged_label = QLabel()
         self.converged_label.setObjectName("status_converged")
         self.converged_label.setToolTip(
-            "EM has converged when the log-likelihood changes by less than the tolerance."
+            "EM has converged when the log-likelihood changes by less than the tolerance. "
+            "Degenerate: a Gaussian collapsed, a singularity rather than a maximum."
         )
         self.data_label = QLabel()
         self.data_label.setObjectName("status_data")
@@ -95,7 +96,9 @@ class StatusPanel(QWidget):
             "log-likelihood -88.8888 <span>(change +8.88e+88)</span>",
             "log-likelihood: –",
         )
-        _reserve_width(self.converged_label, "<b>converged</b>", "not converged yet")
+        _reserve_width(
+            self.converged_label, "<b>converged, degenerate</b>", "stopped at max_iter"
+        )
 
     def set_dataset(self, dataset: Dataset) -> None:
         """Name the data open, its size, the rows dropped and the doubtful readings.
@@ -121,7 +124,8 @@ class StatusPanel(QWidget):
             self.data_label.setToolTip(plain_tooltip(tooltip))
 
     def set_snapshot(self, snapshot: Snapshot, previous_ll: float | None) -> None:
-        """Describe ``snapshot``; ``previous_ll`` is the value one iteration before."""
+        """Describe ``snapshot``; ``previous_ll`` is the value one iteration before (with
+        ``snapshot.log_posterior`` the value is the mean log-posterior per point)."""
         if snapshot.phase == "start":
             step = "Start"
         elif snapshot.phase == "E":
@@ -130,10 +134,11 @@ class StatusPanel(QWidget):
             step = f"Iteration {snapshot.iteration} · M-step"
         self.step_label.setText(f"<b>{html.escape(step)}</b>: {html.escape(phase_text(snapshot))}")
         ll = snapshot.mean_log_likelihood
+        name = "log-posterior" if snapshot.log_posterior else "log-likelihood"
         if ll is None:
-            self.ll_label.setText("log-likelihood: –")
+            self.ll_label.setText(f"{name}: –")
         else:
-            text = f"log-likelihood {ll:.4f}"
+            text = f"{name} {ll:.4f}"
             if previous_ll is not None:
                 change = ll - previous_ll
                 colour = "#b00020" if change < -1e-10 * max(1.0, abs(ll)) else "#1b5e20"
@@ -141,8 +146,16 @@ class StatusPanel(QWidget):
             self.ll_label.setText(text)
         if snapshot.mixture is None or snapshot.phase == "start":
             self.converged_label.setText("")
+        elif snapshot.degenerate:
+            self.converged_label.setText(
+                "<b style='color:#b00020'>"
+                + ("converged, " if snapshot.converged else "")
+                + "degenerate</b>"
+            )
         elif snapshot.converged:
             self.converged_label.setText("<b style='color:#1b5e20'>converged</b>")
+        elif snapshot.stopped_at_max_iter:
+            self.converged_label.setText("<b style='color:#b00020'>stopped at max_iter</b>")
         else:
             self.converged_label.setText("not converged yet")
         if snapshot.warnings:

@@ -1,0 +1,76 @@
+"""The hint and the status never call an unconverged or degenerate run a maximum (issue #11)."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from gmm_gui.controller.stepper import Stepper
+from gmm_gui.resources import SAMPLES
+from gmm_gui.ui.panels.status import StatusPanel
+from gmm_gui.ui.plot_area import hint_text
+
+
+def _data(key: str) -> np.ndarray:
+    sample = next(s for s in SAMPLES if s.key == key)
+    with open(sample.path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return np.array([[float(r[c]) for c in sample.columns] for r in rows])
+
+
+def _run(stepper: Stepper) -> None:
+    stepper.push_many(stepper.compute_run(stepper.last))
+
+
+def test_davis_collapse_is_called_degenerate_not_a_maximum(qtbot):
+    stepper = Stepper.from_method(_data("davis"), 2, "kmeans++", seed=0)
+    _run(stepper)
+    last = stepper.last
+    assert last.converged and last.degenerate
+    hint = hint_text(last)
+    assert "degenerate" in hint and "singularity" in hint and "turn on the prior" in hint
+    assert "local maximum" not in hint
+    panel = StatusPanel()
+    qtbot.addWidget(panel)
+    panel.set_snapshot(last, None)
+    assert "degenerate" in panel.converged_label.text()
+
+
+@pytest.mark.parametrize("prior", [False, True])
+def test_faithful_converged_is_a_local_maximum_and_says_its_tolerance(qtbot, prior):
+    stepper = Stepper.from_method(_data("faithful"), 2, "kmeans++", seed=0, prior=prior)
+    _run(stepper)
+    last = stepper.last
+    assert last.converged and not last.degenerate
+    hint = hint_text(last)
+    objective = "log-posterior" if prior else "log-likelihood"
+    target = "posterior" if prior else "likelihood"
+    assert f"the change in {objective} per point fell below tol = 0.001" in hint
+    assert f"a local maximum of the {target}" in hint
+
+
+def test_a_run_stopped_by_max_iter_is_not_a_maximum(qtbot):
+    stepper = Stepper.from_method(_data("faithful"), 2, "random", seed=0, max_iter=2, tol=0.0)
+    _run(stepper)
+    last = stepper.last
+    assert last.iteration == 2 and not last.converged and last.stopped_at_max_iter
+    hint = hint_text(last)
+    assert "stopped after max_iter = 2 iterations without converging" in hint
+    assert "maximum" not in hint
+    panel = StatusPanel()
+    qtbot.addWidget(panel)
+    panel.set_snapshot(last, None)
+    assert "stopped at max_iter" in panel.converged_label.text()
+    # before the end, nothing is claimed
+    first = stepper.history[2]
+    assert "maximum" not in hint_text(first) and not first.stopped_at_max_iter
+
+
+def test_the_window_hint_follows_the_outcome(shown_window):
+    window = shown_window("faithful")
+    window.actions_by_name["run"].trigger()
+    assert window.session.wait_idle()
+    assert window.session.snapshot.converged
+    assert "a local maximum of the likelihood" in window.plot_area.hint.text()
