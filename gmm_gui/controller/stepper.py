@@ -346,6 +346,9 @@ class Stepper(NamedEdits):
         if snap.mixture is None:
             raise ValueError("there are no Gaussians yet")
         _, mean_ll = self._steps.mean_e_step(snap.mixture)
+        # With the prior, the history is the log-posterior EM climbed, written under its name.
+        prior = self._steps.prior_for(snap.mixture.n_components)
+        history = tuple(snap.history)
         return FitInfo(
             n_points=self.n_samples,
             n_iter=snap.iteration,
@@ -357,7 +360,14 @@ class Stepper(NamedEdits):
             reg_covar=self.reg_covar,
             tol=self.tol,
             seed=self._info.seed,
-            mean_log_likelihood_history=tuple(snap.history),
+            mean_log_likelihood_history=() if prior is not None else history,
+            max_iter=self.max_iter,
+            prior=prior,
+            mean_log_posterior=(
+                None if prior is None else self._steps.objective(snap.mixture, mean_ll)
+            ),
+            mean_log_posterior_history=history if prior is not None else (),
+            degenerate=bool(snap.degenerate) if snap.phase == "M" else None,
         )
 
     # -------------------------------------------------------------- computing

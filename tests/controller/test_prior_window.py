@@ -75,3 +75,29 @@ def test_prior_half_step_is_the_map_m_step():
     expected = m_step(X, resp, "full", 1e-6, prior=Prior.default(X, 2))
     np.testing.assert_allclose(stepper.last.mixture.means, expected.means, rtol=1e-10)
     np.testing.assert_allclose(stepper.last.mixture.covariances, expected.covariances, rtol=1e-10)
+
+
+def test_exported_fit_block_names_the_log_posterior_and_records_the_settings(tmp_path):
+    from gmm_gui.io import read_mixture, write_mixture
+
+    X, sample = _davis()
+    with_prior = Stepper(X, sample.start_mixture(), prior=True, max_iter=40)
+    _run(with_prior, 5)
+    info = with_prior.fit_info()
+    prior = Prior.default(X, 2)
+    assert info.prior == prior and info.max_iter == 40
+    # The history EM climbed is the log-posterior: written under that name, not as likelihoods.
+    assert info.mean_log_posterior_history == with_prior.last.history
+    assert info.mean_log_likelihood_history == ()
+    mixture = with_prior.last.mixture
+    expected = info.mean_log_likelihood + log_prior_density(mixture, prior) / len(X)
+    assert info.mean_log_posterior == pytest.approx(expected, rel=1e-12)
+    write_mixture(tmp_path / "p.json", mixture, sample.columns, info)
+    _, read = read_mixture(tmp_path / "p.json", n_features=1)
+    assert read.fit is not None and read.fit.prior == prior
+
+    plain = Stepper(X, sample.start_mixture(), max_iter=40)
+    _run(plain, 5)
+    info = plain.fit_info()
+    assert info.prior is None and info.mean_log_posterior_history == ()
+    assert info.mean_log_likelihood_history == plain.last.history
