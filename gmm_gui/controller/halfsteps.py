@@ -9,6 +9,7 @@ newest E-step, so a worker thread may call it while the UI thread draws.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -28,7 +29,10 @@ from gmm_gui.model import (
     prepare_data,
 )
 
-__all__ = ["DEFAULT_SPREAD_FRACTION", "HalfSteps"]
+__all__ = ["DEFAULT_SPREAD_FRACTION", "CancelCallback", "HalfSteps", "ProgressCallback"]
+
+ProgressCallback = Callable[[int, Snapshot], None]
+CancelCallback = Callable[[], bool]
 
 #: A new Gaussian placed by a click starts with this fraction of the data's standard deviation.
 DEFAULT_SPREAD_FRACTION = 0.25
@@ -108,6 +112,20 @@ class HalfSteps:
         other.prior = bool(prior)
         return other
 
+    def with_rule(self, tol: float | None = None, max_iter: int | None = None) -> HalfSteps:
+        """These half-steps, or the same with another stopping rule (``None``: keep)."""
+        if (tol is None or float(tol) == self.tol) and (
+            max_iter is None or int(max_iter) == self.max_iter
+        ):
+            return self
+        return self.with_settings(
+            covariance_type=self.covariance_type,
+            reg_covar=self.reg_covar,
+            tol=self.tol if tol is None else float(tol),
+            max_iter=self.max_iter if max_iter is None else int(max_iter),
+            prior=self.prior,
+        )
+
     def prior_for(self, n_components: int) -> Prior | None:
         """mclust's default prior for K = ``n_components`` on this data, or None without one."""
         if not self.prior:
@@ -183,6 +201,8 @@ class HalfSteps:
                 phase="E",
                 mean_log_likelihood=self.objective(snap.mixture, mean_ll),
                 editable=False,
+                tol=self.tol,
+                max_iter=self.max_iter,
             )
         resp = snap.resp
         if resp is None:  # a past state whose responsibilities were let go
@@ -223,7 +243,66 @@ class HalfSteps:
                 0.0 if self.prior else self.reg_covar,
                 self.data.data_var,
             ),
+            tol=self.tol,
+            max_iter=self.max_iter,
         )
+
+    def run(
+        self,
+        snap: Snapshot,
+        start_ll: float | None,
+        max_half_steps: int | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+        should_cancel: CancelCallback | None = None,
+        step: Callable[[Snapshot], Snapshot] | None = None,
+    ) -> list[Snapshot]:
+        """Half-steps from ``snap`` until this stopping rule ends the run (pure).
+
+        Parameters
+        ----------
+        snap : Snapshot
+            The state to go on from.
+        start_ll : float or None
+            The start's objective (the stopping rule compares with it).
+        max_half_steps : int, optional
+            Stop after this many half-steps; default: until ``max_iter`` iterations in all.
+        progress : callable(iteration, snapshot), optional
+            Called after every M-step.
+        should_cancel : callable() -> bool, optional
+            Polled before every half-step; the states computed so far are returned.
+        step : callable(snapshot) -> snapshot, optional
+            Computes one half-step; default :meth:`next` with ``start_ll``.
+
+        Returns
+        -------
+        list of Snapshot
+            The new states, oldest first (empty if nothing was left to do).
+        """
+        if step is None:
+            step = lambda state: self.next(state, start_ll)  # noqa: E731
+        out: list[Snapshot] = []
+        limit = 2 * self.max_iter if max_half_steps is None else int(max_half_steps)
+        current = snap
+        while len(out) < limit:
+            if current.mixture is None or (current.converged and current.phase == "M"):
+                break
+            if current.phase == "M" and current.iteration >= self.max_iter:
+                break
+            if should_cancel is not None and should_cancel():
+                break
+            try:
+                current = step(current)
+            except ValueError as exc:
+                if not out:
+                    raise
+                # The engine could not go on (a degenerate covariance): stop, and say why.
+                out[-1] = replace(out[-1], warnings=(*out[-1].warnings, str(exc)))
+                break
+            out.append(current)
+            if progress is not None and current.phase == "M":
+                progress(current.iteration, current)
+        return out
 
     def draw_start(self, n_components: int, method: str, seed: int | None) -> Mixture:
         """A start drawn by the engine's initialiser, made :meth:`visible`."""

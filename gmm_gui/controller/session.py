@@ -260,20 +260,33 @@ class Session(QObject, SessionEdits):
         self._request("iteration", None)
 
     @Slot()
-    def run_to_convergence(self) -> None:
-        """Go on until EM converges (in the worker thread for large data)."""
-        self.pause()
-        self._request("run", None)
+    def run_to_convergence(
+        self, *, tol: float | None = None, max_iter: int | None = None
+    ) -> None:
+        """Go on until EM converges (in the worker thread for large data).
 
-    def _request(self, kind: str, arg: str | None) -> None:
+        Parameters
+        ----------
+        tol, max_iter : optional
+            This run's stopping rule instead of the model settings' (the Restarts dock runs a
+            listed run to :data:`~gmm_gui.model.RUN_TOL`, as the runs were made); the states
+            computed carry it. ``None``: the settings'.
+        """
+        self.pause()
+        self._request("run", None, (tol, max_iter))
+
+    def _request(
+        self, kind: str, arg: str | None, rule: tuple[float | None, int | None] = (None, None)
+    ) -> None:
         """Ask for a step, an iteration or a run: resolved now if the lane is idle, else when
-        its turn comes (merged with any request already waiting: the newest kind wins)."""
+        its turn comes (merged with any request already waiting: the newest kind wins).
+        ``rule`` is a run's ``(tol, max_iter)``."""
         stepper = self._stepper
         if stepper is None or self._closed:
             return
         job = self._jobs.submit(
             kind,
-            lambda: self._advance(stepper, kind, arg),
+            lambda: self._advance(stepper, kind, arg, rule),
             lazy=True,
             payload=(kind, arg),
             on_result=lambda snaps: self._on_steps(stepper, snaps),
@@ -282,7 +295,13 @@ class Session(QObject, SessionEdits):
         if self._jobs.is_current(job) and job is not self._jobs.running(LANE):
             self.state_changed.emit()  # waiting behind the job running
 
-    def _advance(self, stepper: Stepper, kind: str, arg: str | None) -> Work | None:
+    def _advance(
+        self,
+        stepper: Stepper,
+        kind: str,
+        arg: str | None,
+        rule: tuple[float | None, int | None] = (None, None),
+    ) -> Work | None:
         """On the UI thread, when the request's turn comes: do it here, or return the work."""
         if stepper is not self._stepper:
             return None
@@ -300,9 +319,10 @@ class Session(QObject, SessionEdits):
             if self.playing:
                 self.pause()
             return None
+        tol = rule[0]
         if not self._offload():
             if kind == "run":
-                self._guard(stepper.run_to_convergence)
+                self._guard(lambda: stepper.run_to_convergence(tol=tol, max_iter=rule[1]))
             elif kind == "iteration":
                 self._guard(stepper.next_iteration)
             else:
@@ -317,11 +337,14 @@ class Session(QObject, SessionEdits):
         if kind == "iteration":
             n = 1 if snap.phase == "E" else 2
             return self._prepared(lambda _p, _c: stepper.compute_run(snap, n))
-        max_iter = stepper.max_iter
+        max_iter = stepper.max_iter if rule[1] is None else int(rule[1])
+        # Only a rule of its own is passed on (the stepper's is its default).
+        own_rule = {k: v for k, v in (("tol", tol), ("max_iter", rule[1])) if v is not None}
 
         def run(progress: Callable[[int, int], None], should_cancel: Callable[[], bool]) -> Any:
             return stepper.compute_run(
                 snap,
+                **own_rule,
                 progress=lambda iteration, _snap: progress(iteration, max_iter),
                 should_cancel=should_cancel,
             )

@@ -20,7 +20,7 @@ log-likelihood) and :meth:`Stepper.apply` (cheap, on the UI thread).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -41,7 +41,12 @@ from gmm_gui.controller.edits import (
     UndoStack,
     moved,
 )
-from gmm_gui.controller.halfsteps import DEFAULT_SPREAD_FRACTION, HalfSteps
+from gmm_gui.controller.halfsteps import (
+    DEFAULT_SPREAD_FRACTION,
+    CancelCallback,
+    HalfSteps,
+    ProgressCallback,
+)
 from gmm_gui.controller.history import DEFAULT_RESP_CACHE_BYTES, History
 from gmm_gui.controller.named_edits import NamedEdits
 from gmm_gui.controller.settings import ModelSettings
@@ -74,8 +79,6 @@ _EDITS = (
     SetStart, NewStart, AddComponent, RemoveComponent, EditComponent, SetTableValue, SetSettings
 )
 
-ProgressCallback = Callable[[int, Snapshot], None]
-CancelCallback = Callable[[], bool]
 
 class Stepper(NamedEdits):
     """Half-steps of EM on one data set, with the full history and an editable start.
@@ -358,10 +361,10 @@ class Stepper(NamedEdits):
             bic=float(bic(self._X, snap.mixture)),
             aic=float(aic(self._X, snap.mixture)),
             reg_covar=self.reg_covar,
-            tol=self.tol,
+            tol=self.tol if snap.tol is None else snap.tol,  # a run's own rule (Restarts)
             seed=self._info.seed,
             mean_log_likelihood_history=() if prior is not None else history,
-            max_iter=self.max_iter,
+            max_iter=self.max_iter if snap.max_iter is None else snap.max_iter,
             prior=prior,
             mean_log_posterior=(
                 None if prior is None else self._steps.objective(snap.mixture, mean_ll)
@@ -385,6 +388,8 @@ class Stepper(NamedEdits):
         snap: Snapshot,
         max_half_steps: int | None = None,
         *,
+        tol: float | None = None,
+        max_iter: int | None = None,
         progress: ProgressCallback | None = None,
         should_cancel: CancelCallback | None = None,
     ) -> list[Snapshot]:
@@ -396,6 +401,12 @@ class Stepper(NamedEdits):
             The state to go on from.
         max_half_steps : int, optional
             Stop after this many half-steps; default: until ``max_iter`` iterations in all.
+        tol, max_iter : optional
+            The stopping rule of this run instead of the stepper's :attr:`tol` and
+            :attr:`max_iter` (Restarts climb to :data:`~gmm_gui.model.RUN_TOL`, and a run they
+            list, loaded and run here with the same ``tol``, ends where it ended). The new
+            states carry them (``Snapshot.tol``, ``Snapshot.max_iter``). A state that has
+            already converged under a looser rule is not reopened.
         progress : callable(iteration, snapshot), optional
             Called after every M-step.
         should_cancel : callable() -> bool, optional
@@ -406,28 +417,15 @@ class Stepper(NamedEdits):
         list of Snapshot
             The new states, oldest first (empty if nothing was left to do).
         """
-        out: list[Snapshot] = []
-        limit = 2 * self.max_iter if max_half_steps is None else int(max_half_steps)
-        current = snap
-        while len(out) < limit:
-            if current.mixture is None or (current.converged and current.phase == "M"):
-                break
-            if current.phase == "M" and current.iteration >= self.max_iter:
-                break
-            if should_cancel is not None and should_cancel():
-                break
-            try:
-                current = self.compute_next(current)
-            except ValueError as exc:
-                if not out:
-                    raise
-                # The engine could not go on (a degenerate covariance): stop, and say why.
-                out[-1] = replace(out[-1], warnings=(*out[-1].warnings, str(exc)))
-                break
-            out.append(current)
-            if progress is not None and current.phase == "M":
-                progress(current.iteration, current)
-        return out
+        steps = self._steps.with_rule(tol, max_iter)
+        return steps.run(
+            snap,
+            self._history.start.mean_log_likelihood,
+            max_half_steps,
+            progress=progress,
+            should_cancel=should_cancel,
+            step=self.compute_next if steps is self._steps else None,
+        )
 
     def compute_preview(self, k: int, mean: np.ndarray, covariance: np.ndarray) -> Snapshot:
         """The start with component ``k`` moved/reshaped, points coloured by its E-step (pure).
@@ -498,10 +496,16 @@ class Stepper(NamedEdits):
                 break
         return result
 
-    def run_to_convergence(self) -> Snapshot:
-        """Go on until EM converges (or ``max_iter``); returns the newest state."""
+    def run_to_convergence(
+        self, *, tol: float | None = None, max_iter: int | None = None
+    ) -> Snapshot:
+        """Go on until EM converges (or ``max_iter``); returns the newest state.
+
+        ``tol`` and ``max_iter`` replace the stepper's stopping rule for this run only (see
+        :meth:`compute_run`).
+        """
         self._history.go_to(len(self._history) - 1)
-        return self.push_many(self.compute_run(self.snapshot))
+        return self.push_many(self.compute_run(self.snapshot, tol=tol, max_iter=max_iter))
 
     def go_to(self, index: int) -> Snapshot:
         """Show the state at ``index`` of the history (clipped), without recomputing."""

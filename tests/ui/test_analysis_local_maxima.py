@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from window_helpers import hold_after_first_progress, work_returned
 
-from gmm_gui.model import run_restarts
+from gmm_gui.model import RUN_MAX_ITER, RUN_TOL, run_restarts
 from gmm_gui.ui.analysis import restarts_dock
 from gmm_gui.ui.analysis.restarts_dock import RestartsDock
 
@@ -39,16 +39,19 @@ def test_table_and_chart_show_the_groups_of_the_result(qtbot, window):
     dock = open_dock(window)
     result = run_dock(qtbot, dock, 8)
     stepper = window.session.stepper
-    # The same runs made directly by the engine: same groups, same counts.
+    # The same runs made directly by the engine: same groups, same counts. The runs climb to
+    # the engine's RUN_TOL, not the animation's tol (issue #11).
     oracle = run_restarts(
         stepper.X,
         window.k_spin.value(),
         8,
         "random_from_data",
         seed=3,
-        tol=stepper.tol,
-        max_iter=stepper.max_iter,
+        tol=RUN_TOL,
+        max_iter=RUN_MAX_ITER,
     )
+    assert (result.tol, result.max_iter) == (RUN_TOL, RUN_MAX_ITER)
+    assert result.tol < stepper.tol
     assert [g.members for g in result.groups] == [g.members for g in oracle.groups]
     assert len(result.groups) >= 2  # galaxies with K=4: several maxima from 8 starts
     assert dock.table.rowCount() == len(result.groups)

@@ -104,7 +104,7 @@ def test_a_gaussian_undone_during_its_drag_does_not_haunt_the_next_one(shown_win
     assert_view_shows_the_session(window)
 
 
-def test_a_drag_the_session_refuses_is_undrawn(shown_window, qtbot, tmp_path):
+def test_a_drag_the_session_refuses_is_undrawn(shown_window, qtbot, tmp_path, monkeypatch):
     window = shown_window("faithful")
     doc = {
         "format": "gmm-gui/mixture",
@@ -120,8 +120,16 @@ def test_a_drag_the_session_refuses_is_undrawn(shown_window, qtbot, tmp_path):
     assert window.import_parameters(path)
     session = window.session
     before = session.stepper.start.covariances.copy()
-    handle = window.view.handles()[0][1]  # an axis handle of Gaussian 1: turning is refused
+    handle = window.view.handles()[0][1]  # an axis handle of Gaussian 1
     p = np.array([handle.pos().x(), handle.pos().y()])
+    # A diag Gaussian's handles now stretch it along the axes only (issue #11), so the drag
+    # itself is always diagonal: the session's refusal is injected where it was made.
+    from gmm_gui.model import Mixture
+
+    def refuse(self, k, mean=None, cov=None, weight=None):
+        raise ValueError("a diag mixture's covariances must be diagonal")
+
+    monkeypatch.setattr(Mixture, "with_component", refuse)
     errors = []
     session.error.connect(errors.append)
     mouse = Mouse(qtbot, window.view)

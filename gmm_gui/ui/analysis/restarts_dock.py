@@ -30,7 +30,14 @@ from PySide6.QtWidgets import (
 
 from gmm_gui.controller.stepper import StartInfo
 from gmm_gui.controller.workspace import Workspace
-from gmm_gui.model import Prior, RestartRun, RestartsResult, run_restarts
+from gmm_gui.model import (
+    RUN_MAX_ITER,
+    RUN_TOL,
+    Prior,
+    RestartRun,
+    RestartsResult,
+    run_restarts,
+)
 from gmm_gui.ui.analysis.dock import AnalysisDock
 from gmm_gui.ui.colors import component_colors
 from gmm_gui.ui.overlay import ViewOverlay
@@ -261,11 +268,10 @@ class RestartsDock(AnalysisDock):
         seed = int(self.seed_spin.value())
         covariance_type = stepper.covariance_type
         reg_covar = stepper.reg_covar
-        # The window's own stopping rule, so that loading a run into the session and running
-        # it to convergence ends exactly where the run ended (same log-likelihood as listed).
-        # (RUN_TOL would make the runs true fixed points, but the window's run to convergence
-        # of a loaded run would then stop elsewhere: see the report of issue #11.)
-        tol, max_iter = stepper.tol, stepper.max_iter
+        # Every run climbs until it has truly converged (issue #11), far tighter than the
+        # animation's tol; a run loaded from the list is run in the window to the same rule
+        # (show_run), so it ends where the list says.
+        tol, max_iter = RUN_TOL, RUN_MAX_ITER
         prior = Prior.default(X, n_components) if stepper.prior else None
         self.status.setText(f"Running EM from {n_starts} {self.kind_combo.currentText()} starts…")
 
@@ -471,20 +477,25 @@ class RestartsDock(AnalysisDock):
         raise KeyError(index)
 
     def show_run(self, run: RestartRun, *, to_result: bool = True) -> None:
-        """Load ``run``'s start into the session and (by default) run EM to its result."""
+        """Load ``run``'s start into the session and (by default) run EM to its result, with
+        the runs' own stopping rule (``result.tol``, ``result.max_iter``), so that it ends
+        where the list says."""
         session = self.workspace.session
-        if session.stepper is None or self.result is None:
+        result = self.result
+        if session.stepper is None or result is None:
             return
-        info = StartInfo(self.result.init, run.start.n_components, run.seed)
+        info = StartInfo(result.init, run.start.n_components, run.seed)
         session.set_start(run.start, info)
         if to_result:
-            session.run_to_convergence()
+            session.run_to_convergence(tol=result.tol, max_iter=result.max_iter)
         self._show_start_markers(run)
-        position = self.result.group_of(run.index)
+        position = result.group_of(run.index)
         self.status.setText(
-            f"Run #{run.index + 1} (maximum {position + 1}, log-likelihood "
-            f"{run.mean_log_likelihood:.4f} per point) loaded; the crosses mark where its means "
-            "started (the first state of the timeline). Press Replay to watch EM climb from it."
+            f"Run #{run.index + 1} (solution {position + 1}, log-likelihood "
+            f"{run.mean_log_likelihood:.4f} per point) loaded and run to tol = {result.tol:g} "
+            f"as the runs were (at most {result.max_iter} iterations); the crosses mark where "
+            "its means started (the first state of the timeline). Press Replay to watch EM "
+            "climb from it (at the animation's tol)."
         )
 
     def show_group(self, position: int) -> None:

@@ -120,6 +120,62 @@ def principal_axes(
     return axes, np.array(lens)
 
 
+def reshaped_covariance(
+    cov: np.ndarray,
+    mean: np.ndarray,
+    target: np.ndarray,
+    axis: int,
+    covariance_type: str,
+    min_sd: np.ndarray,
+) -> np.ndarray:
+    """The covariance a drag of a reshape handle to ``target`` gives (issue #11).
+
+    * ``diag``: the handle lies on coordinate axis ``axis``; the drag is read along that
+      axis only, in its own data units: its variance becomes ``(target[axis] -
+      mean[axis])**2``, the other is kept, off-diagonals stay 0 (no turning). A drift of the
+      mouse along the other axis changes nothing, however different the axes' scales.
+    * ``spherical``: the same distance along ``axis`` is the one sd of both axes (round in
+      data units).
+    * ``full``, ``tied``: the dragged principal semi-axis goes to the mouse (it stretches and
+      turns), the other keeps its length, perpendicular (a tied mixture then takes it as the
+      shared covariance, see :meth:`~gmm_gui.model.Mixture.with_component`).
+
+    Parameters
+    ----------
+    cov : array of shape (2, 2)
+        The covariance when the drag began.
+    mean, target : arrays of shape (2,)
+        The Gaussian's mean and where the handle is dragged to, in data units.
+    axis : int
+        ``diag``/``spherical``: the coordinate axis (0 or 1) the handle lies on; ``full``/
+        ``tied``: the principal semi-axis dragged (0 major, 1 minor).
+    covariance_type : {"full", "diag", "spherical", "tied"}
+    min_sd : array of shape (2,)
+        The smallest sd a drag sets along each axis, in that axis' data units.
+
+    Returns
+    -------
+    covariance : array of shape (2, 2)
+    """
+    cov = np.array(cov, dtype=np.float64)
+    delta = np.asarray(target, dtype=np.float64) - np.asarray(mean, dtype=np.float64)
+    floor = np.asarray(min_sd, dtype=np.float64)
+    if covariance_type in ("diag", "spherical"):
+        sd = max(abs(float(delta[axis])), float(floor[axis]))
+        if covariance_type == "spherical":
+            return sd**2 * np.eye(2)
+        out = np.diag(np.diag(cov))
+        out[axis, axis] = sd**2
+        return out
+    _, lengths = principal_axes(cov)
+    other = float(lengths[1] if axis == 0 else lengths[0])
+    length = float(np.hypot(*delta))
+    u = delta / length if length >= 1e-300 else np.array([1.0, 0.0])
+    length = max(length, float(np.max(floor)))
+    w = np.array([-u[1], u[0]])
+    return length**2 * np.outer(u, u) + other**2 * np.outer(w, w)
+
+
 class PlotView2D(PlotViewBase):
     """A plot of 2-D data and a Gaussian mixture, driven by snapshots (see the UI contract).
 
@@ -449,12 +505,19 @@ class PlotView2D(PlotViewBase):
             if not self._begin_edit(k):
                 return
             params = self._shown
-            axes, lengths = principal_axes(params.covariances[k], self._axis_dirs[k])
+            axes, _lengths = principal_axes(params.covariances[k], self._axis_dirs[k])
             handle_pos = np.array([handle.pos().x(), handle.pos().y()])
+            semi = 0 if handle.role == "axis0" else 1
+            kind = self._covariance_type()
             self._drag_state = {
                 "offset": handle_pos - p,
-                "other_length": float(lengths[1] if handle.role == "axis0" else lengths[0]),
-                "min_length": self._min_length(),
+                "cov": np.array(params.covariances[k], dtype=np.float64),
+                # diag/spherical: the coordinate axis the handle lies on
+                "axis": int(np.argmax(np.abs(axes[semi])))
+                if kind in ("diag", "spherical")
+                else semi,
+                "kind": kind,
+                "min_sd": self._min_sd(),
             }
             return
         if not self._drag_state:
@@ -466,20 +529,27 @@ class PlotView2D(PlotViewBase):
         if handle.role == "mean":
             mean = target
         else:
-            u = target - mean
-            length = float(np.hypot(*u))
-            if length < 1e-300:
-                u, length = np.array([1.0, 0.0]), 0.0
-            u = u / max(length, 1e-300)
-            length = max(length, self._drag_state["min_length"])
-            w = np.array([-u[1], u[0]])
-            other = self._drag_state["other_length"]
-            cov = length**2 * np.outer(u, u) + other**2 * np.outer(w, w)
+            state = self._drag_state
+            cov = reshaped_covariance(
+                state["cov"],
+                mean,
+                target,
+                state["axis"],
+                state["kind"],
+                state["min_sd"],
+            )
         self._edit(k, mean, cov, finished)
 
-    def _min_length(self) -> float:
-        """Smallest semi-axis a drag may set: a thousandth of the data's spread."""
+    def _covariance_type(self) -> str:
+        """The covariance type of the mixture shown (``"full"`` when unknown)."""
+        snap = self._snapshot
+        mixture = None if snap is None else snap.mixture
+        return "full" if mixture is None else str(mixture.covariance_type)
+
+    def _min_sd(self) -> np.ndarray:
+        """Smallest sd a drag may set along each axis: a thousandth of that axis' spread,
+        shape (2,)."""
         if self._X is None or not len(self._X):
-            return 1e-6
-        spread = float(np.max(np.ptp(self._X, axis=0)))
-        return max(spread, 1e-12) * 1e-3
+            return np.full(2, 1e-6)
+        spread = np.ptp(np.asarray(self._X, dtype=np.float64), axis=0)
+        return np.maximum(spread, 1e-12) * 1e-3
