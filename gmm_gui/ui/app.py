@@ -5,7 +5,7 @@ reuse pytest-qt's application and never make a second one.
 
     gmm-gui [DATA] [--columns A,B] [-k K | --init PARAMS.json] [--seed S]
             [--covariance-type full|tied|diag|spherical] [--reg-covar R] [--tol T]
-            [--max-iter N] [--steps N] [--screenshot OUT.png] [--export PARAMS.json]
+            [--max-iter N] [--prior] [--steps N] [--screenshot OUT.png] [--export PARAMS.json]
             [--record OUT.gif|OUT.mp4 [--glide MS]] [--small-multiples OUT.png|OUT.svg]
 
 ``--screenshot``, ``--export``, ``--record`` and ``--small-multiples`` write their files and
@@ -142,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_whole(1, "--max-iter"),
         default=defaults.max_iter,
         help=f"a run to convergence stops after N iterations (default: {defaults.max_iter})",
+    )
+    parser.add_argument(
+        "--prior",
+        action="store_true",
+        help="MAP-EM with mclust's default conjugate prior (no Gaussian collapses onto a point; "
+        "EM then climbs the log-posterior), as gmm-fit --prior",
     )
     parser.add_argument(
         "--steps", type=_non_negative_int, default=0, metavar="N", help="run N EM iterations"
@@ -348,6 +354,7 @@ def _model_settings(args: argparse.Namespace) -> ModelSettings:
         reg_covar=getattr(args, "reg_covar", defaults.reg_covar),
         tol=getattr(args, "tol", defaults.tol),
         max_iter=getattr(args, "max_iter", defaults.max_iter),
+        prior=bool(getattr(args, "prior", False)),
     )
 
 

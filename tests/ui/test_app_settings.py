@@ -35,22 +35,32 @@ def diag_start(tmp_path):
     return path
 
 
-def test_diag_steps_export_equal_gmm_fit(qapp, tmp_path, capsys, data, diag_start):
+@pytest.mark.parametrize("prior", [False, True])
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_steps_export_equal_gmm_fit(qapp, tmp_path, capsys, data, covariance_type, prior):
+    start_path = tmp_path / "start.json"
+    base = Mixture([0.5, 0.5], [[0.5, 0.5], [3.0, 1.5]], [np.eye(2), np.diag([0.5, 2.0])], "diag")
+    write_mixture(start_path, base.as_type(covariance_type), ["a", "b"])
+    flags = ["--prior"] if prior else []
     ours = tmp_path / "p.json"
-    argv = [str(data), "--init", str(diag_start), "--covariance-type", "diag", "--tol", "0",
-            "--reg-covar", "1e-4", "--steps", "5", "--export", str(ours)]
+    argv = [str(data), "--init", str(start_path), "--covariance-type", covariance_type,
+            "--tol", "0", "--reg-covar", "1e-4", "--steps", "5", "--export", str(ours), *flags]
     assert main(argv) == 0
     theirs = tmp_path / "q.json"
-    assert gmm_fit([str(data), "--init", str(diag_start), "--max-iter", "5", "--tol", "0",
-                    "--reg-covar", "1e-4", "--out", str(theirs)]) == 0
+    assert gmm_fit([str(data), "--init", str(start_path), "--max-iter", "5", "--tol", "0",
+                    "--reg-covar", "1e-4", "--out", str(theirs), *flags]) == 0
     capsys.readouterr()
     mine, _ = read_mixture(ours)
     fitted, _ = read_mixture(theirs)
-    assert mine.covariance_type == "diag" == fitted.covariance_type
+    assert mine.covariance_type == covariance_type == fitted.covariance_type
     assert json.loads(ours.read_text())["fit"]["n_iter"] == 5
+    assert ("prior" in json.loads(ours.read_text())["fit"]) is prior
     np.testing.assert_allclose(mine.weights, fitted.weights, rtol=0, atol=1e-8)
     np.testing.assert_allclose(mine.means, fitted.means, rtol=0, atol=1e-8)
     np.testing.assert_allclose(mine.covariances, fitted.covariances, rtol=0, atol=1e-8)
+    if covariance_type == "diag":  # a diag run stays diagonal
+        off = mine.covariances - np.einsum("kii->ki", mine.covariances)[..., None] * np.eye(2)
+        assert np.all(off == 0)
 
 
 def test_kmeans_start_with_settings_equal_gmm_fit(qapp, tmp_path, capsys, data):
