@@ -92,6 +92,11 @@ def test_column_names_and_file_names_are_shown_as_plain_text(window, tmp_path):
     assert label.textFormat() == Qt.TextFormat.PlainText
     assert "<b>f.csv" in label.text()
     assert window.message_label.textFormat() == Qt.TextFormat.PlainText
+    # pyqtgraph draws axis labels as rich text: the column names are escaped for it, so the
+    # label shows them literally and no <img> is loaded.
+    for side, name in (("bottom", "<b>x</b>"), ("left", '<img src="file:///etc/hostname">')):
+        shown = window.view.plot.getAxis(side).label.toPlainText()
+        assert name in shown
 
 
 def test_a_message_box_quoting_a_file_is_plain_text(window, tmp_path, boxes):

@@ -41,6 +41,7 @@ from gmm_gui.ui.analysis.basins_legend import (
 from gmm_gui.ui.analysis.dock import AnalysisDock
 from gmm_gui.ui.overlay import ViewOverlay
 from gmm_gui.ui.views.axes import grid_axes
+from gmm_gui.ui.views.export import escape_markup
 
 __all__ = ["LEGEND_SOLUTIONS", "BasinsDock", "basin_colors"]
 
@@ -355,16 +356,16 @@ class BasinsDock(AnalysisDock):
         self.image.setRect(rect)
         if kind == "1d":
             column = self._columns()[0]
-            self.map_plot.setLabel("bottom", f"start mean 1 ({column})")
-            self.map_plot.setLabel("left", f"start mean 2 ({column})")
+            self.map_plot.setLabel("bottom", f"start mean 1 ({escape_markup(column)})")
+            self.map_plot.setLabel("left", f"start mean 2 ({escape_markup(column)})")
             self.map_plot.setAspectLocked(True)
             v = bmap.row_values
             self.diagonal.setData([v[0], v[-1]], [v[0], v[-1]])
         else:
             columns = self._columns()
             k = bmap.components[0] + 1
-            self.map_plot.setLabel("bottom", f"start of mean {k}: {columns[0]}")
-            self.map_plot.setLabel("left", f"start of mean {k}: {columns[1]}")
+            self.map_plot.setLabel("bottom", f"start of mean {k}: {escape_markup(columns[0])}")
+            self.map_plot.setLabel("left", f"start of mean {k}: {escape_markup(columns[1])}")
             self.map_plot.setAspectLocked(False)
             self.diagonal.setData([], [])
             self._show_overlay(rgba, rect)

@@ -22,6 +22,7 @@ from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.ui import colors
 from gmm_gui.ui.views.axes import AXIS_NAMES, grid_axes
 from gmm_gui.ui.views.base import PlotViewBase, label_style, make_weight_label, style_plot
+from gmm_gui.ui.views.export import escape_markup
 from gmm_gui.ui.views.items import EditViewBox, HandleItem
 from gmm_gui.ui.views.plot2d import weight_label
 from gmm_gui.ui.views.points import PointCloudItem, PointLocator
@@ -152,7 +153,7 @@ class PlotView1D(PlotViewBase):
         if len(names) != 1:
             raise ValueError(f"a 1-D view needs one axis name, got {len(names)}")
         self._names = names
-        self.strip.setLabel("bottom", names[0], **label_style())
+        self.strip.setLabel("bottom", escape_markup(names[0]), **label_style())
 
     def set_overlay_points(self, points: np.ndarray | None) -> None:
         """Show extra values (e.g. samples drawn from the mixture) as dark crosses in the strip.

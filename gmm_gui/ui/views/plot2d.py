@@ -21,6 +21,7 @@ from gmm_gui.model import ellipse
 from gmm_gui.ui import colors
 from gmm_gui.ui.views.axes import AXIS_NAMES, grid_axes
 from gmm_gui.ui.views.base import PlotViewBase, label_style, make_weight_label, style_plot
+from gmm_gui.ui.views.export import escape_markup
 from gmm_gui.ui.views.items import EditViewBox, EllipseSetItem, EllipseShape, HandleItem
 from gmm_gui.ui.views.points import PointCloudItem, PointLocator
 from gmm_gui.ui.views.transition import Params
@@ -229,8 +230,8 @@ class PlotView2D(PlotViewBase):
         if len(names) != 2:
             raise ValueError(f"a 2-D view needs two axis names, got {len(names)}")
         self._names = names
-        self.plot.setLabel("bottom", names[0], **label_style())
-        self.plot.setLabel("left", names[1], **label_style())
+        self.plot.setLabel("bottom", escape_markup(names[0]), **label_style())
+        self.plot.setLabel("left", escape_markup(names[1]), **label_style())
 
     def set_overlay_points(self, points: np.ndarray | None) -> None:
         """Show extra points (e.g. samples drawn from the mixture) as dark crosses.
