@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QMenu
 
 from gmm_gui.resources import SAMPLES, sample_path
+from gmm_gui.ui.dialogs.messages import plain_tooltip
 
 __all__ = ["MAX_RECENT", "RecentFiles", "settings"]
 
@@ -78,7 +79,7 @@ class RecentFiles(QObject):
         recent = self.files()
         for path in recent:
             action = self.menu.addAction(Path(path).name)
-            action.setToolTip(path)
+            action.setToolTip(plain_tooltip(path))
             action.setStatusTip(path)
             action.triggered.connect(lambda _=False, p=path: self.open(p))
         self.menu.setEnabled(bool(recent))

@@ -236,3 +236,14 @@ def test_the_hook_is_put_back(monkeypatch, window):
     assert sys.excepthook is not before
     uninstall()
     assert sys.excepthook is before
+
+
+def test_recent_files_menu_shows_a_file_name_literally(window, tmp_path):
+    data = tmp_path / "<b>r.csv"
+    write_points(data, HOSTILE, n=30)
+    assert window.open_file(data, interactive=False, n_components=2)
+    actions = window.recent_menu.actions()
+    assert actions
+    doc = QTextDocument()
+    doc.setHtml(actions[0].toolTip())
+    assert "<b>r.csv" in doc.toPlainText()
