@@ -1,4 +1,4 @@
-"""The window's menu bar: File (with Samples and Open recent), Edit, Run and Analyse."""
+"""The window's menu bar: File (with Samples and Open recent), Edit, Run, Analyse and Scenes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMenuBar
 
 from gmm_gui.resources import SAMPLES
+from gmm_gui.ui.scenes import SCENES
 
 __all__ = ["Menus", "build_menus"]
 
@@ -20,10 +21,15 @@ class Menus:
     samples: QMenu
     recent: QMenu
     analysis: QMenu
+    scenes: QMenu | None = None
 
 
 def build_menus(
-    bar: QMenuBar, actions: Mapping[str, QAction], open_sample: Callable[[str], object]
+    bar: QMenuBar,
+    actions: Mapping[str, QAction],
+    open_sample: Callable[[str], object],
+    *,
+    open_scene: Callable[[str], object] | None = None,
 ) -> Menus:
     """Fill ``bar`` with the window's menus.
 
@@ -34,11 +40,15 @@ def build_menus(
         The actions of :func:`gmm_gui.ui.actions.make_actions`.
     open_sample : callable ``(key) -> object``
         Opens the bundled sample ``key`` (File > Samples).
+    open_scene : callable ``(name) -> object``, optional
+        Plays the scene ``name`` of :data:`gmm_gui.ui.scenes.SCENES` (the Scenes menu, made
+        only when given).
 
     Returns
     -------
     Menus
-        File > Samples (filled), File > Open recent and Analyse (both empty).
+        File > Samples (filled), File > Open recent and Analyse (both empty), Scenes (filled,
+        or ``None``).
     """
     a = actions
     file_menu = bar.addMenu("&File")
@@ -65,6 +75,17 @@ def build_menus(
     for name in ("step_e", "step_m", "next_iteration", "play", "run", "reset", "cancel"):
         run_menu.addAction(a[name])
     analysis = bar.addMenu("&Analyse")
-    for m in (file_menu, edit_menu, run_menu, analysis):
-        m.setToolTipsVisible(True)
-    return Menus(samples, recent, analysis)
+    scenes = None
+    if open_scene is not None:
+        scenes = bar.addMenu("S&cenes")
+        scenes.setObjectName("scenes_menu")
+        for scene in SCENES:
+            action = scenes.addAction(scene.title)
+            action.setObjectName(f"scene_{scene.name}")
+            action.setToolTip(scene.caption)
+            action.setStatusTip(f"gmm-gui --scene {scene.name}")
+            action.triggered.connect(lambda _=False, name=scene.name: open_scene(name))
+    for m in (file_menu, edit_menu, run_menu, analysis, scenes):
+        if m is not None:
+            m.setToolTipsVisible(True)
+    return Menus(samples, recent, analysis, scenes)
