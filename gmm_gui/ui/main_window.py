@@ -153,9 +153,10 @@ class MainWindow(QMainWindow):
             self.actions_by_name,
             self.open_sample,
             open_scene=lambda name: self.play_scene(name),
+            window=self,
         )
         self.samples_menu, self.analysis_menu = menus.samples, menus.analysis
-        self.scenes_menu = menus.scenes
+        self.scenes_menu, self.help_menu = menus.scenes, menus.help
         self.recent = RecentFiles(menus.recent, self.open_file)
         self.recent_menu = self.recent.menu
 

@@ -1,4 +1,5 @@
-"""The window's menu bar: File (with Samples and Open recent), Edit, Run, Analyse and Scenes."""
+"""The window's menu bar: File (with Samples and Open recent), Edit, Run, Analyse, Scenes and
+Help."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu, QMenuBar
+from PySide6.QtWidgets import QMenu, QMenuBar, QWidget
 
 from gmm_gui.resources import SAMPLES
+from gmm_gui.ui.help import VIEWS_TEXT, about_text, key_map_text, show_text
 from gmm_gui.ui.scenes import SCENES
 
 __all__ = ["Menus", "build_menus"]
@@ -22,6 +24,7 @@ class Menus:
     recent: QMenu
     analysis: QMenu
     scenes: QMenu | None = None
+    help: QMenu | None = None
 
 
 def build_menus(
@@ -30,6 +33,7 @@ def build_menus(
     open_sample: Callable[[str], object],
     *,
     open_scene: Callable[[str], object] | None = None,
+    window: QWidget | None = None,
 ) -> Menus:
     """Fill ``bar`` with the window's menus.
 
@@ -43,12 +47,15 @@ def build_menus(
     open_scene : callable ``(name) -> object``, optional
         Plays the scene ``name`` of :data:`gmm_gui.ui.scenes.SCENES` (the Scenes menu, made
         only when given).
+    window : QWidget, optional
+        The window: the parent of the Help menu's dialogs (the Help menu is made only when
+        given).
 
     Returns
     -------
     Menus
-        File > Samples (filled), File > Open recent and Analyse (both empty), Scenes (filled,
-        or ``None``).
+        File > Samples (filled), File > Open recent and Analyse (both empty), Scenes and
+        Help (filled, or ``None``).
     """
     a = actions
     file_menu = bar.addMenu("&File")
@@ -85,7 +92,39 @@ def build_menus(
             action.setToolTip(scene.caption)
             action.setStatusTip(f"gmm-gui --scene {scene.name}")
             action.triggered.connect(lambda _=False, name=scene.name: open_scene(name))
-    for m in (file_menu, edit_menu, run_menu, analysis, scenes):
+    help_menu = None if window is None else _help_menu(bar, window)
+    for m in (file_menu, edit_menu, run_menu, analysis, scenes, help_menu):
         if m is not None:
             m.setToolTipsVisible(True)
-    return Menus(samples, recent, analysis, scenes)
+    return Menus(samples, recent, analysis, scenes, help_menu)
+
+
+def _help_menu(bar: QMenuBar, window: QWidget) -> QMenu:
+    menu = bar.addMenu("&Help")
+    menu.setObjectName("help_menu")
+    entries = (
+        ("help_keys", "&Keys…", "Every shortcut of the window.", "Keys", key_map_text),
+        (
+            "help_views",
+            "&What am I looking at?…",
+            "What the 1-D and 2-D views, the log-likelihood panel and the table show.",
+            "What am I looking at?",
+            lambda: VIEWS_TEXT,
+        ),
+        (
+            "help_about",
+            "&About gmm-gui…",
+            "Version, licence and where the sample data come from.",
+            "About gmm-gui",
+            about_text,
+        ),
+    )
+    for name, text, tip, title, make_text in entries:
+        action = menu.addAction(text)
+        action.setObjectName(f"action_{name}")
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(
+            lambda _=False, title=title, make_text=make_text: show_text(window, title, make_text())
+        )
+    return menu
