@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMenuBar, QWidget
 
 from gmm_gui.resources import SAMPLES
+from gmm_gui.ui.figure_dialogs import record_run_dialog, small_multiples_dialog
 from gmm_gui.ui.help import VIEWS_TEXT, about_text, key_map_text, show_text
 from gmm_gui.ui.scenes import SCENES
 
@@ -48,7 +49,8 @@ def build_menus(
         Plays the scene ``name`` of :data:`gmm_gui.ui.scenes.SCENES` (the Scenes menu, made
         only when given).
     window : QWidget, optional
-        The window: the parent of the Help menu's dialogs (the Help menu is made only when
+        The main window: the parent of the Help menu's dialogs and what File > Record run and
+        File > Export small multiples draw (these entries and the Help menu are made only when
         given).
 
     Returns
@@ -73,6 +75,8 @@ def build_menus(
     for name in ("import_parameters", "export_parameters", "export_responsibilities"):
         file_menu.addAction(a[name])
     file_menu.addAction(a["export_plot"])
+    if window is not None:
+        _figure_entries(file_menu, window)
     file_menu.addSeparator()
     file_menu.addAction(a["quit"])
     edit_menu = bar.addMenu("&Edit")
@@ -97,6 +101,24 @@ def build_menus(
         if m is not None:
             m.setToolTipsVisible(True)
     return Menus(samples, recent, analysis, scenes, help_menu)
+
+
+def _figure_entries(menu: QMenu, window: QWidget) -> None:
+    record = menu.addAction("Record run (GIF or MP4)…")
+    record.setObjectName("action_record_run")
+    record.setToolTip(
+        "Record the start and each half-step of a run as an animated GIF or an MP4 video."
+    )
+    record.triggered.connect(lambda _=False: record_run_dialog(window))
+    multiples = menu.addAction("Export small multiples…")
+    multiples.setObjectName("action_small_multiples")
+    multiples.setToolTip(
+        "Six panels of the run (start, first E-step, first M-step, after 2, 5 and 20 "
+        "iterations) as one PNG or SVG figure, as in Bishop's PRML figure 9.8."
+    )
+    multiples.triggered.connect(lambda _=False: small_multiples_dialog(window))
+    for action in (record, multiples):
+        action.setStatusTip(action.toolTip())
 
 
 def _help_menu(bar: QMenuBar, window: QWidget) -> QMenu:

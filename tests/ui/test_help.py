@@ -1,10 +1,12 @@
-"""The Help menu: the key map from the actions' table, what each part shows, and About."""
+"""The Help menu (the key map from the actions' table, what each part shows, About) and the File
+menu's entries for the figures."""
 
 from __future__ import annotations
 
 import pytest
+from PIL import Image
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDialog, QPlainTextEdit
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QPlainTextEdit
 
 from gmm_gui import __version__
 from gmm_gui.resources import SAMPLES
@@ -87,3 +89,21 @@ def test_about_gives_version_licence_and_every_sample_source(window, shown):
 def test_help_text_is_plain_text(window, shown):
     show_text(window, "t", "<b>not bold</b> & <i>")
     assert shown[-1][1] == "<b>not bold</b> & <i>"
+
+
+def test_file_menu_records_a_run_and_exports_small_multiples(shown_window, monkeypatch, tmp_path):
+    window = shown_window("davis")
+    file_menu = window.menuBar().actions()[0].menu()
+    entries = {a.objectName(): a for a in file_menu.actions()}
+    monkeypatch.setattr(QInputDialog, "getInt", staticmethod(lambda *a, **k: (1, True)))
+    target = {"path": tmp_path / "run.gif"}
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target["path"]), ""))
+    )
+    entries["action_record_run"].trigger()
+    with Image.open(tmp_path / "run.gif") as image:
+        assert image.n_frames == 3  # the start and the two half-steps of one iteration
+    target["path"] = tmp_path / "panels.png"
+    entries["action_small_multiples"].trigger()
+    with Image.open(tmp_path / "panels.png") as image:
+        assert image.size[0] > image.size[1] > 100
