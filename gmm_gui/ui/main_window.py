@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
         self._wire()
         installed = install_tools(self, self.analysis_menu, self.workspace, self.overlay)
         self.analysis_actions, self.analysis_tools = installed.actions, installed.tools
-        self.scene_caption = make_caption()
+        self.scene_caption = make_caption(self.plot_area)
         self.plot_area.layout().insertWidget(1, self.scene_caption)  # under the title
         self.scenes = ScenePlayer(self, self.scene_caption, self)
         self.play_scene = self.scenes.play
