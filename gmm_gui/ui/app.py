@@ -7,9 +7,12 @@ reuse pytest-qt's application and never make a second one.
             [--covariance-type full|tied|diag|spherical] [--reg-covar R] [--tol T]
             [--max-iter N] [--prior] [--steps N] [--screenshot OUT.png] [--export PARAMS.json]
             [--record OUT.gif|OUT.mp4 [--glide MS]] [--small-multiples OUT.png|OUT.svg]
+    gmm-gui --scene NAME [--steps N] [--screenshot OUT.png] ...
 
 ``--screenshot``, ``--export``, ``--record`` and ``--small-multiples`` write their files and
 exit (they work offscreen). The model settings are checked as ``gmm-fit`` checks them.
+``--scene`` plays one of the lecture's scenes (:data:`gmm_gui.ui.scenes.SCENES`): its own data,
+start and settings, then ``--steps`` iterations.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from gmm_gui.ui.exports import save_screenshot
 from gmm_gui.ui.figures import small_multiples
 from gmm_gui.ui.main_window import MainWindow
 from gmm_gui.ui.recording import RecordingUnavailable, record_run
+from gmm_gui.ui.scenes import scene_names
 from gmm_gui.ui.views.transition import DEFAULT_ANIMATION_MS
 
 __all__ = ["build_parser", "build_window", "install_excepthook", "main", "run_iterations"]
@@ -186,6 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="write six panels of the run (start, first E-step, first M-step, after 2, 5 and 20 "
         "iterations, as in Bishop's PRML figure 9.8) as PNG or SVG and exit",
     )
+    parser.add_argument(
+        "--scene",
+        metavar="NAME",
+        help="open one of the lecture's scenes with its data, start and settings: "
+        + ", ".join(scene_names()),
+    )
     parser.add_argument("--version", action="version", version=f"gmm-gui {__version__}")
     return parser
 
@@ -222,6 +232,8 @@ def build_window(args: argparse.Namespace | None = None) -> MainWindow:
     if args is None:
         args = build_parser().parse_args([])
     avoid_huge_page_stalls()
+    if getattr(args, "scene", None) is not None:
+        return _scene_window(args)
     window = MainWindow()
     if args.k is not None and args.k > window.k_spin.maximum():
         window.close()
@@ -286,6 +298,42 @@ def build_window(args: argparse.Namespace | None = None) -> MainWindow:
         message = window.last_problem
         window.close()
         raise UsageError(message)
+    return window
+
+
+def _scene_window(args: argparse.Namespace) -> MainWindow:
+    """The window with ``args.scene`` played (its actions done).
+
+    Raises
+    ------
+    UsageError
+        For an unknown scene, or options that would change the scene's data or start.
+    """
+    if args.scene not in scene_names():
+        raise UsageError(f"no scene {args.scene!r}; the scenes are: {', '.join(scene_names())}")
+    clashing = [
+        flag
+        for flag, value in (
+            ("DATA", args.data),
+            ("--columns", args.columns),
+            ("-k", args.k),
+            ("--init", args.init),
+            ("--seed", args.seed),
+            ("--start-method", args.start_method),
+            ("--covariance-type", args.covariance_type),
+        )
+        if value is not None
+    ]
+    if clashing:
+        raise UsageError(
+            f"--scene brings its own data, start and settings; leave out {clashing[0]}"
+        )
+    window = MainWindow()
+    window.play_scene(args.scene)
+    deadline = QDeadlineTimer(120_000)
+    while window.scenes.busy and not deadline.hasExpired():
+        _process_events()
+    window.session.wait_idle()
     return window
 
 
@@ -423,6 +471,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         app = QApplication([sys.argv[0] if sys.argv else "gmm-gui"])
         app.setApplicationName("gmm-gui")
         app.setOrganizationName("gmm-gui")
+    if args.scene is not None and args.scene not in scene_names():
+        print(
+            f"gmm-gui: error: no scene {args.scene!r}; the scenes are: {', '.join(scene_names())}",
+            file=sys.stderr,
+        )
+        return 2
     try:
         window = build_window(args)
     except UsageError as exc:

@@ -44,6 +44,7 @@ from gmm_gui.ui.overlay import ViewOverlay
 from gmm_gui.ui.panels import ComponentTable, LogLikelihoodPanel, StatusPanel, Timeline
 from gmm_gui.ui.plot_area import PlotArea, step_caption
 from gmm_gui.ui.recent import RecentFiles
+from gmm_gui.ui.scenes import ScenePlayer, make_caption
 from gmm_gui.ui.selection import ComponentSelection
 from gmm_gui.ui.toolbar import EmToolbar
 from gmm_gui.ui.views import PlotView1D, PlotView2D
@@ -109,6 +110,10 @@ class MainWindow(QMainWindow):
         self._wire()
         installed = install_tools(self, self.analysis_menu, self.workspace, self.overlay)
         self.analysis_actions, self.analysis_tools = installed.actions, installed.tools
+        self.scene_caption = make_caption(self.plot_area)
+        self.plot_area.layout().insertWidget(1, self.scene_caption)  # under the title
+        self.scenes = ScenePlayer(self, self.scene_caption, self)
+        self.play_scene = self.scenes.play
         self._on_state()
 
     # ================================================================== building
@@ -143,8 +148,15 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _build_menus(self) -> None:
-        menus = build_menus(self.menuBar(), self.actions_by_name, self.open_sample)
+        menus = build_menus(
+            self.menuBar(),
+            self.actions_by_name,
+            self.open_sample,
+            open_scene=lambda name: self.play_scene(name),
+            window=self,
+        )
         self.samples_menu, self.analysis_menu = menus.samples, menus.analysis
+        self.scenes_menu, self.help_menu = menus.scenes, menus.help
         self.recent = RecentFiles(menus.recent, self.open_file)
         self.recent_menu = self.recent.menu
 
