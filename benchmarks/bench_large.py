@@ -256,7 +256,7 @@ def run_one(n: int) -> list[dict[str, float | int | str]]:
     record("drag_preview", 1000 * statistics.median(times))
 
     view.viewport().removeEventFilter(frame)
-    X = np.array(session.stepper.X)
+    X = session.stepper.X  # a read-only view: no copy before the peak is read
     start = session.stepper.start
     window.close()
     app.processEvents()
