@@ -30,7 +30,7 @@ from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.controller.stepper import Stepper
 from gmm_gui.io.atomic import atomic_path
 from gmm_gui.ui.views import PlotView1D, PlotView2D, PlotViewBase
-from gmm_gui.ui.views.export import escape_markup
+from gmm_gui.ui.views.export import escape_markup, render_image
 from gmm_gui.ui.views.hover import format_sig
 
 __all__ = [
@@ -244,20 +244,7 @@ def render_view(view: PlotViewBase, scale: float = 1.0) -> QImage:
         ``Format_ARGB32_Premultiplied``, ``scale`` times the view's size.
     """
     _process_events()  # let the layout and the deferred updates of the plot happen
-    size = view.viewport().size()
-    image = QImage(
-        round(size.width() * scale),
-        round(size.height() * scale),
-        QImage.Format.Format_ARGB32_Premultiplied,
-    )
-    image.setDevicePixelRatio(scale)
-    image.fill(QColor(255, 255, 255))
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-    view.render(painter, QRectF(0, 0, size.width(), size.height()), view.viewport().rect())
-    painter.end()
-    return image
+    return render_image(view, scale)
 
 
 # ---------------------------------------------------------------------- small multiples

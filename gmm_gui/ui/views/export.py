@@ -26,6 +26,30 @@ __all__ = ["PNG_SCALE", "escape_markup", "export_image"]
 PNG_SCALE = 2.0
 
 
+def render_image(view: pg.GraphicsView, scale: float) -> QImage:
+    """The view drawn on white at ``scale`` times its size (antialiased), for PNG figures.
+
+    Returns
+    -------
+    QImage
+        ``Format_ARGB32_Premultiplied``, ``scale`` times the view's viewport size.
+    """
+    size = view.viewport().size()
+    image = QImage(
+        round(size.width() * scale),
+        round(size.height() * scale),
+        QImage.Format.Format_ARGB32_Premultiplied,
+    )
+    image.setDevicePixelRatio(scale)
+    image.fill(QColor(255, 255, 255))
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+    view.render(painter, QRectF(0, 0, size.width(), size.height()), view.viewport().rect())
+    painter.end()
+    return image
+
+
 def export_image(view: pg.GraphicsLayoutWidget, path: str | os.PathLike) -> None:
     """Save ``view`` as PNG (twice the screen resolution) or SVG, chosen by the suffix.
 
@@ -54,20 +78,7 @@ def export_image(view: pg.GraphicsLayoutWidget, path: str | os.PathLike) -> None
     with atomic_path(path) as tmp_path:
         tmp = str(tmp_path)
         if suffix == ".png":
-            size = view.viewport().size()
-            image = QImage(
-                int(size.width() * PNG_SCALE),
-                int(size.height() * PNG_SCALE),
-                QImage.Format.Format_ARGB32_Premultiplied,
-            )
-            image.setDevicePixelRatio(PNG_SCALE)
-            image.fill(QColor(255, 255, 255))
-            painter = QPainter(image)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-            view.render(painter, QRectF(0, 0, size.width(), size.height()), view.viewport().rect())
-            painter.end()
-            if not image.save(tmp, "PNG"):
+            if not render_image(view, PNG_SCALE).save(tmp, "PNG"):
                 raise OSError(f"Could not write {path}.")
         else:
             exporter = SVGExporter(view.ci)
