@@ -33,7 +33,8 @@ import itertools
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -293,11 +294,16 @@ class JobRunner(QObject):
         A job was handed to its thread.
     job_ended(object)
         A current job ended: its result or failure was delivered.
+    settled()
+        A submission or a delivery, with every signal it emitted, is complete (emitted once
+        per outermost one): listeners that fold several signals into one announcement (the
+        workspace's state) wait for it while :attr:`settling` is true.
     """
 
     busy_changed = Signal(str, bool)
     job_started = Signal(object)
     job_ended = Signal(object)
+    settled = Signal()
 
     _done = Signal(object, bool, object)
     _progress = Signal(object, int, int)
@@ -311,6 +317,7 @@ class JobRunner(QObject):
         self._lanes: dict[str, _Lane] = {}
         self._threads: list[_LaneThread] = []  # every thread not known to have ended
         self._closed = False
+        self._settling = 0  # depth of submit()/_deliver() calls under way
         self._done.connect(self._deliver)
         self._progress.connect(self._on_progress)
         # A runner dropped without shutdown() must not take a running thread down with it (Qt
@@ -370,6 +377,21 @@ class JobRunner(QObject):
         """True after :meth:`shutdown`."""
         return self._closed
 
+    @property
+    def settling(self) -> bool:
+        """True inside a submission or a delivery; :attr:`settled` follows its end."""
+        return self._settling > 0
+
+    @contextmanager
+    def _settle(self) -> Iterator[None]:
+        self._settling += 1
+        try:
+            yield
+        finally:
+            self._settling -= 1
+            if self._settling == 0:
+                self.settled.emit()
+
     # ------------------------------------------------------------- submitting
     def submit(
         self,
@@ -395,6 +417,11 @@ class JobRunner(QObject):
         job = Job(kind, spec.lane, work, lazy, payload, on_result, on_failure, on_progress)
         if self._closed:
             return job
+        with self._settle():
+            return self._submit(spec, lane, job)
+
+    def _submit(self, spec: Kind, lane: _Lane, job: Job) -> Job:
+        kind = job.kind
         if spec.policy is Policy.REPLACE:
             if lane.running is not None and lane.running.kind == kind:
                 self._abandon(lane)
@@ -531,6 +558,10 @@ class JobRunner(QObject):
         lane = self._lanes.get(job.lane)
         if lane is None or job is not lane.running:
             return  # replaced, dropped or shut down: the one place stale results are dropped
+        with self._settle():
+            self._hand_over(lane, job, ok, value)
+
+    def _hand_over(self, lane: _Lane, job: Job, ok: bool, value: Any) -> None:
         lane.running = None
         if self._kinds[job.kind].pipelined:
             self._start_next(lane)

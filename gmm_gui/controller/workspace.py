@@ -282,6 +282,8 @@ class Workspace(QObject):
         self._installing: Dataset | None = None
         self._closed = False
         self._state = WorkspaceState()
+        self._pending = False  # a change not yet announced (the runner is settling)
+        self._jobs.settled.connect(self._on_settled)
         s = self._session
         s.data_changed.connect(self._on_session_data)
         for signal in (s.snapshot_changed, s.state_changed, s.busy_changed, s.playing_changed):
@@ -321,7 +323,9 @@ class Workspace(QObject):
 
     @property
     def state(self) -> WorkspaceState:
-        """The state announced last."""
+        """The current state (announced, or about to be when a hand-over settles)."""
+        if self._pending and not self._closed:
+            self._state = self._fresh_state()
         return self._state
 
     @property
@@ -363,15 +367,28 @@ class Workspace(QObject):
         )
 
     def _announce(self, *_args: object) -> None:
+        """Announce the state now, or once when the job runner's submission or delivery under
+        way has settled (one hand-over emits half a dozen session signals: one state for them)."""
         if self._closed:
             return
+        if self._jobs.settling:
+            self._pending = True
+            return
+        self._pending = False
+        self._state = self._fresh_state()
+        self.state_changed.emit(self._state)
+
+    def _on_settled(self) -> None:
+        if self._pending:
+            self._announce()
+
+    def _fresh_state(self) -> WorkspaceState:
         session = self._session
         if session.stepper is not None and not session.edits_waiting and (
             session.job_kind != "edit"
         ):
             self._settings = session.stepper.settings  # no change on its way: after an undo too
-        self._state = self._make_state()
-        self.state_changed.emit(self._state)
+        return self._make_state()
 
     # ------------------------------------------------------------- settings
     def set_settings(self, settings: ModelSettings) -> None:
