@@ -239,3 +239,24 @@ def test_busy_and_the_job_kind_are_announced(qapp, tmp_path):
     finally:
         workspace.shutdown()
     assert [t for t in workspace.findChildren(QThread) if t.isRunning()] == []
+
+
+def test_a_half_step_in_the_worker_is_announced_once_at_each_end(qapp, tmp_path):
+    """A worker's half-step emits half a dozen session and runner signals (busy, job started,
+    snapshot, state, job ended, idle): the window hears one state when the job is handed to
+    the worker and one when its result is in, each already showing everything."""
+    workspace = Workspace(offload_threshold=0)  # every step in the session's lane
+    try:
+        data = tmp_path / "small.csv"
+        write_csv(data, 200)
+        workspace.open_file(data)
+        states: list[WorkspaceState] = []
+        workspace.state_changed.connect(states.append)
+        workspace.session.step()
+        assert [(s.busy, s.history_length) for s in states] == [(True, 1)]
+        assert workspace.session.wait_idle()
+        assert [(s.busy, s.history_length) for s in states] == [(True, 1), (False, 2)]
+        assert states[-1].snapshot is workspace.session.snapshot
+        assert states[-1] is workspace.state
+    finally:
+        workspace.shutdown()
