@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from window_helpers import hold_after_first_progress
 
-from gmm_gui.model import e_step, m_step
-from gmm_gui.ui.analysis.ascent_dock import AscentDock
+from gmm_gui.controller.halfsteps import HalfSteps
+from gmm_gui.model import Mixture, e_step, m_step
+from gmm_gui.model.ascent import ascent_curves
+from gmm_gui.ui.analysis.ascent_dock import AscentDock, AscentRequest, describe
 
 
 def drawn_for(dock: AscentDock, snapshot) -> bool:
@@ -92,3 +95,54 @@ def test_two_columns_are_not_drawn(qtbot, shown_window):
     assert dock.curves is None and not dock.running
     assert "for 1-D data" in dock.summary.text()
     assert len(dock.ll_curve.getData()[0] if dock.ll_curve.getData()[0] is not None else []) == 0
+
+
+def test_cancel_draws_nothing_half_done(qtbot, shown_window, monkeypatch):
+    from gmm_gui.ui.analysis import ascent_dock
+
+    w = shown_window("davis")
+    dock = open_dock(qtbot, w)
+    from gmm_gui.model import ascent
+
+    # blocks of ten values (as for a large data set): the work can stop part-way
+    monkeypatch.setattr(ascent, "_BLOCK_ELEMENTS", 10 * len(w.session.snapshot.X))
+    hold_after_first_progress(monkeypatch, ascent_dock, "ascent_curves")
+    w.session.step_e()
+    qtbot.waitUntil(lambda: dock.running, timeout=30_000)
+    with qtbot.waitSignal(dock.work_finished, timeout=30_000):
+        dock.cancel_button.click()
+    assert dock.curves is None
+    assert dock.ll_curve.getData()[0] is None or len(dock.ll_curve.getData()[0]) == 0
+    assert dock.summary.text().startswith("Cancelled")
+
+
+def snapshot_pair(prior: bool):
+    """An E state and the M state after it, on two clusters, with or without the prior."""
+    rng = np.random.default_rng(1)
+    X = np.r_[rng.normal(0.0, 1.0, 120), rng.normal(5.0, 1.0, 80)][:, None]
+    steps = HalfSteps(X, prior=prior)
+    start = steps.start_snapshot(Mixture([0.5, 0.5], [[1.0], [3.0]], [[[1.0]], [[1.0]]]))
+    snap_e = steps.next(start, start.mean_log_likelihood)
+    snap_m = steps.next(snap_e, start.mean_log_likelihood)
+    return start, snap_e, snap_m
+
+
+@pytest.mark.parametrize("prior", [False, True])
+def test_words_claim_the_m_step_lands_on_the_peak_only_when_it_does(prior):
+    start, snap_e, snap_m = snapshot_pair(prior)
+    X = snap_e.X
+    request = AscentRequest(snap_e, 0, "mean")
+    curves = ascent_curves(X, snap_e.mixture, snap_e.resp, 0, "mean")
+    text = describe(request, curves)
+    assert "touches it at μ1" in text
+    claims = "That is where the M-step will put μ1" in text
+    lands = abs(snap_m.mixture.means[0, 0] - curves.peak) <= 1e-8
+    assert claims == lands == (not prior)
+    request = AscentRequest(snap_m, 0, "mean", before=snap_e.mean_log_likelihood)
+    curves = ascent_curves(X, snap_m.mixture, snap_m.resp, 0, "mean")
+    text = describe(request, curves)
+    assert ("at the bound's peak" in text) == (not prior)
+    assert ("the prior pulls it" in text) == prior
+    assert ("log-posterior per point rose" in text) == prior
+    assert ("log-likelihood per point rose" in text) == (not prior)
+    assert snap_m.mean_log_likelihood > snap_e.mean_log_likelihood

@@ -12,6 +12,7 @@ every claim in the words is checked on the numbers drawn.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -329,7 +330,7 @@ class AscentDock(AnalysisDock):
         request = self._make_request(self.workspace.state)
         if isinstance(request, str):
             self._pending = None
-            self.cancel()
+            self.workspace.jobs.drop(self.lane)  # nothing it would report is for this state
             self._clear(request)
             return
         if self._same(request, self._pending) or (
@@ -343,11 +344,14 @@ class AscentDock(AnalysisDock):
         X, resp = snap.X, snap.resp
         k, par = request.component, request.parameter
 
-        def work(progress: object, should_cancel: object) -> tuple[AscentRequest, AscentCurves]:
+        def work(
+            progress: Callable[[int, int], None], should_cancel: Callable[[], bool]
+        ) -> tuple[AscentRequest, AscentCurves | None]:
             curves = ascent_curves(
                 X, mixture, resp, k, par, progress=progress, should_cancel=should_cancel
             )
-            return request, curves
+            # cancelled part-way: values are missing, and nothing half-drawn is shown
+            return request, None if np.isnan(curves.log_likelihood).any() else curves
 
         self.start_work(work)
 
@@ -366,7 +370,7 @@ class AscentDock(AnalysisDock):
         request, curves = result  # type: ignore[misc]
         if self._same(request, self._pending):
             self._pending = None
-        if np.isnan(curves.log_likelihood).any():  # cancelled part-way: nothing half-drawn
+        if curves is None:
             self._clear("Cancelled: take a step or choose a parameter to draw the curves again.")
             return
         self.request, self.curves = request, curves
