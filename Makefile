@@ -49,6 +49,10 @@ screenshots: $(VENV)/.installed-record
 		--small-multiples docs/small-multiples-faithful.png
 	QT_QPA_PLATFORM=offscreen $(PY) -m gmm_gui $(SAMPLES_DIR)/Davis.csv --columns height \
 		--steps 6 --record docs/davis-em.gif
+	# the three-in-2d scene until EM converges (iteration 26), one frame per half-step: the
+	# points' colours blend, then separate as the contours move out to the clusters
+	QT_QPA_PLATFORM=offscreen $(PY) -m gmm_gui --scene three-in-2d --steps 30 --glide 0 \
+		--record docs/scene-three-in-2d.gif
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -70,6 +70,13 @@ The component table
   correlation in 2-D). At the start the values can be typed in; a row's colour is its
   Gaussian's.
 
+EM as coordinate ascent (Analyse menu, 1-D data)
+  The solid curve is the log-likelihood per point as one parameter of one Gaussian moves (its
+  mean, standard deviation or weight), everything else held; the vertical line is its current
+  value. The dashed curve is the lower bound of the current E-step: it lies below the
+  log-likelihood everywhere and, right after an E-step, touches it at the current value. The
+  open circle is the bound's peak: the M-step climbs the bound, and the log-likelihood rises.
+
 The timeline and the status line
   The timeline holds every half-step of the run (drag it to look back); the status line says
   which half-step is shown, the log-likelihood and its change, and whether EM has converged.

@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
 from gmm_gui.controller.workspace import Workspace
+from gmm_gui.ui.analysis.ascent_dock import AscentDock
 from gmm_gui.ui.analysis.basins_dock import BasinsDock
 from gmm_gui.ui.analysis.explore import ExploreTools
 from gmm_gui.ui.analysis.kselect import ChooseKDock
@@ -83,6 +84,15 @@ TOOLS: tuple[DockTool | MenuTool, ...] = (
         tip="BIC, AIC and held-out log-likelihood against K",
         eager=True,
         separated=True,
+    ),
+    DockTool(
+        "ascent",
+        AscentDock,
+        "EM as coordinate &ascent…",
+        "Ctrl+Shift+B",
+        "For 1-D data: the log-likelihood along one parameter and the lower bound of the "
+        "current E-step, which touches it; the M-step climbs to the bound's peak.",
+        tab_with="choose_k_dock",
     ),
     MenuTool("explore", ExploreTools),
 )
