@@ -29,19 +29,16 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from gmm_gui import __version__
-from gmm_gui.cli_summary import PROG, FitOutcome, summary
+from gmm_gui.cli_summary import PROG, FitOutcome, fit_info, summary
 from gmm_gui.io import ColumnChoiceRequired, DataError, atomic_write_many, read_table
 from gmm_gui.io.dataset import Dataset
 from gmm_gui.io.errors import name_list
 from gmm_gui.io.mixture_file import (
-    FitInfo,
     MixtureFileInfo,
-    RestartsInfo,
     check_start_for_data,
     mixture_to_json,
     read_mixture,
@@ -550,44 +547,15 @@ def _write_outputs(args: argparse.Namespace, outcome: FitOutcome) -> None:
     """Write --out and --labels together: each atomically, neither if either cannot be written."""
     files: dict[str, str] = {}
     if args.out is not None:
-        n = outcome.dataset.n_samples
-        fit_info = FitInfo(
-            n_points=n,
-            n_iter=outcome.n_iter,
-            converged=outcome.converged,
-            log_likelihood=outcome.log_likelihood,
-            mean_log_likelihood=outcome.log_likelihood / n,
-            bic=outcome.bic,
-            aic=outcome.aic,
-            reg_covar=args.reg_covar,
-            tol=outcome.tol,
-            seed=args.seed if args.init is None else None,
-            max_iter=outcome.max_iter,
-            degenerate=bool(outcome.degenerate_components),
-            restarts=(
-                None if outcome.restarts is None else RestartsInfo.from_result(outcome.restarts)
-            ),
-            **_prior_fields(outcome),
-        )
+        info = fit_info(outcome, seed=args.seed if args.init is None else None)
         try:
-            files[args.out] = mixture_to_json(outcome.mixture, outcome.dataset.columns, fit_info)
+            files[args.out] = mixture_to_json(outcome.mixture, outcome.dataset.columns, info)
         except ValueError as exc:
             raise ValueError(f"{args.out}: cannot be written: {exc}") from None
     if args.labels is not None:
         files[args.labels] = responsibilities_csv(outcome.resp, outcome.dataset.row_index)
     if files:
         atomic_write_many(files)
-
-
-def _prior_fields(outcome: FitOutcome) -> dict[str, Any]:
-    """FitInfo's fields that differ with a prior: its history is of the log-posterior."""
-    if outcome.prior is None:
-        return {"mean_log_likelihood_history": outcome.history}
-    return {
-        "prior": outcome.prior,
-        "mean_log_posterior": outcome.mean_log_posterior,
-        "mean_log_posterior_history": outcome.history,
-    }
 
 
 if __name__ == "__main__":

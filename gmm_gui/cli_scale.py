@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gmm_gui.cli_summary import FitOutcome
+from gmm_gui.cli_summary import FitOutcome, fit_info
 from gmm_gui.io.atomic import atomic_path, atomic_write
 from gmm_gui.io.chunks import CsvChunks, NpyChunks, open_chunks
-from gmm_gui.io.mixture_file import FitInfo, check_start_for_data, mixture_to_json, read_mixture
+from gmm_gui.io.mixture_file import check_start_for_data, mixture_to_json, read_mixture
 from gmm_gui.io.responsibilities import responsibilities_csv
-from gmm_gui.model import Mixture, e_step, fit_chunked, init_mixture, n_parameters
+from gmm_gui.model import Mixture, Prior, e_step, fit_chunked, init_mixture, n_parameters
 from gmm_gui.model.chunked import ChunkSummary, summarise_chunks
 
 __all__ = ["SAMPLE_ROWS", "ChunkedDataset", "run_chunked"]
@@ -140,8 +140,6 @@ def run_chunked(args: argparse.Namespace, init_methods: dict[str, str]) -> FitOu
     """
     if args.restarts is not None:
         raise ValueError("--restarts is not available with --chunk-rows or --dask (one run)")
-    if getattr(args, "prior", False):
-        raise ValueError("--prior is not available with --chunk-rows or --dask yet")
     chunk_rows = args.chunk_rows or 1_000_000
     reader = open_chunks(args.data, chunk_rows, args.columns)
     try:
@@ -150,8 +148,11 @@ def run_chunked(args: argparse.Namespace, init_methods: dict[str, str]) -> FitOu
         raise ValueError(f"{args.data}: {str(exc).rstrip('.')}") from None
     init, start, covariance_type, notes, sample = _start(args, reader, summary, init_methods)
     progress = _Progress(args.quiet, args.max_iter)
+    prior = None
+    if getattr(args, "prior", False):
+        prior = _default_prior(reader, summary, init.n_components)
     options = dict(covariance_type=covariance_type, max_iter=args.max_iter, tol=args.tol,
-                   reg_covar=args.reg_covar, on_step=progress)
+                   reg_covar=args.reg_covar, prior=prior, on_step=progress)
     try:
         if args.dask is not None:
             from gmm_gui.dask_em import fit_dask, npy_array
@@ -193,9 +194,31 @@ def run_chunked(args: argparse.Namespace, init_methods: dict[str, str]) -> FitOu
         tol=args.tol,
         max_iter=args.max_iter,
         reg_covar=args.reg_covar,
+        prior=prior,
+        mean_log_posterior=float(result.mean_log_posterior),
     )
     _write_outputs(args, outcome, reader)
     return outcome
+
+
+def _default_prior(
+    reader: NpyChunks | CsvChunks, summary: ChunkSummary, n_components: int
+) -> Prior:
+    """mclust's default prior (:meth:`Prior.default`) from one more pass over the chunks: the
+    data's mean and covariance, summed about the summary's shift (a point of the data) so
+    that values far from 0 lose no digits."""
+    n, shift = summary.n_samples, summary.shift
+    d = shift.shape[0]
+    s1, s2 = np.zeros(d), np.zeros((d, d))
+    for chunk in reader():
+        y = np.asarray(chunk, dtype=np.float64) - shift
+        s1 += y.sum(axis=0)
+        s2 += y.T @ y
+    if n < 2:
+        raise ValueError("the default prior needs at least two points")
+    mean = shift + s1 / n
+    cov = (s2 - np.outer(s1, s1) / n) / (n - 1)
+    return Prior.from_moments(n, mean, cov, n_components)
 
 
 def _write_outputs(
@@ -204,22 +227,7 @@ def _write_outputs(
     """``--labels`` streamed chunk by chunk into a temporary file, then ``--out``; both or none."""
     out_text = None
     if args.out is not None:
-        n = outcome.dataset.n_samples
-        info = FitInfo(
-            n_points=n,
-            n_iter=outcome.n_iter,
-            converged=outcome.converged,
-            log_likelihood=outcome.log_likelihood,
-            mean_log_likelihood=outcome.log_likelihood / n,
-            bic=outcome.bic,
-            aic=outcome.aic,
-            reg_covar=args.reg_covar,
-            tol=outcome.tol,
-            seed=args.seed if args.init is None else None,
-            mean_log_likelihood_history=outcome.history,
-            max_iter=outcome.max_iter,
-            degenerate=bool(outcome.degenerate_components),
-        )
+        info = fit_info(outcome, seed=args.seed if args.init is None else None)
         try:
             out_text = mixture_to_json(outcome.mixture, outcome.dataset.columns, info)
         except ValueError as exc:

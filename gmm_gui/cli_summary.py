@@ -10,14 +10,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from gmm_gui.io.dataset import Dataset
+from gmm_gui.io.fit_info import FitInfo, RestartsInfo
 from gmm_gui.model import Mixture, Prior, RestartsResult
 from gmm_gui.model.diagnostics import is_at_floor
 
-__all__ = ["FitOutcome", "summary"]
+__all__ = ["FitOutcome", "fit_info", "summary"]
 
 PROG = "gmm-fit"
 
@@ -85,6 +87,46 @@ class FitOutcome:
     restarts: RestartsResult | None = None
     kept: int | None = None
 
+
+
+def fit_info(outcome: FitOutcome, seed: int | None) -> FitInfo:
+    """The ``fit`` section of the parameter file that ``gmm-fit --out`` writes for ``outcome``.
+
+    Parameters
+    ----------
+    outcome : FitOutcome
+    seed : int or None
+        The start's seed (``None`` for a start read from a file).
+
+    Returns
+    -------
+    FitInfo
+    """
+    n = outcome.dataset.n_samples
+    if outcome.prior is None:  # the history is of the log-likelihood, else the log-posterior
+        history: dict[str, Any] = {"mean_log_likelihood_history": outcome.history}
+    else:
+        history = {
+            "prior": outcome.prior,
+            "mean_log_posterior": outcome.mean_log_posterior,
+            "mean_log_posterior_history": outcome.history,
+        }
+    return FitInfo(
+        n_points=n,
+        n_iter=outcome.n_iter,
+        converged=outcome.converged,
+        log_likelihood=outcome.log_likelihood,
+        mean_log_likelihood=outcome.log_likelihood / n,
+        bic=outcome.bic,
+        aic=outcome.aic,
+        reg_covar=outcome.reg_covar,
+        tol=outcome.tol,
+        seed=seed,
+        max_iter=outcome.max_iter,
+        degenerate=bool(outcome.degenerate_components),
+        restarts=None if outcome.restarts is None else RestartsInfo.from_result(outcome.restarts),
+        **history,
+    )
 
 def summary(outcome: FitOutcome, written: Sequence[str] = ()) -> str:
     """The text ``gmm-fit`` prints after a fit.

@@ -137,5 +137,31 @@ def test_chunked_errors_are_one_line_and_write_nothing(files, capsys):
     assert not (tmp / "r.csv").exists()
     code, _, err = _run(capsys, text, "-k", 2, "--chunk-rows", 500, "--restarts", 3)
     assert code == 2 and "--restarts" in err
-    code, _, err = _run(capsys, text, "-k", 2, "--chunk-rows", 500, "--prior")
-    assert code == 2 and "--prior is not available" in err
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_chunked_map_em_equals_the_in_memory_one(files, capsys, covariance_type):
+    """--prior with --chunk-rows: the default prior from one more pass (mean and covariance
+    summed about a point of the data) and the MAP fit are the in-memory ones."""
+    tmp, npy, text = files
+    X = np.load(npy) + 1e4  # far from 0: the moments must lose no digits
+    far = tmp / "far.npy"
+    np.save(far, X)
+    start = tmp / "start.json"
+    assert _run(capsys, far, "-k", 3, "--max-iter", 2, "--out", start,
+                "--covariance-type", covariance_type)[0] == 0
+    common = ("--init", start, "--prior", "--tol", 1e-6, "--quiet")
+    assert _run(capsys, far, *common, "--out", tmp / "w.json")[0] == 0
+    code, out, err = _run(capsys, far, *common, "--out", tmp / "c.json", "--chunk-rows", 700)
+    assert code == 0, err
+    m_w, info_w = read_mixture(tmp / "w.json")
+    m_c, info_c = read_mixture(tmp / "c.json")
+    assert info_c.fit.prior is not None and info_w.fit.prior is not None
+    assert (info_c.fit.prior.shrinkage, info_c.fit.prior.dof) == (0.01, 4.0)
+    np.testing.assert_allclose(info_c.fit.prior.mean, info_w.fit.prior.mean, rtol=1e-12)
+    np.testing.assert_allclose(info_c.fit.prior.scale, info_w.fit.prior.scale, rtol=1e-9)
+    assert info_c.fit.n_iter == info_w.fit.n_iter
+    np.testing.assert_allclose(m_c.means, m_w.means, rtol=1e-9)
+    np.testing.assert_allclose(m_c.covariances, m_w.covariances, rtol=1e-8)
+    assert info_c.fit.mean_log_posterior == pytest.approx(info_w.fit.mean_log_posterior,
+                                                          rel=1e-10)

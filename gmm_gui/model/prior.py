@@ -142,13 +142,42 @@ class Prior:
         k = int(n_components)
         if k < 1:
             raise ValueError("n_components must be >= 1.")
-        n, d = Xa.shape
         cov = np.atleast_2d(np.cov(Xa, rowvar=False, ddof=1))
-        if n <= d:  # mclust: the variances only when the covariance would be singular
+        return cls.from_moments(Xa.shape[0], Xa.mean(axis=0), cov, k)
+
+    @classmethod
+    def from_moments(
+        cls, n_samples: int, mean: ArrayLike, covariance: ArrayLike, n_components: int
+    ) -> Prior:
+        """:meth:`default` from the data's moments, for data not held in memory (chunks).
+
+        Parameters
+        ----------
+        n_samples : int
+            At least two.
+        mean : array-like of shape (n_features,)
+        covariance : array-like of shape (n_features, n_features)
+            The sample covariance, ``n - 1`` in the denominator.
+        n_components : int
+
+        Returns
+        -------
+        Prior
+        """
+        mu = np.atleast_1d(np.asarray(mean, dtype=np.float64))
+        d = mu.shape[0]
+        cov = np.array(np.atleast_2d(covariance), dtype=np.float64)
+        k = int(n_components)
+        if int(n_samples) < 2 or cov.shape != (d, d) or k < 1:
+            raise ValueError(
+                "the default prior needs at least two points, a (d, d) covariance for a mean of "
+                "d values and n_components >= 1."
+            )
+        if int(n_samples) <= d:  # mclust: the variances only when the covariance is singular
             cov = np.diag(np.diag(cov))
         return cls(
             shrinkage=DEFAULT_SHRINKAGE,
-            mean=Xa.mean(axis=0),
+            mean=mu,
             dof=d + 2.0,
             scale=cov * (1.0 / k) ** (2.0 / d),
         )
