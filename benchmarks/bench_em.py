@@ -24,7 +24,7 @@ import json
 import subprocess
 import sys
 import time
-import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -32,14 +32,8 @@ from gmm_gui.model import Mixture, e_step, prepare_data
 from gmm_gui.model.diagnostics import _diagnose
 from gmm_gui.model.steps import _e_step, _m_step
 
-
-def sklearn_gaussian_mixture():
-    """scikit-learn's GaussianMixture, or None (imported late: it costs ~90 MB of memory)."""
-    try:
-        from sklearn.mixture import GaussianMixture
-    except ImportError:  # pragma: no cover - optional
-        return None
-    return GaussianMixture
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _reference import sklearn_iteration  # noqa: E402 - beside this file
 
 
 def make_problem(n, d, k, seed=0):
@@ -81,25 +75,10 @@ def bench_case(n, d, k, repeat):
     row["e_step_ms"] = median_ms(lambda: e_step(X, start), repeat)
     row["e_step_prepared_ms"] = median_ms(lambda: e_step(data, start), repeat)
     row["sklearn_ms"] = None
-    GaussianMixture = sklearn_gaussian_mixture()
-    if GaussianMixture is not None:
-        gm = GaussianMixture(
-            k,
-            weights_init=start.weights,
-            means_init=start.means,
-            precisions_init=start.precisions,
-            max_iter=1,
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            gm.fit(X[: max(k, 50)])
-        gm._initialize(X, None)
-
-        def sklearn_iteration():
-            _, log_resp = gm._e_step(X)
-            gm._m_step(X, log_resp)
-
-        row["sklearn_ms"] = median_ms(sklearn_iteration, repeat)
+    reference = sklearn_iteration(X, start)
+    if reference is not None:
+        iteration, gm = reference
+        row["sklearn_ms"] = median_ms(iteration, repeat)
         row["sklearn_e_step_ms"] = median_ms(lambda: gm._e_step(X), repeat)
     return row
 
@@ -175,21 +154,10 @@ def bench_limit(n=1_000_000, d=2, k=5, base=2, extra=8, repeat=3):
 
     fill = median_ms(lambda: work.__setitem__(slice(None), -1.0), 2 * repeat)
     row["exp_floor_ms"] = median_ms(exp_floor, 2 * repeat) - fill
-    GaussianMixture = sklearn_gaussian_mixture()
+    reference = sklearn_iteration(X, start)
     row["sklearn_ms"] = None
-    if GaussianMixture is not None:
-        gm = GaussianMixture(k, weights_init=start.weights, means_init=start.means,
-                             precisions_init=start.precisions, max_iter=1)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            gm.fit(X[: max(k, 50)])
-        gm._initialize(X, None)
-
-        def sklearn_iteration():
-            _, log_resp = gm._e_step(X)
-            gm._m_step(X, log_resp)
-
-        row["sklearn_ms"] = median_ms(sklearn_iteration, repeat)
+    if reference is not None:
+        row["sklearn_ms"] = median_ms(reference[0], repeat)
         for key in ("fit_marginal_ms", "public_steps_ms"):
             row[key.replace("_ms", "_vs_sklearn")] = row[key] / row["sklearn_ms"]
     for key in ("fit_marginal_ms", "public_steps_ms"):

@@ -47,6 +47,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _reference import sklearn_iteration  # noqa: E402 - beside this file
 
 K = 5
 SIZES = (10_000, 100_000, 1_000_000)
@@ -68,29 +70,14 @@ def make_csv(n: int, folder: Path, seed: int = 0) -> Path:
 
 def sklearn_iteration_ms(X, start, repeats: int) -> float | None:
     """Median ms of scikit-learn's bare EM iteration from ``start`` (None without sklearn)."""
-    import warnings
-
-    try:
-        from sklearn.mixture import GaussianMixture
-    except ImportError:
+    reference = sklearn_iteration(X, start)
+    if reference is None:
         return None
-    k = start.n_components
-    gm = GaussianMixture(
-        k,
-        weights_init=start.weights,
-        means_init=start.means,
-        precisions_init=start.precisions,
-        max_iter=1,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        gm.fit(X[: max(k, 50)])
-    gm._initialize(X, None)
+    iteration = reference[0]
     times = []
     for _ in range(max(3, repeats // 2)):
         t0 = time.perf_counter()
-        _, log_resp = gm._e_step(X)
-        gm._m_step(X, log_resp)
+        iteration()
         times.append(time.perf_counter() - t0)
     return 1000 * statistics.median(times)
 
