@@ -184,19 +184,29 @@ def mix_to_argb32(mix: np.ndarray, alpha: int = 255) -> np.ndarray:
     -------
     argb : uint32 array of shape (n_colors,)
     """
-    lms = np.array(mix, dtype=np.float32)  # a copy: cubed in place below
-    lms *= lms * lms  # LMS' -> LMS
-    lin = _LMS_TO_RGB32 @ lms  # linear-light sRGB, (3, n)
+    mix = np.asarray(mix, dtype=np.float32)
+    n = mix.shape[1]
+    out = np.empty(n, dtype=np.uint32)
+    for lo in range(0, n, _BLOCK):  # in blocks that stay in the cache, as blend_mix
+        hi = min(lo + _BLOCK, n)
+        _pack_block(mix[:, lo:hi], out[lo:hi], alpha)
+    return out
+
+
+def _pack_block(mix: np.ndarray, out: np.ndarray, alpha: int) -> None:
+    """:func:`mix_to_argb32` of one block of ``LMS'`` colours (3, m), written into ``out``."""
+    lms = mix * mix  # a new array: ``mix`` is kept
+    lms *= mix  # LMS' -> LMS
+    lin = _LMS_TO_RGB32 @ lms  # linear-light sRGB, (3, m)
     np.clip(lin, 0.0, 1.0, out=lin)
     lin *= _LUT_SIZE - 1
     lin += 0.5
     idx = lin.astype(np.uint16)
-    out = np.take(_LINEAR_TO_R32, idx[0])
+    np.take(_LINEAR_TO_R32, idx[0], out=out)
     out |= np.take(_LINEAR_TO_G32, idx[1])
     out |= np.take(_LINEAR_TO_B32, idx[2])
     if alpha:
         out |= np.uint32(alpha) << np.uint32(24)
-    return out
 
 
 def unpack_argb32(argb: np.ndarray) -> np.ndarray:
@@ -266,6 +276,30 @@ def blend_mix(resp: np.ndarray, colors: np.ndarray) -> np.ndarray:
     mix : float32 array of shape (3, n_samples)
         ``LMS'`` colour of each point, one row per channel (see :func:`mix_to_argb32`).
     """
+    return _blend(resp, colors, None)
+
+
+def blend_mix_argb32(resp: np.ndarray, colors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`blend_mix` and its :func:`mix_to_argb32`, in one pass over the points.
+
+    Each block of points is blended and packed while it is in the cache (what the worker does
+    for every half-step shown at a million points).
+
+    Parameters
+    ----------
+    resp : array of shape (n_samples, n_components)
+    colors : array of shape (n_components, 3)
+
+    Returns
+    -------
+    mix : float32 array of shape (3, n_samples)
+    argb : uint32 array of shape (n_samples,)
+    """
+    argb = np.empty(np.shape(resp)[0], dtype=np.uint32)
+    return _blend(resp, colors, argb), argb
+
+
+def _blend(resp: np.ndarray, colors: np.ndarray, argb: np.ndarray | None) -> np.ndarray:
     resp = _check_resp(resp, colors)
     dtype = np.float32 if resp.dtype == np.float32 else np.float64
     resp = np.asarray(resp, dtype=dtype)
@@ -291,6 +325,8 @@ def blend_mix(resp: np.ndarray, colors: np.ndarray) -> np.ndarray:
         a *= gain
         b *= gain
         out[:, lo:hi] = to_lms @ lab[:3]
+        if argb is not None:
+            _pack_block(out[:, lo:hi], argb[lo:hi], 255)
     return out
 
 
@@ -410,8 +446,7 @@ class BlendCache:
         """Blend ``resp`` (array of shape (n_samples, n_components)) and keep the result."""
         if resp is None or self.lookup(resp) is not None:
             return
-        mix = blend_mix(resp, component_colors(resp.shape[1]))
-        argb = mix_to_argb32(mix)
+        mix, argb = blend_mix_argb32(resp, component_colors(resp.shape[1]))
         with self._lock:
             alive = [item for item in self._items if item[0]() is not None]
             self._items = [*alive[-(self._size - 1) :], (weakref.ref(resp), mix, argb)]

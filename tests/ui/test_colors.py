@@ -10,12 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gmm_gui.ui.colors import (
+    _BLOCK,
     MAX_CHROMA_GAIN,
     NEUTRAL,
     PALETTE,
     blend,
     blend_argb32,
     blend_mix,
+    blend_mix_argb32,
     component_colors,
     lab_to_srgb,
     mix_to_argb32,
@@ -195,6 +197,22 @@ def test_argb_packing_matches_the_blend():
     mix = blend_mix(resp.astype(np.float32), colors)
     assert mix.shape == (3, 500) and mix.dtype == np.float32
     assert np.mean(mix_to_argb32(mix) == argb) > 0.99
+
+
+def test_blocked_packing_is_the_packing_of_each_point_alone():
+    """Blended and packed in cache-sized blocks (two and a bit here): every point's colour is
+    the one it gets on its own, at the blocks' seams too."""
+    rng = np.random.default_rng(1)
+    n = 2 * _BLOCK + 17
+    resp = rng.dirichlet(np.full(5, 0.3), size=n)
+    colors = component_colors(5)
+    mix, argb = blend_mix_argb32(resp, colors)
+    np.testing.assert_array_equal(mix, blend_mix(resp, colors))
+    np.testing.assert_array_equal(argb, mix_to_argb32(mix))
+    picks = np.r_[0, _BLOCK - 1, _BLOCK, 2 * _BLOCK, n - 1, rng.integers(0, n, 50)]
+    alone = np.array([mix_to_argb32(mix[:, [i]])[0] for i in picks])
+    np.testing.assert_array_equal(argb[picks], alone)
+    np.testing.assert_array_equal(argb[picks], blend_argb32(resp[picks], colors))
 
 
 def test_blend_agrees_with_an_independent_oklab_mix():
