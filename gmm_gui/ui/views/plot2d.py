@@ -339,7 +339,9 @@ class PlotView2D(PlotViewBase):
             ax1.setVisible(self._editable)
             label = self._labels[k]
             br = label.boundingRect()
-            pos, anchor = self._label_place(mean, axes[1], (br.width(), br.height()))
+            pos, anchor = self._label_place(
+                mean, axes[1], (br.width(), br.height()), params.covariances[k]
+            )
             if tuple(label.anchor) != anchor:
                 label.setAnchor(anchor)
             label.setPos(float(pos[0]), float(pos[1]))
@@ -360,14 +362,20 @@ class PlotView2D(PlotViewBase):
         return np.ones(2)
 
     def _label_place(
-        self, mean: np.ndarray, minor: np.ndarray, size_px: tuple[float, float] = (90.0, 24.0)
+        self,
+        mean: np.ndarray,
+        minor: np.ndarray,
+        size_px: tuple[float, float] = (90.0, 24.0),
+        cov: np.ndarray | None = None,
     ) -> tuple[np.ndarray, tuple[float, float]]:
         """Where a weight label goes: just outside the 1-sigma ellipse, along its minor axis.
 
         The label sits beyond the end of the minor semi-axis that points up on screen (so it
         does not cover the densest points around the mean), with its anchor on the side facing
         the mean; when that would put it (``size_px`` wide and high) outside the visible range,
-        beyond the other end instead.
+        beyond the other end instead. With ``cov`` (shape (2, 2)) the label is moved further
+        out, a few pixels at a time, until no corner of its box is inside the 1-sigma ellipse
+        (on a tilted ellipse a box beside the axis' end can reach back over the outline).
         """
         psx, psy = (1.0, 1.0)
         rect = None
@@ -388,6 +396,8 @@ class PlotView2D(PlotViewBase):
             # a few pixels beyond the pen and the handle
             pos = mean + sign * minor + np.array([ux * 6 * psx, -uy * 6 * psy])
             anchor = (0.5 - 0.5 * ux, 0.5 - 0.5 * uy)
+            if cov is not None:
+                pos = self._clear_of_ellipse(pos, anchor, size_px, (psx, psy), (ux, uy), mean, cov)
             if choice is None:
                 choice = (pos, anchor)
             if rect is None:
@@ -405,6 +415,35 @@ class PlotView2D(PlotViewBase):
             ):
                 return pos, anchor
         return choice
+
+    @staticmethod
+    def _clear_of_ellipse(
+        pos: np.ndarray,
+        anchor: tuple[float, float],
+        size_px: tuple[float, float],
+        pixel: tuple[float, float],
+        direction: tuple[float, float],
+        mean: np.ndarray,
+        cov: np.ndarray,
+    ) -> np.ndarray:
+        """``pos`` moved along the screen ``direction`` until the label's box is outside the
+        1-sigma ellipse (at most 40 steps of 3 pixels)."""
+        psx, psy = pixel
+        try:
+            inv = np.linalg.inv(np.asarray(cov, dtype=np.float64))
+        except np.linalg.LinAlgError:
+            return pos
+        step = np.array([direction[0] * 3 * psx, -direction[1] * 3 * psy])
+        w, h = size_px[0] * psx, size_px[1] * psy
+        for _ in range(40):
+            left = pos[0] - anchor[0] * w
+            top = pos[1] + anchor[1] * h
+            corners = np.array([[left, top], [left + w, top], [left, top - h], [left + w, top - h]])
+            d = corners - mean
+            if np.all(np.einsum("ij,jk,ik->i", d, inv, d) > 1.0):
+                break
+            pos = pos + step
+        return pos
 
     def _sync_items(self, n_components: int) -> None:
         """Create or remove handles and labels so there are ``n_components`` of each."""
