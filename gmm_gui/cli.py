@@ -50,18 +50,14 @@ from gmm_gui.model import (
     RUN_TOL,
     Mixture,
     Prior,
-    RestartRun,
     RestartsResult,
     aic,
     bic,
+    draw_start,
     e_step,
     fit,
-    group_maxima,
-    init_mixture,
     run_restarts,
 )
-from gmm_gui.model.maxima import DEFAULT_LL_TOL, DEFAULT_MEAN_TOL, data_scale
-from gmm_gui.model.restarts import RESTART_INITS, run_seeds
 
 __all__ = ["main"]
 
@@ -445,7 +441,7 @@ def _run(args: argparse.Namespace) -> FitOutcome:
             result = _restarts(X, n_components, args.restarts, str(init), seed=args.seed,
                                prior=prior, **settings)
         else:
-            fitted = fit(X, init, n_components=n_components, seed=args.seed, prior=prior,
+            fitted = fit(X, _start(X, n_components, init, args.seed, settings), prior=prior,
                          **settings)
     except ValueError as exc:
         raise ValueError(f"{args.data}: {str(exc).rstrip('.')}") from None
@@ -492,41 +488,28 @@ def _run(args: argparse.Namespace) -> FitOutcome:
     )
 
 
+def _start(
+    X: np.ndarray, n_components: int, init: Mixture | str, seed: int, settings: dict
+) -> Mixture:
+    """The start of a single run: the file's mixture, or the window's start for the method
+    and seed (:func:`gmm_gui.model.draw_start`: the toolbar and Restarts draw the same)."""
+    if isinstance(init, Mixture):
+        return init
+    return draw_start(X, n_components, init, seed=seed,
+                      covariance_type=settings["covariance_type"],
+                      reg_covar=settings["reg_covar"])
+
+
 def _restarts(
     X: np.ndarray, n_components: int, n_starts: int, init: str, *, covariance_type: str,
     seed: int, max_iter: int, tol: float, reg_covar: float, prior: Prior | None,
 ) -> RestartsResult:
-    """Runs from ``n_starts`` random starts, as the window's Restarts makes them.
-
-    :func:`gmm_gui.model.run_restarts` takes the random starts; k-means starts are made here
-    the same way (one seed per run from ``run_seeds``, each run fitted and kept).
-    """
-    settings = {"covariance_type": covariance_type, "max_iter": max_iter, "tol": tol,
-                "reg_covar": reg_covar, "prior": prior}
-    if init in RESTART_INITS:
-        return run_restarts(X, n_components, n_starts, init, seed=seed, **settings)
-    runs = []
-    for index, run_seed in enumerate(run_seeds(seed, n_starts)):
-        start = init_mixture(X, n_components, init, seed=int(run_seed),
-                             covariance_type=covariance_type, reg_covar=reg_covar)
-        result = fit(X, start, seed=int(run_seed), **settings)  # type: ignore[arg-type]
-        runs.append(RestartRun(
-            index=index, seed=int(run_seed), start=start, mixture=result.mixture,
-            mean_log_likelihood=float(result.mean_log_likelihood), n_iter=result.n_iter,
-            converged=result.converged, history=tuple(result.history),
-            issues=tuple(i.message for i in result.issues),
-            degenerate_components=result.degenerate_components,
-            mean_log_posterior=float(result.mean_log_posterior),
-        ))
-    scale = data_scale(X)
-    ll_tol = max(DEFAULT_LL_TOL, 10.0 * tol)  # as run_restarts groups
-    groups = group_maxima(runs, scale, n_samples=X.shape[0], ll_tol=ll_tol,
-                          mean_tol=DEFAULT_MEAN_TOL)
-    return RestartsResult(
-        runs=tuple(runs), groups=tuple(groups), n_starts=n_starts, init=init,
-        covariance_type=covariance_type, scale=scale, n_samples=int(X.shape[0]), ll_tol=ll_tol,
-        mean_tol=DEFAULT_MEAN_TOL, prior=prior, tol=tol, max_iter=max_iter,
-    )
+    """Runs from ``n_starts`` starts, as the window's Restarts makes them
+    (:func:`gmm_gui.model.run_restarts`: one seed per run from ``run_seeds``, each run's start
+    from :func:`gmm_gui.model.draw_start`)."""
+    return run_restarts(X, n_components, n_starts, init, seed=seed,
+                        covariance_type=covariance_type, max_iter=max_iter, tol=tol,
+                        reg_covar=reg_covar, prior=prior)
 
 
 def _all_degenerate(result: RestartsResult, args: argparse.Namespace) -> str:

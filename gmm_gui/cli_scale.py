@@ -27,7 +27,7 @@ from gmm_gui.io.atomic import atomic_path, atomic_write
 from gmm_gui.io.chunks import CsvChunks, NpyChunks, open_chunks
 from gmm_gui.io.mixture_file import check_start_for_data, mixture_to_json, read_mixture
 from gmm_gui.io.responsibilities import responsibilities_csv
-from gmm_gui.model import Mixture, Prior, e_step, fit_chunked, init_mixture, n_parameters
+from gmm_gui.model import Mixture, Prior, draw_start, e_step, fit_chunked, n_parameters
 from gmm_gui.model.chunked import ChunkSummary, summarise_chunks
 
 __all__ = ["SAMPLE_ROWS", "ChunkedDataset", "run_chunked"]
@@ -115,8 +115,8 @@ def _start(
         return init, f"the mixture in {args.init}", covariance_type, notes, sample
     covariance_type = args.covariance_type or "full"
     method = args.init_method or "kmeans++"
-    init = init_mixture(sample, args.k, init_methods[method], seed=args.seed,
-                        covariance_type=covariance_type, reg_covar=args.reg_covar)
+    init = draw_start(sample, args.k, init_methods[method], seed=args.seed,
+                      covariance_type=covariance_type, reg_covar=args.reg_covar)
     where = "all rows" if sample.shape[0] == summary.n_samples else (
         f"an evenly spaced sample of {sample.shape[0]} rows")
     return init, f"{method} (seed {args.seed}) on {where}, 1 run", covariance_type, notes, sample

@@ -92,10 +92,13 @@ def test_engine_warnings_are_printed(capsys, datasets_dir):
 
 
 def test_a_singular_stop_is_not_blamed_on_max_iter(tmp_path, capsys):
-    # Points on a line with reg_covar 0: EM stops at once on a singular covariance.
+    # Points on a line with reg_covar 0: EM stops at once on a singular covariance. (A k-means
+    # start: a k-means++ start's Gaussians sit on single points and are widened to be seen,
+    # see draw_start, so that EM climbs a few iterations before its Gaussians collapse.)
     data = tmp_path / "line.csv"
     data.write_text("x,y\n1,1\n1,1\n2,2\n2,2\n3,3\n", encoding="utf-8")
-    code, stdout, _ = _run(capsys, data, "-k", 2, "--reg-covar", 0, "--covariance-type", "tied")
+    code, stdout, _ = _run(capsys, data, "-k", 2, "--reg-covar", 0, "--covariance-type", "tied",
+                           "--init-method", "kmeans")
     assert code == 0
     assert "covariance became singular" in stdout and "--reg-covar" in stdout
     assert "--max-iter" not in stdout

@@ -15,6 +15,7 @@ from gmm_gui.model import (
     RUN_TOL,
     Mixture,
     Prior,
+    draw_start,
     e_step,
     fit,
     init_mixture,
@@ -50,7 +51,8 @@ def test_prior_is_map_em_with_mclusts_default_and_is_recorded(tmp_path, capsys, 
                                 "--max-iter", 250, "--out", out)
     assert code == 0 and stderr == ""
     prior = Prior.default(X, 3)
-    expected = fit(X, "kmeans++", n_components=3, seed=0, max_iter=250, prior=prior)
+    # gmm-fit -k 3 starts where the window's toolbar does (k-means++, seed 0)
+    expected = fit(X, draw_start(X, 3, "kmeans++", seed=0), max_iter=250, prior=prior)
     mixture, info = read_mixture(out)
     np.testing.assert_array_equal(mixture.means, expected.mixture.means)
     np.testing.assert_array_equal(mixture.covariances, expected.mixture.covariances)
@@ -252,7 +254,7 @@ def test_a_collapse_onto_the_57_cm_point_is_named_not_called_converged(tmp_path,
 
 
 def test_the_default_start_on_davis_heights_is_reported_degenerate(capsys, davis, heights):
-    expected = fit(heights.values, "kmeans++", n_components=2, seed=0)
+    expected = fit(heights.values, draw_start(heights.values, 2, "kmeans++", seed=0))
     assert expected.degenerate and expected.converged
     code, stdout, _ = _run(capsys, davis, "--columns", "height", "-k", 2)
     assert code == 0

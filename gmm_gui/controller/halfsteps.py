@@ -21,21 +21,25 @@ from gmm_gui.model import (
     Prior,
     degenerate_components,
     diagnose,
+    draw_start,
     e_step,
-    init_mixture,
     is_last_iteration,
     log_prior_density,
     m_step,
     prepare_data,
+    spread_covariance,
+    widen_collapsed,
 )
+from gmm_gui.model.init import VISIBLE_SPREAD_FRACTION
 
 __all__ = ["DEFAULT_SPREAD_FRACTION", "CancelCallback", "HalfSteps", "ProgressCallback"]
 
 ProgressCallback = Callable[[int, Snapshot], None]
 CancelCallback = Callable[[], bool]
 
-#: A new Gaussian placed by a click starts with this fraction of the data's standard deviation.
-DEFAULT_SPREAD_FRACTION = 0.25
+#: A new Gaussian placed by a click starts with this fraction of the data's standard deviation
+#: (the engine's, so that a clicked Gaussian and a widened start look alike).
+DEFAULT_SPREAD_FRACTION = VISIBLE_SPREAD_FRACTION
 
 
 class HalfSteps:
@@ -85,8 +89,6 @@ class HalfSteps:
         self.max_iter = int(max_iter)
         self.prior = bool(prior)
         self._priors: dict[int, Prior] = {}
-        scale = np.std(X, axis=0)
-        self.scale = np.where(scale > 0, scale, 1.0)
 
     @property
     def n_samples(self) -> int:
@@ -305,35 +307,21 @@ class HalfSteps:
         return out
 
     def draw_start(self, n_components: int, method: str, seed: int | None) -> Mixture:
-        """A start drawn by the engine's initialiser, made :meth:`visible`."""
-        return self.visible(
-            init_mixture(
-                self.data,
-                int(n_components),
-                method,
-                seed=seed,
-                covariance_type=self.covariance_type,
-                reg_covar=self.reg_covar,
-            )
+        """The engine's one start (:func:`gmm_gui.model.draw_start`) for these settings: the
+        same kind and seed give the same start as Restarts and ``gmm-fit --seed``."""
+        return draw_start(
+            self.data,
+            int(n_components),
+            method,
+            seed=seed,
+            covariance_type=self.covariance_type,
+            reg_covar=self.reg_covar,
         )
 
     def visible(self, mixture: Mixture) -> Mixture:
-        """``mixture`` with every Gaussian that sits on a single point given a visible spread.
-
-        The engine's k-means++ and from-data starts (as scikit-learn's) put each Gaussian on one
-        data point, its covariance at the ``reg_covar`` floor: nothing to see or drag, and a
-        start log-likelihood of minus millions. Such a covariance is replaced by
-        :meth:`default_covariance`, the spread of a Gaussian placed by a click; means and
-        weights are kept.
-        """
-        floor = 10.0 * self.reg_covar + 1e-12 * float(np.max(self.scale**2))
-        variances = np.diagonal(mixture.covariances, axis1=1, axis2=2)
-        collapsed = np.all(variances <= floor, axis=1)
-        if not collapsed.any() or self.covariance_type != "full":
-            return mixture
-        covs = np.array(mixture.covariances, dtype=float, copy=True)
-        covs[collapsed] = self.default_covariance()
-        return Mixture(mixture.weights, mixture.means, covs, self.covariance_type)
+        """``mixture`` with every Gaussian that sits on a single point given a visible spread
+        (:func:`gmm_gui.model.widen_collapsed`, the rule :meth:`draw_start` applies)."""
+        return widen_collapsed(mixture, self.data, self.reg_covar)
 
     def default_covariance(self, fraction: float = DEFAULT_SPREAD_FRACTION) -> np.ndarray:
         """Covariance of a newly placed Gaussian: ``fraction`` of the data's spread per axis.
@@ -342,4 +330,4 @@ class HalfSteps:
         -------
         covariance : array of shape (n_features, n_features)
         """
-        return np.diag((fraction * self.scale) ** 2)
+        return spread_covariance(self.data, fraction)

@@ -24,7 +24,16 @@ from gmm_gui.model.criteria import aic, bic, n_parameters
 from gmm_gui.model.diagnostics import degenerate_components, diagnose
 from gmm_gui.model.em import FitResult, StartResult, fit
 from gmm_gui.model.geometry import ellipse, ellipses
-from gmm_gui.model.init import INIT_METHODS, KMeansResult, init_mixture, kmeans, kmeans_plusplus
+from gmm_gui.model.init import (
+    INIT_METHODS,
+    KMeansResult,
+    draw_start,
+    init_mixture,
+    kmeans,
+    kmeans_plusplus,
+    spread_covariance,
+    widen_collapsed,
+)
 from gmm_gui.model.metrics import (
     adjusted_rand_index,
     align_labels,
@@ -110,9 +119,12 @@ __all__ = [
     "ellipses",
     "fit",
     "fit_chunked",
+    "draw_start",
     "init_mixture",
     "kmeans",
     "kmeans_plusplus",
+    "spread_covariance",
+    "widen_collapsed",
     "log_prob_components",
     "m_step",
     "n_parameters",

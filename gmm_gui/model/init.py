@@ -17,6 +17,18 @@ The four methods have scikit-learn's ``init_params`` meanings:
 scikit-learn leaves the start's weights unnormalised for the last two (they sum to
 ``n_components / n_samples``); a :class:`Mixture`'s weights always sum to one. The
 responsibilities of the first E-step, and so every later iteration, are unaffected.
+
+:func:`init_mixture` is scikit-learn's start, exactly. :func:`draw_start` is **the one
+initialiser of the application**: the window's toolbar, Restarts, the start map (which varies
+the window's start) and ``gmm-fit -k K --seed S`` all call it, so that one kind and seed give one
+start everywhere. It is :func:`init_mixture` with one change: a Gaussian that sits on a single
+data point (k-means++ and from-data starts put every Gaussian there, its covariance at the
+``reg_covar`` floor) is given the visible spread of a Gaussian placed by a click
+(:data:`VISIBLE_SPREAD_FRACTION` of the data's standard deviation per axis, made to the
+covariance type). Such a spike has nothing to see or drag, a start log-likelihood of minus
+millions, and a first E-step that is a hard nearest-point assignment nobody could watch; the
+window is where starts are looked at, so the visible start is the one everyone uses.
+:func:`gmm_gui.model.fit` with a method name keeps scikit-learn's start.
 """
 
 from __future__ import annotations
@@ -28,15 +40,29 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from gmm_gui.model._checks import check_data, check_fittable
-from gmm_gui.model.covariance import check_covariance_type
+from gmm_gui.model._data import PreparedData
+from gmm_gui.model.covariance import COVARIANCE, check_covariance_type
 from gmm_gui.model.mixture import Mixture
 from gmm_gui.model.steps import DataLike, _check_reg_covar, _m_step, _prepared
 
-__all__ = ["INIT_METHODS", "KMeansResult", "init_mixture", "kmeans", "kmeans_plusplus"]
+__all__ = [
+    "INIT_METHODS",
+    "VISIBLE_SPREAD_FRACTION",
+    "KMeansResult",
+    "draw_start",
+    "init_mixture",
+    "kmeans",
+    "kmeans_plusplus",
+    "spread_covariance",
+    "widen_collapsed",
+]
 
 #: The initialisation methods :func:`init_mixture` knows.
 INIT_METHODS: tuple[str, ...] = ("kmeans++", "kmeans", "random", "random_from_data")
 _ALIASES = {"k-means++": "kmeans++", "k-means": "kmeans"}
+#: A Gaussian of a start that sits on one point (and one placed by a click) gets this fraction
+#: of the data's standard deviation per axis (see :func:`draw_start`).
+VISIBLE_SPREAD_FRACTION = 0.25
 
 SeedLike = int | np.random.Generator | None
 
@@ -317,3 +343,105 @@ def _distinct_indices(X: np.ndarray, n_components: int, rng: np.random.Generator
         raise _distinct_error(int(first.size), n_components)
     chosen = rng.choice(first.size, size=n_components, replace=False, p=counts / counts.sum())
     return first[chosen]
+
+
+def _data_sd(X: np.ndarray) -> np.ndarray:
+    """The data's standard deviation per feature, 1 where it is 0, shape (n_features,)."""
+    sd = np.std(X, axis=0)
+    return np.where(sd > 0, sd, 1.0)
+
+
+def spread_covariance(
+    X: DataLike, fraction: float = VISIBLE_SPREAD_FRACTION
+) -> np.ndarray:
+    """Covariance of a newly placed Gaussian: ``fraction`` of the data's sd per axis.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features), or PreparedData
+    fraction : float
+
+    Returns
+    -------
+    covariance : array of shape (n_features, n_features)
+        Diagonal, ``(fraction * sd_j) ** 2`` on the diagonal (an axis without spread counts
+        as sd 1).
+    """
+    Xa = X.X if isinstance(X, PreparedData) else check_data(X)
+    return np.diag((float(fraction) * _data_sd(Xa)) ** 2)
+
+
+def widen_collapsed(mixture: Mixture, X: DataLike, reg_covar: float = 1e-6) -> Mixture:
+    """``mixture`` with every Gaussian that sits on a single point given a visible spread.
+
+    A Gaussian is on a single point when each of its variances is at most ``10 * reg_covar``
+    (plus ``1e-12`` of the largest data variance, for round-off); its covariance becomes
+    :func:`spread_covariance`, made to the mixture's covariance type (round for
+    ``spherical``: the mean of the per-axis variances, in data units; for ``tied`` the shared
+    matrix, since every Gaussian shares it). Means and weights are kept.
+
+    Parameters
+    ----------
+    mixture : Mixture
+    X : array-like of shape (n_samples, n_features), or PreparedData
+        The data (their standard deviation sets the spread).
+    reg_covar : float
+
+    Returns
+    -------
+    Mixture
+        ``mixture`` itself when no Gaussian sits on a single point.
+    """
+    Xa = X.X if isinstance(X, PreparedData) else check_data(X)
+    sd = _data_sd(Xa)
+    floor = 10.0 * float(reg_covar) + 1e-12 * float(np.max(sd**2))
+    variances = np.diagonal(mixture.covariances, axis1=1, axis2=2)
+    collapsed = np.all(variances <= floor, axis=1)
+    if not collapsed.any():
+        return mixture
+    covs = np.array(mixture.covariances, dtype=float, copy=True)
+    covs[collapsed] = np.diag((VISIBLE_SPREAD_FRACTION * sd) ** 2)
+    spec = COVARIANCE[mixture.covariance_type]
+    covs = spec.project(covs, np.asarray(mixture.weights, dtype=float))
+    return Mixture(mixture.weights, mixture.means, covs, mixture.covariance_type)
+
+
+def draw_start(
+    X: DataLike,
+    n_components: int,
+    method: str = "kmeans++",
+    *,
+    seed: int | None = None,
+    covariance_type: str = "full",
+    reg_covar: float = 1e-6,
+) -> Mixture:
+    """The application's start: :func:`init_mixture`, then :func:`widen_collapsed`.
+
+    Every consumer of a start kind and a seed calls this (the window's toolbar, Restarts, the
+    start map through the window's start, ``gmm-fit -k K --seed S`` and its ``--restarts``),
+    so that they draw the same start (see the module docstring for why Gaussians on a single
+    point are widened).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features), or PreparedData
+    n_components : int
+    method : {"kmeans++", "kmeans", "random", "random_from_data"}
+    seed : int or None
+    covariance_type : {"full", "tied", "diag", "spherical"}
+    reg_covar : float, default 1e-6
+
+    Returns
+    -------
+    Mixture
+    """
+    data = _prepared(X, min_samples=2)
+    start = init_mixture(
+        data,
+        n_components,
+        method,
+        seed=seed,
+        covariance_type=covariance_type,
+        reg_covar=reg_covar,
+    )
+    return widen_collapsed(start, data, reg_covar)

@@ -33,7 +33,7 @@ import numpy as np
 from gmm_gui.model._progress import never_cancel, no_progress
 from gmm_gui.model.convergence import RUN_MAX_ITER, RUN_TOL
 from gmm_gui.model.em import fit
-from gmm_gui.model.init import init_mixture
+from gmm_gui.model.init import INIT_METHODS, draw_start
 from gmm_gui.model.maxima import (
     DEFAULT_LL_TOL,
     DEFAULT_MEAN_TOL,
@@ -62,7 +62,8 @@ __all__ = [
 ProgressCallback = Callable[[int, int], None]
 CancelCallback = Callable[[], bool]
 
-RESTART_INITS = ("kmeans++", "random", "random_from_data")
+#: The start kinds of restarts: every kind of :func:`gmm_gui.model.init.draw_start`.
+RESTART_INITS = INIT_METHODS
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ class RestartRun:
     index : int
         Position in the set (0-based), the order in which the runs were made.
     seed : int
-        Seed of the random start; ``init_mixture(X, K, init, seed=seed, ...)`` rebuilds it.
+        Seed of the random start; ``draw_start(X, K, init, seed=seed, ...)`` rebuilds it (the
+        window's toolbar draws the same start from the same kind and seed).
     start : Mixture
         The random starting mixture, for replaying the run.
     mixture : Mixture
@@ -357,8 +359,10 @@ def run_restarts(
     n_components : int
     n_starts : int
         Number of runs (default 20).
-    init : {"kmeans++", "random", "random_from_data"}
-        Kind of random start (see :func:`gmm_gui.model.init.init_mixture`).
+    init : {"kmeans++", "kmeans", "random", "random_from_data"}
+        Kind of random start: run ``i`` starts from ``draw_start(X, K, init,
+        seed=run_seeds(seed, n_starts)[i], ...)`` (:func:`gmm_gui.model.init.draw_start`, the
+        window's and ``gmm-fit``'s start).
     covariance_type : {"full", "diag", "spherical", "tied"}
     seed : int or None
         Master seed; run ``i`` uses ``run_seeds(seed, n_starts)[i]``.
@@ -417,7 +421,7 @@ def run_restarts(
                 return False
             return True
 
-        start = init_mixture(
+        start = draw_start(
             X,
             n_components,
             init,

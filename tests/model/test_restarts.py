@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gmm_gui.model import Mixture, fit, init_mixture
+from gmm_gui.model import Mixture, draw_start, fit
 from gmm_gui.model.convergence import RUN_MAX_ITER, RUN_TOL
 from gmm_gui.model.restarts import (
     RestartRun,
@@ -129,8 +129,9 @@ def test_run_restarts_keeps_every_run_replayable(three_clusters):
     assert [r.index for r in result.runs] == list(range(8))
     for run in result.runs[:3]:
         # the start is rebuilt from the seed, and EM from it gives the same result
-        again = init_mixture(X, 2, "random_from_data", seed=run.seed)
+        again = draw_start(X, 2, "random_from_data", seed=run.seed)
         np.testing.assert_array_equal(again.means, run.start.means)
+        np.testing.assert_array_equal(again.covariances, run.start.covariances)
         replay = fit(X, run.start, tol=RUN_TOL, max_iter=RUN_MAX_ITER)
         assert replay.mean_log_likelihood == run.mean_log_likelihood
         assert replay.n_iter == run.n_iter

@@ -11,6 +11,7 @@ from window_helpers import show_window
 
 from gmm_gui.model import kmeans, sample
 from gmm_gui.ui.analysis.explore import DENSITY_GRID, align_to_components
+from gmm_gui.ui.analysis.kmeans_beside import KMeansDock
 from gmm_gui.ui.colors import blend, component_colors, uncertainty_argb32, unpack_argb32
 from gmm_gui.ui.main_window import MainWindow
 from gmm_gui.ui.views import PlotView1D, PlotView2D
@@ -121,33 +122,62 @@ def test_sampling_in_1d_uses_the_strip(qtbot, monkeypatch):
     w.close()
 
 
-def test_kmeans_colours_are_hard_and_off_returns_to_the_blend(faithful):
+def kmeans_dock(w: MainWindow) -> KMeansDock:
+    dock = w.findChild(KMeansDock, "kmeans_dock")
+    assert dock is not None
+    return dock
+
+
+def test_kmeans_sits_beside_em_and_off_hides_it(faithful):
+    # Issue #11: k-means' hard assignment is shown beside EM's colours, not instead of them.
     w = faithful
     snap = w.session.snapshot
     k = snap.mixture.n_components
     palette = component_colors(k)
+    em_colors = blend(snap.resp, palette)
+    np.testing.assert_array_equal(w.view.point_colors(), em_colors)
     tools = w.analysis_tools["explore"]
     tools.kmeans_action.setChecked(True)
-    shown = w.view.point_colors()
-    # every point exactly one of the component colours
-    match = np.all(shown[:, None, :] == palette[None, :, :], axis=2)
-    assert np.all(match.sum(axis=1) == 1)
+    # EM's colours stay on the main plot, untouched
+    np.testing.assert_array_equal(w.view.point_colors(), em_colors)
+    assert w.view.color_override() is None
+    # k-means' hard assignment is in the panel beside it: every point one component colour,
+    # each cluster renamed to the EM component it overlaps most
+    dock = kmeans_dock(w)
+    assert dock.isVisible()
     result = kmeans(np.asarray(snap.X), k, seed=0)
     em = snap.resp.argmax(axis=1)
     aligned = align_to_components(em, result.labels, k)
-    np.testing.assert_array_equal(match.argmax(axis=1), aligned)
+    np.testing.assert_array_equal(dock.drawn_points(), np.arange(len(snap.X)))
+    np.testing.assert_array_equal(dock.point_colors(), palette[aligned])
+    assert len(np.unique(dock.point_colors(), axis=0)) == k
+    # the points where k-means and EM disagree are ringed
+    np.testing.assert_array_equal(dock.ringed_points(), np.flatnonzero(aligned != em))
     # the renaming is the best one-to-one renaming (check all of them: k! is small)
     from itertools import permutations
 
     best = max(np.mean(np.array(p)[result.labels] == em) for p in permutations(range(k)))
     assert tools.agreement == pytest.approx(best)
-    assert f"{best:.1%}" in w.view.caption()
+    assert f"{best:.1%}" in w.view.caption() and f"{best:.1%}" in dock.text.text()
+    # the centres as stars, on the main plot and in the panel (centre c: cluster named c)
     stars = w.view.marker_points()
     np.testing.assert_allclose(np.sort(stars, axis=0), np.sort(np.asarray(result.centers), axis=0))
+    for c in range(k):
+        np.testing.assert_allclose(dock.centers()[c], snap.X[aligned == c].mean(axis=0),
+                                   rtol=1e-9)
 
     tools.kmeans_action.setChecked(False)
-    np.testing.assert_array_equal(w.view.point_colors(), blend(snap.resp, palette))
-    assert len(w.view.marker_points()) == 0
+    np.testing.assert_array_equal(w.view.point_colors(), em_colors)
+    assert len(w.view.marker_points()) == 0 and not dock.isVisible()
+
+
+def test_closing_the_kmeans_panel_turns_it_off(faithful):
+    w = faithful
+    tools = w.analysis_tools["explore"]
+    tools.kmeans_action.setChecked(True)
+    kmeans_dock(w).close()
+    assert not tools.kmeans_action.isChecked()
+    assert "k-means" not in w.view.caption() and len(w.view.marker_points()) == 0
 
 
 def test_kmeans_follows_a_step_back_in_history(faithful, qtbot):
@@ -160,15 +190,17 @@ def test_kmeans_follows_a_step_back_in_history(faithful, qtbot):
     k = snap.mixture.n_components
     result = kmeans(np.asarray(snap.X), k, seed=0)
     aligned = align_to_components(snap.resp.argmax(axis=1), result.labels, k)
-    np.testing.assert_array_equal(w.view.point_colors(), component_colors(k)[aligned])
+    np.testing.assert_array_equal(kmeans_dock(w).point_colors(), component_colors(k)[aligned])
+    np.testing.assert_array_equal(w.view.point_colors(), blend(snap.resp, component_colors(k)))
 
 
-def test_uncertainty_colours_and_exclusive_with_kmeans(faithful):
+def test_uncertainty_colours_and_kmeans_beside_them(faithful):
+    # k-means no longer recolours the points (it sits beside, issue #11), so both can be on
     w = faithful
     tools = w.analysis_tools["explore"]
     tools.kmeans_action.setChecked(True)
     tools.uncertainty_action.setChecked(True)
-    assert not tools.kmeans_action.isChecked()
+    assert tools.kmeans_action.isChecked() and kmeans_dock(w).isVisible()
     resp = np.asarray(w.session.snapshot.resp)
     u = 1.0 - resp.max(axis=1)
     expected = unpack_argb32(uncertainty_argb32(u, resp.shape[1]))[:, :3]
@@ -271,13 +303,13 @@ def test_one_d_uncertainty(qtbot):
 
 
 def test_kmeans_of_many_points_runs_in_the_background(faithful, qtbot, monkeypatch):
-    import gmm_gui.ui.analysis.explore as explore_module
+    import gmm_gui.ui.analysis.kmeans_beside as explore_module
 
     monkeypatch.setattr(explore_module, "KMEANS_INLINE_MAX", 10)
     w = faithful
     tools = w.analysis_tools["explore"]
     tools.kmeans_action.setChecked(True)
-    assert "running" in w.view.caption()
+    assert "running" in w.view.caption() and "running" in kmeans_dock(w).text.text()
     assert w.view.color_override() is None
     with qtbot.waitSignal(tools.kmeans_finished, timeout=10_000):
         pass
@@ -285,7 +317,8 @@ def test_kmeans_of_many_points_runs_in_the_background(faithful, qtbot, monkeypat
     k = snap.mixture.n_components
     result = kmeans(np.asarray(snap.X), k, seed=0)
     aligned = align_to_components(snap.resp.argmax(axis=1), result.labels, k)
-    np.testing.assert_array_equal(w.view.point_colors(), component_colors(k)[aligned])
+    np.testing.assert_array_equal(kmeans_dock(w).point_colors(), component_colors(k)[aligned])
+    np.testing.assert_array_equal(w.view.point_colors(), blend(snap.resp, component_colors(k)))
     assert "running" not in w.view.caption()
 
 
@@ -300,7 +333,7 @@ def test_kmeans_of_many_points_runs_in_the_background(faithful, qtbot, monkeypat
 def test_kmeans_with_more_gaussians_than_distinct_points_says_so(
     qtbot, tmp_path, monkeypatch, rows, inline
 ):
-    import gmm_gui.ui.analysis.explore as explore_module
+    import gmm_gui.ui.analysis.kmeans_beside as explore_module
 
     if not inline:
         monkeypatch.setattr(explore_module, "KMEANS_INLINE_MAX", 1)
@@ -323,6 +356,7 @@ def test_kmeans_with_more_gaussians_than_distinct_points_says_so(
     problem = "k-means needs at least K = 6 distinct points, and the data have only 5"
     caption = w.view.caption()
     assert problem in caption and "10 points drawn from the model" in caption
+    assert problem in kmeans_dock(w).text.text() and len(kmeans_dock(w).point_colors()) == 0
     assert w.view.color_override() is None and len(w.view.marker_points()) == 0
     for _ in range(2):  # the next snapshots: said again, nothing raised
         with qtbot.waitSignal(w.session.snapshot_changed, timeout=10_000):

@@ -123,3 +123,65 @@ def test_a_tied_reshape_reshapes_every_gaussian(view2d, faithful):
     new = moved(m, 0, mean, cov)
     for k in range(2):
         np.testing.assert_allclose(new.covariances[k], cov)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied"])
+def test_a_full_handle_on_faithful_scales_moves_by_the_pixels_dragged(
+    view2d, faithful, covariance_type
+):
+    # The issue's case: a full Gaussian with an eruptions sd of 0.28 and a waiting sd of 6;
+    # its eruptions handle dragged 20 pixels outwards, the hand drifting 6 pixels along waiting
+    # (about 0.7 minutes). Read in data units that drift swamped 0.28 and the sd became
+    # several minutes; in the view's pixel metric it is 20 pixels' worth, a little turn.
+    covs = [np.array([[0.28**2, 0.0], [0.0, 6.0**2]]), np.diag([0.4**2, 5.0**2])]
+    if covariance_type == "tied":
+        covs = [covs[0], covs[0]]
+    m = Mixture([0.4, 0.6], [[2.0, 55.0], [4.3, 80.0]], covs, covariance_type)
+    view2d.set_snapshot(snapshot(faithful, m))
+    edits = record_edits(view2d)
+    handle, offset = handle_on_axis(view2d, 0, 0, m.means[0])
+    assert abs(offset[0]) == pytest.approx(0.28)
+    outward = 20 if offset[0] > 0 else -20
+    drag_by_pixels(view2d, handle, outward, -6)
+    k, mean, cov, finished = edits[-1]
+    assert k == 0 and finished
+    np.testing.assert_array_equal(mean, m.means[0])
+    px = pixel_size(view2d.view_box)
+    sd = np.sqrt(np.diag(cov))
+    # eruptions: about 20 pixels' worth more (0.12 minutes here, not ten times that) ...
+    assert sd[0] - 0.28 == pytest.approx(20 * px[0], abs=2 * px[0])
+    # ... waiting: within a pixel or two of where it was
+    assert abs(sd[1] - 6.0) < 2 * px[1]
+    # the handle followed the mouse; the ellipse turned a little towards the drift
+    drawn = np.array([handle.pos().x(), handle.pos().y()]) - mean
+    assert abs(drawn[0]) / px[0] == pytest.approx(abs(offset[0]) / px[0] + 20, abs=1.5)
+    assert abs(drawn[1]) / px[1] == pytest.approx(6, abs=1.5)
+    assert np.all(np.linalg.eigvalsh(cov) > 0)
+    if covariance_type == "tied":
+        new = moved(m, 0, mean, cov)
+        np.testing.assert_allclose(new.covariances[1], cov)
+
+
+def test_the_handles_sit_where_the_ellipse_ends_on_screen_and_follow_a_zoom(view2d, faithful):
+    # A correlated Old Faithful Gaussian: its data-unit principal axes are not the ellipse's
+    # ends on screen; the handles are, perpendicular on screen, on the 1-sigma ellipse.
+    cov = np.array([[0.0693, 0.436], [0.436, 33.7]])
+    m = Mixture([1.0], [[2.0, 54.5]], [cov], "full")
+    view2d.set_snapshot(snapshot(faithful, m))
+
+    def screen_offsets():
+        px = pixel_size(view2d.view_box)
+        out = []
+        for handle in view2d.handles()[0][1:]:
+            at = np.array([handle.pos().x(), handle.pos().y()])
+            d = at - m.means[0]
+            assert d @ np.linalg.solve(cov, d) == pytest.approx(1.0, rel=1e-9)
+            out.append(d / px)
+        return out
+
+    a, b = screen_offsets()
+    assert abs(a @ b) < 1e-6 * np.linalg.norm(a) * np.linalg.norm(b)
+    view2d.view_box.setRange(xRange=(1.0, 6.0), yRange=(30.0, 100.0), padding=0)
+    a2, b2 = screen_offsets()
+    assert abs(a2 @ b2) < 1e-6 * np.linalg.norm(a2) * np.linalg.norm(b2)
+    assert not np.allclose(a2, a)  # the zoom changed the ellipse on screen, and the handles

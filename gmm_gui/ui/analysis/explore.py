@@ -8,10 +8,11 @@ of K has its own dock (:mod:`gmm_gui.ui.analysis.kselect`).
 
 - *Sample from the model*: N points drawn from the mixture shown, drawn over the data as dark
   crosses (2-D) or crosses in the data strip (1-D); they can be hidden again or exported as CSV.
-- *Show k-means (hard) assignment*: k-means with the same K; every point takes the colour of
-  its k-means cluster, renamed to the EM component it overlaps most (Hungarian matching), and
-  the k-means centres are drawn as stars. The status line says on how many points k-means and
-  EM's hard labels agree.
+- *Show k-means (hard) assignment*: k-means with the same K, beside EM
+  (:mod:`gmm_gui.ui.analysis.kmeans_beside`): EM's colours stay on the main plot; a small plot
+  in a dock shows every point in the colour of its k-means cluster, renamed to the EM component
+  it overlaps most (Hungarian matching), the points where the two disagree ringed; the k-means
+  centres are drawn as stars on both. The caption says on how many points they agree.
 - *Show known labels*: a label column of the file (sex, species, ...) as marker shapes, the
   colours staying those of the fit, with a legend and the adjusted Rand index between the
   labels and the clusters (each point's most responsible component).
@@ -20,13 +21,12 @@ of K has its own dock (:mod:`gmm_gui.ui.analysis.kselect`).
 - *Show density* (2-D): the mixture's density as a heat map with contour lines behind the
   points, over the visible range.
 
-k-means and uncertainty both recolour the points, so turning one on turns the other off.
+Only uncertainty recolours the main plot's points; k-means sits beside, so both can be on.
 """
 
 from __future__ import annotations
 
 import io
-import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,20 +34,22 @@ import numpy as np
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QWidget
-from scipy.optimize import linear_sum_assignment
 
-from gmm_gui.controller.jobs import Kind, Policy
 from gmm_gui.controller.workspace import Workspace
 from gmm_gui.io import atomic_write
 from gmm_gui.model import (
     adjusted_rand_index,
     density_grid,
     hard_labels,
-    kmeans,
     sample,
     uncertainty,
 )
 from gmm_gui.ui import colors
+from gmm_gui.ui.analysis.kmeans_beside import (
+    KMeansBeside,
+    align_to_components,
+    component_mapping,
+)
 from gmm_gui.ui.overlay import ViewOverlay
 from gmm_gui.ui.views.plot2d import DENSITY_LEVEL_FRACTIONS
 
@@ -63,44 +65,7 @@ __all__ = [
 
 #: Grid of the density heat map (points per side).
 DENSITY_GRID = 160
-#: Up to this many points k-means runs on the UI thread; above, in the background.
-KMEANS_INLINE_MAX = 50_000
-
-_serial = itertools.count(1)
 _MAX_SAMPLES = 2_000_000
-
-
-def align_to_components(reference: np.ndarray, labels: np.ndarray, n_components: int) -> np.ndarray:
-    """Rename cluster numbers to the components they overlap most (one to one).
-
-    Parameters
-    ----------
-    reference : int array of shape (n_samples,)
-        Each point's component, values in ``0 .. n_components - 1`` (e.g. EM's hard labels).
-    labels : int array of shape (n_samples,)
-        Cluster numbers in ``0 .. n_components - 1`` (e.g. k-means' labels).
-    n_components : int
-
-    Returns
-    -------
-    int array of shape (n_samples,)
-        ``labels`` renamed so that the number of points with the same value in both is as large
-        as possible; still in ``0 .. n_components - 1``, also when a component owns no point.
-    """
-    return component_mapping(reference, labels, n_components)[np.asarray(labels, dtype=np.intp)]
-
-
-def component_mapping(reference: np.ndarray, labels: np.ndarray, n_components: int) -> np.ndarray:
-    """The renaming of :func:`align_to_components`: int array of shape (n_components,).
-
-    ``mapping[j]`` is the component cluster ``j`` is renamed to.
-    """
-    table = np.zeros((n_components, n_components), dtype=np.int64)
-    np.add.at(table, (np.asarray(labels, dtype=np.intp), np.asarray(reference, dtype=np.intp)), 1)
-    rows, cols = linear_sum_assignment(table, maximize=True)
-    mapping = np.empty(n_components, dtype=np.intp)
-    mapping[rows] = cols
-    return mapping
 
 
 class ExploreTools(QObject):
@@ -137,13 +102,12 @@ class ExploreTools(QObject):
         self.sample_labels: np.ndarray | None = None
         self.label_column: str | None = None
         self.ari: float | None = None
-        self.agreement: float | None = None
-        self._kmeans_cache: tuple | None = None
-        self._kmeans_pending: tuple | None = None
         self._label_codes: tuple | None = None
-        self._jobs = workspace.jobs
-        self._kmeans_lane = f"explore-kmeans-{next(_serial)}"  # its kind's name too
-        self._jobs.register(Kind(self._kmeans_lane, Policy.REPLACE, lane=self._kmeans_lane))
+        #: k-means beside EM: its computing and its dock.
+        self.kmeans = KMeansBeside(
+            workspace, parent, lambda: self.kmeans_action.setChecked(False), overlay.show_problem
+        )
+        self.kmeans.finished.connect(self.kmeans_finished)
         self._symbols_key: tuple | None = None
         self._seed = 0
 
@@ -213,12 +177,11 @@ class ExploreTools(QObject):
     @Slot(object)
     def _on_data_changed(self, _dataset: object = None) -> None:
         self.samples = self.sample_labels = None
-        self._kmeans_cache = self._kmeans_pending = None
-        self._jobs.drop(self._kmeans_lane)  # for the data before: what it reports is dropped
+        self.kmeans.forget()  # for the data before: what it reports is dropped
         self._symbols_key = None
         self._label_codes = None
         self.label_column = None
-        self.ari = self.agreement = None
+        self.ari = None
         self.view_overlay.set_overlay_points(None)
         self.view_overlay.set_marker_points(None)
         self._rebuild_labels_menu()
@@ -236,16 +199,14 @@ class ExploreTools(QObject):
             self.caption_text = ""
             return
         parts: list[str] = []
-        self.agreement = None
         if self.kmeans_action.isChecked() and snap.mixture is not None:
-            parts.append(self._show_kmeans(view, snap))
-        elif self.uncertainty_action.isChecked() and snap.resp is not None:
-            view.set_marker_points(None)
-            parts.append(self._show_uncertainty(view, snap))
+            parts.append(self.kmeans.show(view, snap, self.refresh))
         else:
-            view.set_marker_points(None)
-            if view.color_override() is not None:
-                view.set_color_override(None)
+            self.kmeans.hide(view)
+        if self.uncertainty_action.isChecked() and snap.resp is not None:
+            parts.append(self._show_uncertainty(view, snap))
+        elif view.color_override() is not None:
+            view.set_color_override(None)
         label_text = self._show_labels(view, snap)
         if label_text:
             parts.append(label_text)
@@ -361,80 +322,22 @@ class ExploreTools(QObject):
 
     # ------------------------------------------------------------------ k-means
     @Slot(bool)
-    def _on_kmeans_toggled(self, on: bool) -> None:
-        if on and self.uncertainty_action.isChecked():
-            self.uncertainty_action.setChecked(False)
+    def _on_kmeans_toggled(self, _on: bool) -> None:
         self.refresh()
-
-    def _kmeans_labels(self, X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray] | str | None:
-        """k-means' labels and centres for ``X`` and ``k``; None while it runs in the background;
-        a sentence when k-means cannot be made (fewer distinct points than ``k``).
-
-        Up to :data:`KMEANS_INLINE_MAX` points k-means runs at once (a few milliseconds);
-        above, in a background task, and the view is brought up to date when it ends.
-        """
-        key = (id(X), X.shape, k)
-        if self._kmeans_cache is None or self._kmeans_cache[0] != key:
-            if len(X) > KMEANS_INLINE_MAX:
-                if self._kmeans_pending != key:
-                    self._kmeans_pending = key
-
-                    def work(progress: object, should_cancel: object) -> tuple:
-                        return (key, *_kmeans_or_problem(X, k))
-
-                    self._jobs.submit(
-                        self._kmeans_lane,
-                        work,
-                        on_result=self._on_kmeans_done,
-                        on_failure=self.view_overlay.show_problem,
-                    )
-                return None
-            self._kmeans_cache = (key, *_kmeans_or_problem(X, k))
-        _, labels, centers, problem = self._kmeans_cache
-        return problem or (labels, centers)
 
     @property
     def kmeans_running(self) -> bool:
         """True while k-means runs in the background."""
-        return self._jobs.busy(self._kmeans_lane)
+        return self.kmeans.running
 
-    def _on_kmeans_done(self, result: tuple) -> None:
-        if result[0] == self._kmeans_pending:
-            self._kmeans_cache = result
-            self._kmeans_pending = None
-            self.refresh()
-        self.kmeans_finished.emit(result)
-
-    def _show_kmeans(self, view: ViewOverlay, snap: Snapshot) -> str:
-        k = snap.mixture.n_components
-        found = self._kmeans_labels(np.asarray(snap.X), k)
-        if found is None or isinstance(found, str):
-            view.set_marker_points(None)
-            if found is None:
-                return f"k-means, K = {k}: running on {len(snap.X)} points …"
-            if view.color_override() is not None:
-                view.set_color_override(None)
-            return f"k-means, K = {k}: {found}"
-        labels, centers = found
-        if snap.resp is not None:
-            em = hard_labels(snap.resp)
-            aligned = align_to_components(em, labels, k)
-            self.agreement = float(np.mean(aligned == em))
-        else:
-            aligned = labels
-        palette = colors.component_colors(k)
-        view.set_color_override(colors.pack_argb32(palette[aligned]))
-        view.set_marker_points(centers)  # white stars: they must stand out on the means
-        text = f"k-means, K = {k}: each point in its cluster's colour, ☆ its centres"
-        if self.agreement is not None:
-            text += f"<br>same cluster as EM's most responsible Gaussian: {self.agreement:.1%}"
-        return text
+    @property
+    def agreement(self) -> float | None:
+        """Share of the points where k-means and EM's hard labels agree (None: not shown)."""
+        return self.kmeans.agreement
 
     # ------------------------------------------------------------------ uncertainty
     @Slot(bool)
-    def _on_uncertainty_toggled(self, on: bool) -> None:
-        if on and self.kmeans_action.isChecked():
-            self.kmeans_action.setChecked(False)
+    def _on_uncertainty_toggled(self, _on: bool) -> None:
         self.refresh()
 
     def _show_uncertainty(self, view: ViewOverlay, snap: Snapshot) -> str:
@@ -560,22 +463,6 @@ class ExploreTools(QObject):
         if watched is self._parent and event.type() == QEvent.Type.Close:
             self._density_timer.stop()
         return False
-
-
-def _kmeans_or_problem(X: np.ndarray, k: int) -> tuple[np.ndarray | None, np.ndarray | None, str]:
-    """``(labels, centres, "")`` of k-means with ``k`` clusters, or ``(None, None, why not)``."""
-    try:
-        result = kmeans(X, k, seed=0)
-    except ValueError as exc:  # k is more than the distinct points (each cluster needs one)
-        n_distinct = len(np.unique(X, axis=0))
-        if n_distinct >= k:
-            return None, None, f"k-means could not be made: {exc}"
-        why = (
-            f"k-means needs at least K = {k} distinct points, and the data have only "
-            f"{n_distinct}; use fewer Gaussians to compare with k-means"
-        )
-        return None, None, why
-    return np.asarray(result.labels), np.asarray(result.centers), ""
 
 
 def _hex(rgb: np.ndarray) -> str:

@@ -4,7 +4,11 @@ Every component is drawn as its 1-sigma (solid) and 2-sigma (dashed) ellipse, li
 its colour, with a disc at the mean and its weight ("π₁ = 0.36") next to it. The ellipses are the
 true contours of the Gaussian (:func:`gmm_gui.model.ellipse`, ``mean + k L [cos t, sin t]`` with
 ``L = cholesky(cov)``). Two small squares sit on the 1-sigma ellipse at the ends of its principal
-axes: dragging one stretches that axis and turns the ellipse, keeping the other axis' length.
+axes *as drawn on screen* (:func:`screen_axes`): dragging one stretches that axis and turns the
+ellipse, keeping the other axis' length on screen. The reshape rule works in the view's pixel
+metric mapped back to data units (:func:`reshaped_covariance`), so a drag of a few pixels changes
+the Gaussian by a few pixels' worth along the handle's axis, however different the scales of the
+two axes (Old Faithful: eruptions 1.5-5 minutes, waiting 45-95 minutes).
 """
 
 from __future__ import annotations
@@ -24,9 +28,17 @@ from gmm_gui.ui.views.base import PlotViewBase, label_style, make_weight_label, 
 from gmm_gui.ui.views.export import escape_markup
 from gmm_gui.ui.views.items import EditViewBox, EllipseSetItem, EllipseShape, HandleItem
 from gmm_gui.ui.views.points import PointCloudItem, PointLocator
+from gmm_gui.ui.views.reshape import principal_axes, reshaped_covariance, screen_axes
 from gmm_gui.ui.views.transition import Params
 
-__all__ = ["DENSITY_LEVEL_FRACTIONS", "PlotView2D", "density_contours", "principal_axes"]
+__all__ = [
+    "DENSITY_LEVEL_FRACTIONS",
+    "PlotView2D",
+    "density_contours",
+    "principal_axes",
+    "reshaped_covariance",
+    "screen_axes",
+]
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 N_SIGMAS = (1.0, 2.0)
@@ -80,103 +92,6 @@ def weight_label(k: int, weight: float) -> str:
     return f"π{str(k + 1).translate(_SUBSCRIPTS)} = {weight:.2f}"
 
 
-def principal_axes(
-    cov: np.ndarray, previous: Sequence[np.ndarray] | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """The two principal semi-axes of a 2-D Gaussian's 1-sigma ellipse.
-
-    ``mean + axes[i]`` lies on the 1-sigma ellipse (Mahalanobis distance exactly 1).
-
-    Parameters
-    ----------
-    cov : array of shape (2, 2)
-    previous : pair of arrays of shape (2,), optional
-        The axes drawn before; each new axis is matched to the previous one it is most
-        parallel to and points the same way, so handles do not jump when the lengths cross.
-
-    Returns
-    -------
-    axes : array of shape (2, 2)
-        Row ``i`` is semi-axis ``i`` (direction times length).
-    lengths : array of shape (2,)
-    """
-    evals, evecs = np.linalg.eigh(0.5 * (cov + cov.T))
-    evals = np.maximum(evals, 0.0)
-    vecs = [evecs[:, 1], evecs[:, 0]]  # major first
-    lens = [np.sqrt(evals[1]), np.sqrt(evals[0])]
-    if previous is not None:
-        p0 = previous[0] / (np.linalg.norm(previous[0]) or 1.0)
-        if abs(vecs[1] @ p0) > abs(vecs[0] @ p0):
-            vecs.reverse()
-            lens.reverse()
-        for i in range(2):
-            if vecs[i] @ previous[i] < 0:
-                vecs[i] = -vecs[i]
-    else:
-        for i in range(2):
-            v = vecs[i]
-            if v[0] < -1e-12 or (abs(v[0]) <= 1e-12 and v[1] < 0):
-                vecs[i] = -v
-    axes = np.stack([vecs[0] * lens[0], vecs[1] * lens[1]])
-    return axes, np.array(lens)
-
-
-def reshaped_covariance(
-    cov: np.ndarray,
-    mean: np.ndarray,
-    target: np.ndarray,
-    axis: int,
-    covariance_type: str,
-    min_sd: np.ndarray,
-) -> np.ndarray:
-    """The covariance a drag of a reshape handle to ``target`` gives (issue #11).
-
-    * ``diag``: the handle lies on coordinate axis ``axis``; the drag is read along that
-      axis only, in its own data units: its variance becomes ``(target[axis] -
-      mean[axis])**2``, the other is kept, off-diagonals stay 0 (no turning). A drift of the
-      mouse along the other axis changes nothing, however different the axes' scales.
-    * ``spherical``: the same distance along ``axis`` is the one sd of both axes (round in
-      data units).
-    * ``full``, ``tied``: the dragged principal semi-axis goes to the mouse (it stretches and
-      turns), the other keeps its length, perpendicular (a tied mixture then takes it as the
-      shared covariance, see :meth:`~gmm_gui.model.Mixture.with_component`).
-
-    Parameters
-    ----------
-    cov : array of shape (2, 2)
-        The covariance when the drag began.
-    mean, target : arrays of shape (2,)
-        The Gaussian's mean and where the handle is dragged to, in data units.
-    axis : int
-        ``diag``/``spherical``: the coordinate axis (0 or 1) the handle lies on; ``full``/
-        ``tied``: the principal semi-axis dragged (0 major, 1 minor).
-    covariance_type : {"full", "diag", "spherical", "tied"}
-    min_sd : array of shape (2,)
-        The smallest sd a drag sets along each axis, in that axis' data units.
-
-    Returns
-    -------
-    covariance : array of shape (2, 2)
-    """
-    cov = np.array(cov, dtype=np.float64)
-    delta = np.asarray(target, dtype=np.float64) - np.asarray(mean, dtype=np.float64)
-    floor = np.asarray(min_sd, dtype=np.float64)
-    if covariance_type in ("diag", "spherical"):
-        sd = max(abs(float(delta[axis])), float(floor[axis]))
-        if covariance_type == "spherical":
-            return sd**2 * np.eye(2)
-        out = np.diag(np.diag(cov))
-        out[axis, axis] = sd**2
-        return out
-    _, lengths = principal_axes(cov)
-    other = float(lengths[1] if axis == 0 else lengths[0])
-    length = float(np.hypot(*delta))
-    u = delta / length if length >= 1e-300 else np.array([1.0, 0.0])
-    length = max(length, float(np.max(floor)))
-    w = np.array([-u[1], u[0]])
-    return length**2 * np.outer(u, u) + other**2 * np.outer(w, w)
-
-
 class PlotView2D(PlotViewBase):
     """A plot of 2-D data and a Gaussian mixture, driven by snapshots (see the UI contract).
 
@@ -222,6 +137,9 @@ class PlotView2D(PlotViewBase):
         self._vb.addItem(self._contours, ignoreBounds=True)
         self._density: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.set_axis_labels(("x", "y"))
+        # the handles sit where the ellipses' axes are on screen: a zoom or a resize moves them
+        self._vb.sigRangeChanged.connect(self._on_view_changed)
+        self._vb.sigResized.connect(self._on_view_changed)
 
     # ------------------------------------------------------------------ public
     def set_axis_labels(self, names: Sequence[str]) -> None:
@@ -391,39 +309,73 @@ class PlotView2D(PlotViewBase):
             except ValueError:  # not positive definite (cannot happen for engine output)
                 outlines = ()
             shapes.append(EllipseShape(outlines, color, selected=(k == self._selected)))
-            previous = self._axis_dirs[k]
-            axes, _ = principal_axes(cov, previous)
-            self._axis_dirs[k] = axes
-            mean_h, ax0, ax1 = self._handles[k]
+            mean_h = self._handles[k][0]
             mean_h.setPos(float(mean[0]), float(mean[1]))
             mean_h.set_selected(k == self._selected)
-            ax0.setPos(float(mean[0] + axes[0, 0]), float(mean[1] + axes[0, 1]))
-            ax1.setPos(float(mean[0] + axes[1, 0]), float(mean[1] + axes[1, 1]))
-            for h in (mean_h, ax0, ax1):
+            for h in self._handles[k]:
                 h.set_draggable(self._editable)
-            ax0.setVisible(self._editable)
-            ax1.setVisible(self._editable)
             label = self._labels[k]
             text = weight_label(k, float(params.weights[k]))
             if label.toPlainText() != text:
                 label.setText(text)
-            br = label.boundingRect()
-            pos, anchor = self._label_place(mean, axes[1], (br.width(), br.height()))
-            if tuple(label.anchor) != anchor:
-                label.setAnchor(anchor)
-            label.setPos(float(pos[0]), float(pos[1]))
+        self._place_handles(params)
         self._fills.set_shapes(shapes)
         self._outlines.set_shapes(shapes)
 
+    def _place_handles(self, params: Params | None) -> None:
+        """Put the reshape handles at the ends of each ellipse's axes as drawn on screen, and
+        the weight labels beside them (again after a zoom or a resize: they depend on it)."""
+        if params is None or len(self._handles) != params.n_components:
+            return
+        scale = self._px_per_unit()
+        for k in range(params.n_components):
+            mean = params.means[k]
+            axes, _ = screen_axes(params.covariances[k], scale, self._axis_dirs[k])
+            self._axis_dirs[k] = axes
+            _, ax0, ax1 = self._handles[k]
+            ax0.setPos(float(mean[0] + axes[0, 0]), float(mean[1] + axes[0, 1]))
+            ax1.setPos(float(mean[0] + axes[1, 0]), float(mean[1] + axes[1, 1]))
+            ax0.setVisible(self._editable)
+            ax1.setVisible(self._editable)
+            label = self._labels[k]
+            br = label.boundingRect()
+            pos, anchor = self._label_place(
+                mean, axes[1], (br.width(), br.height()), params.covariances[k]
+            )
+            if tuple(label.anchor) != anchor:
+                label.setAnchor(anchor)
+            label.setPos(float(pos[0]), float(pos[1]))
+
+    def _on_view_changed(self, *_args: object) -> None:
+        self._place_handles(self._shown)
+
+    def _px_per_unit(self) -> np.ndarray:
+        """Screen pixels per data unit along x and y, shape (2,) (before the view has a size:
+        as if the data's range filled 500 pixels each way)."""
+        if self._vb.width() > 0 and self._vb.height() > 0:
+            size = np.abs(np.asarray(self._vb.viewPixelSize(), dtype=np.float64))
+            if np.all(np.isfinite(size)) and np.all(size > 0):
+                return 1.0 / size
+        if self._X is not None and len(self._X):
+            spread = np.ptp(np.asarray(self._X, dtype=np.float64), axis=0)
+            return 500.0 / np.where(spread > 0, spread, 1.0)
+        return np.ones(2)
+
     def _label_place(
-        self, mean: np.ndarray, minor: np.ndarray, size_px: tuple[float, float] = (90.0, 24.0)
+        self,
+        mean: np.ndarray,
+        minor: np.ndarray,
+        size_px: tuple[float, float] = (90.0, 24.0),
+        cov: np.ndarray | None = None,
     ) -> tuple[np.ndarray, tuple[float, float]]:
         """Where a weight label goes: just outside the 1-sigma ellipse, along its minor axis.
 
         The label sits beyond the end of the minor semi-axis that points up on screen (so it
         does not cover the densest points around the mean), with its anchor on the side facing
         the mean; when that would put it (``size_px`` wide and high) outside the visible range,
-        beyond the other end instead.
+        beyond the other end instead. With ``cov`` (shape (2, 2)) the label is moved further
+        out, a few pixels at a time, until no corner of its box is inside the 1-sigma ellipse
+        (on a tilted ellipse a box beside the axis' end can reach back over the outline).
         """
         psx, psy = (1.0, 1.0)
         rect = None
@@ -444,6 +396,8 @@ class PlotView2D(PlotViewBase):
             # a few pixels beyond the pen and the handle
             pos = mean + sign * minor + np.array([ux * 6 * psx, -uy * 6 * psy])
             anchor = (0.5 - 0.5 * ux, 0.5 - 0.5 * uy)
+            if cov is not None:
+                pos = self._clear_of_ellipse(pos, anchor, size_px, (psx, psy), (ux, uy), mean, cov)
             if choice is None:
                 choice = (pos, anchor)
             if rect is None:
@@ -461,6 +415,35 @@ class PlotView2D(PlotViewBase):
             ):
                 return pos, anchor
         return choice
+
+    @staticmethod
+    def _clear_of_ellipse(
+        pos: np.ndarray,
+        anchor: tuple[float, float],
+        size_px: tuple[float, float],
+        pixel: tuple[float, float],
+        direction: tuple[float, float],
+        mean: np.ndarray,
+        cov: np.ndarray,
+    ) -> np.ndarray:
+        """``pos`` moved along the screen ``direction`` until the label's box is outside the
+        1-sigma ellipse (at most 40 steps of 3 pixels)."""
+        psx, psy = pixel
+        try:
+            inv = np.linalg.inv(np.asarray(cov, dtype=np.float64))
+        except np.linalg.LinAlgError:
+            return pos
+        step = np.array([direction[0] * 3 * psx, -direction[1] * 3 * psy])
+        w, h = size_px[0] * psx, size_px[1] * psy
+        for _ in range(40):
+            left = pos[0] - anchor[0] * w
+            top = pos[1] + anchor[1] * h
+            corners = np.array([[left, top], [left + w, top], [left, top - h], [left + w, top - h]])
+            d = corners - mean
+            if np.all(np.einsum("ij,jk,ik->i", d, inv, d) > 1.0):
+                break
+            pos = pos + step
+        return pos
 
     def _sync_items(self, n_components: int) -> None:
         """Create or remove handles and labels so there are ``n_components`` of each."""
@@ -506,7 +489,8 @@ class PlotView2D(PlotViewBase):
             if not self._begin_edit(k):
                 return
             params = self._shown
-            axes, _lengths = principal_axes(params.covariances[k], self._axis_dirs[k])
+            scale = self._px_per_unit()
+            axes, _lengths = screen_axes(params.covariances[k], scale, self._axis_dirs[k])
             handle_pos = np.array([handle.pos().x(), handle.pos().y()])
             semi = 0 if handle.role == "axis0" else 1
             kind = self._covariance_type()
@@ -519,6 +503,9 @@ class PlotView2D(PlotViewBase):
                 else semi,
                 "kind": kind,
                 "min_sd": self._min_sd(),
+                # the pixel metric and the handles' axes when the drag began
+                "px_per_unit": scale,
+                "axes": axes,
             }
             return
         if not self._drag_state:
@@ -538,6 +525,8 @@ class PlotView2D(PlotViewBase):
                 state["axis"],
                 state["kind"],
                 state["min_sd"],
+                state["px_per_unit"],
+                state["axes"],
             )
         self._edit(k, mean, cov, finished)
 
