@@ -15,10 +15,13 @@ from dataclasses import replace
 import numpy as np
 
 from gmm_gui.controller.snapshot import Snapshot
+from gmm_gui.io.fit_info import FitInfo
 from gmm_gui.model import (
     DegenerateMixtureError,
     Mixture,
     Prior,
+    aic,
+    bic,
     degenerate_components,
     diagnose,
     draw_start,
@@ -184,6 +187,34 @@ class HalfSteps:
             log_posterior=self.prior,
             tol=self.tol,
             max_iter=self.max_iter,
+        )
+
+    def fit_info(self, snap: Snapshot, seed: int | None) -> FitInfo:
+        """What to write in a parameter file's ``"fit"`` block for ``snap`` (``seed``: the
+        start's)."""
+        if snap.mixture is None:
+            raise ValueError("there are no Gaussians yet")
+        _, mean_ll = self.mean_e_step(snap.mixture)
+        # With the prior, the history is the log-posterior EM climbed, written under its name.
+        prior = self.prior_for(snap.mixture.n_components)
+        history = tuple(snap.history)
+        return FitInfo(
+            n_points=self.n_samples,
+            n_iter=snap.iteration,
+            converged=snap.converged,
+            log_likelihood=mean_ll * self.n_samples,
+            mean_log_likelihood=mean_ll,
+            bic=float(bic(self.X, snap.mixture)),
+            aic=float(aic(self.X, snap.mixture)),
+            reg_covar=self.reg_covar,
+            tol=self.tol if snap.tol is None else snap.tol,  # a run's own rule (Restarts)
+            seed=seed,
+            mean_log_likelihood_history=() if prior is not None else history,
+            max_iter=self.max_iter if snap.max_iter is None else snap.max_iter,
+            prior=prior,
+            mean_log_posterior=None if prior is None else self.objective(snap.mixture, mean_ll),
+            mean_log_posterior_history=history if prior is not None else (),
+            degenerate=bool(snap.degenerate) if snap.phase == "M" else None,
         )
 
     def _warnings(self, resp: np.ndarray, mixture: Mixture, iteration: int) -> tuple[str, ...]:

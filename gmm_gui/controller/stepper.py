@@ -52,11 +52,7 @@ from gmm_gui.controller.named_edits import NamedEdits
 from gmm_gui.controller.settings import ModelSettings
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.io.mixture_file import FitInfo
-from gmm_gui.model import (
-    Mixture,
-    aic,
-    bic,
-)
+from gmm_gui.model import Mixture
 
 __all__ = [
     "DEFAULT_RESP_CACHE_BYTES",
@@ -345,33 +341,7 @@ class Stepper(NamedEdits):
 
     def fit_info(self, snap: Snapshot | None = None) -> FitInfo:
         """What to write in a parameter file's ``"fit"`` block for ``snap`` (default: shown)."""
-        snap = self.snapshot if snap is None else snap
-        if snap.mixture is None:
-            raise ValueError("there are no Gaussians yet")
-        _, mean_ll = self._steps.mean_e_step(snap.mixture)
-        # With the prior, the history is the log-posterior EM climbed, written under its name.
-        prior = self._steps.prior_for(snap.mixture.n_components)
-        history = tuple(snap.history)
-        return FitInfo(
-            n_points=self.n_samples,
-            n_iter=snap.iteration,
-            converged=snap.converged,
-            log_likelihood=mean_ll * self.n_samples,
-            mean_log_likelihood=mean_ll,
-            bic=float(bic(self._X, snap.mixture)),
-            aic=float(aic(self._X, snap.mixture)),
-            reg_covar=self.reg_covar,
-            tol=self.tol if snap.tol is None else snap.tol,  # a run's own rule (Restarts)
-            seed=self._info.seed,
-            mean_log_likelihood_history=() if prior is not None else history,
-            max_iter=self.max_iter if snap.max_iter is None else snap.max_iter,
-            prior=prior,
-            mean_log_posterior=(
-                None if prior is None else self._steps.objective(snap.mixture, mean_ll)
-            ),
-            mean_log_posterior_history=history if prior is not None else (),
-            degenerate=bool(snap.degenerate) if snap.phase == "M" else None,
-        )
+        return self._steps.fit_info(self.snapshot if snap is None else snap, self._info.seed)
 
     # -------------------------------------------------------------- computing
     def compute_next(self, snap: Snapshot) -> Snapshot:
