@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QColor, QFont, QHideEvent, QKeyEvent
 from PySide6.QtWidgets import QGraphicsItem, QToolTip, QWidget
 
@@ -23,6 +23,7 @@ from gmm_gui.ui import colors
 from gmm_gui.ui.views import export, hover
 from gmm_gui.ui.views.export import escape_markup
 from gmm_gui.ui.views.items import HandleItem
+from gmm_gui.ui.views.labels import WEIGHT_LABEL_FILL_ALPHA, place_labels
 from gmm_gui.ui.views.points import PointCloudItem, PointLocator
 from gmm_gui.ui.views.raster import SYMBOLS
 from gmm_gui.ui.views.transition import (
@@ -64,8 +65,17 @@ def style_plot(plot: pg.PlotItem) -> None:
     plot.setMenuEnabled(False)
 
 
-def make_weight_label(color: QColor, anchor: tuple[float, float], fill_alpha: int) -> pg.TextItem:
-    """The "π₂ = 0.64" label of a component: bold, in a darker shade of its colour, on white."""
+#: Half the side of the square around a mean handle that weight labels keep clear of (px).
+HANDLE_CLEARANCE_PX = 10.0
+
+
+def make_weight_label(
+    color: QColor,
+    anchor: tuple[float, float] = (0.0, 0.0),
+    fill_alpha: int = WEIGHT_LABEL_FILL_ALPHA,
+) -> pg.TextItem:
+    """The "π₂ = 0.64" label of a component: bold, in a darker shade of its colour, on a
+    translucent white box (the points under it stay seen)."""
     label = pg.TextItem(
         "", color=color.darker(135), anchor=anchor, fill=pg.mkBrush(255, 255, 255, fill_alpha)
     )
@@ -328,6 +338,16 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             legend.addItem(sample, escape_markup(name))
         self._symbol_legend = legend
 
+    def point_symbols(self) -> tuple[np.ndarray, tuple[str, ...] | None, str] | None:
+        """What :meth:`set_point_symbols` was given, ``(codes, names, title)``, or None."""
+        codes = None if self._points is None else self._points.symbol_codes
+        if codes is None:
+            return None
+        if self._symbol_names is None:
+            return codes, None, ""
+        title, names = self._symbol_names
+        return codes, names, title
+
     def set_caption(self, text: str) -> None:
         """Show a short note in a line below the plot (rich text; "" removes it).
 
@@ -400,6 +420,54 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         """
         self.finish_animation()
         super().hideEvent(event)
+
+    # ------------------------------------------------------------------ weight labels
+    def _place_weight_labels(
+        self,
+        vb: pg.ViewBox,
+        labels: list[pg.TextItem],
+        wishes: list[list[tuple[float, float]]],
+        order: np.ndarray,
+        obstacles: list[QRectF],
+        fallback: np.ndarray,
+    ) -> None:
+        """Put ``labels`` at the places :func:`~gmm_gui.ui.views.labels.place_labels` finds.
+
+        ``wishes[k]`` are label k's top-left corners, best first, in scene pixels; ``order``
+        says which label chooses first; ``obstacles`` (scene rectangles) are kept clear. A
+        view not laid out yet has no pixels: each label then sits above its ``fallback[k]``
+        (data coordinates, shape (k, 2)) until the view is shown and asks again.
+        """
+        if not labels:
+            return
+        if not (vb.width() > 0 and vb.height() > 0 and vb.scene() is not None):
+            for label, (x, y) in zip(labels, np.asarray(fallback).reshape(-1, 2), strict=True):
+                label.setAnchor((0.5, 1.0))
+                label.setPos(float(x), float(y))
+            return
+        r = vb.sceneBoundingRect()
+        bounds = (r.left(), r.top(), r.right(), r.bottom())
+        sizes = np.array([[lb.boundingRect().width(), lb.boundingRect().height()] for lb in labels])
+        blocks = np.array(
+            [[o.left(), o.top(), o.right(), o.bottom()] for o in obstacles], dtype=np.float64
+        ).reshape(-1, 4)
+        order = [int(k) for k in order]
+        corners = place_labels([wishes[k] for k in order], sizes[order], bounds, blocks)
+        for k, (x, y) in zip(order, corners, strict=True):
+            label = labels[k]
+            if tuple(label.anchor) != (0.0, 0.0):
+                label.setAnchor((0.0, 0.0))
+            label.setPos(vb.mapSceneToView(QPointF(float(x), float(y))))
+
+    @staticmethod
+    def _handle_rects(vb: pg.ViewBox, centres: np.ndarray) -> list[QRectF]:
+        """Scene squares around the mean handles at data positions ``centres`` (shape (k, 2))."""
+        r = HANDLE_CLEARANCE_PX
+        rects = []
+        for x, y in np.asarray(centres, dtype=np.float64).reshape(-1, 2):
+            c = vb.mapViewToScene(QPointF(float(x), float(y)))
+            rects.append(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r))
+        return rects
 
     # ------------------------------------------------------------------ subclass hooks
     def _set_data(self, X: np.ndarray) -> None:
