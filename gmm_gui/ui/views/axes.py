@@ -95,9 +95,10 @@ def tick_strings(
     out = []
     for v in scaled:
         text = f"{v:{',' if grouped else ''}.{places}f}"
-        if text.lstrip("-").strip("0.,") == "":
+        zero = text.lstrip("-").strip("0.,") == ""
+        if zero:
             text = text.lstrip("-")  # no "-0.0"
-        if exponent and not in_label:
+        if exponent and not in_label and not zero:
             text += f"e{exponent}"
         out.append(text)
     return out

@@ -436,22 +436,34 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         ``wishes[k]`` are label k's top-left corners, best first, in scene pixels; ``order``
         says which label chooses first; ``obstacles`` (scene rectangles) are kept clear. A
         view not laid out yet has no pixels: each label then sits above its ``fallback[k]``
-        (data coordinates, shape (k, 2)) until the view is shown and asks again.
+        (data coordinates, shape (k, 2): the mean or the peak it names) until the view is shown
+        and asks again. A label whose ``fallback`` point is off the plot is hidden.
         """
         if not labels:
             return
         if not (vb.width() > 0 and vb.height() > 0 and vb.scene() is not None):
             for label, (x, y) in zip(labels, np.asarray(fallback).reshape(-1, 2), strict=True):
+                label.setVisible(True)
                 label.setAnchor((0.5, 1.0))
                 label.setPos(float(x), float(y))
             return
         r = vb.sceneBoundingRect()
         bounds = (r.left(), r.top(), r.right(), r.bottom())
+        # a Gaussian whose centre is off the plot has nothing on screen to name: no label
+        # (pulled in to the plot's edge it would name nothing there)
+        on_plot = []
+        for k, (x, y) in enumerate(np.asarray(fallback, dtype=np.float64).reshape(-1, 2)):
+            inside = r.contains(vb.mapViewToScene(QPointF(float(x), float(y))))
+            labels[k].setVisible(inside)
+            if inside:
+                on_plot.append(k)
         sizes = np.array([[lb.boundingRect().width(), lb.boundingRect().height()] for lb in labels])
         blocks = np.array(
             [[o.left(), o.top(), o.right(), o.bottom()] for o in obstacles], dtype=np.float64
         ).reshape(-1, 4)
-        order = [int(k) for k in order]
+        order = [int(k) for k in order if int(k) in on_plot]
+        if not order:
+            return
         corners = place_labels([wishes[k] for k in order], sizes[order], bounds, blocks)
         for k, (x, y) in zip(order, corners, strict=True):
             label = labels[k]
