@@ -14,16 +14,16 @@ import os
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QPoint, QPointF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QColor, QFont, QHideEvent, QKeyEvent
 from PySide6.QtWidgets import QGraphicsItem, QToolTip, QWidget
 
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.ui import colors
-from gmm_gui.ui.views import export, hover
+from gmm_gui.ui.views import export, hover, labels
 from gmm_gui.ui.views.export import escape_markup
 from gmm_gui.ui.views.items import HandleItem
-from gmm_gui.ui.views.labels import WEIGHT_LABEL_FILL_ALPHA, place_labels
+from gmm_gui.ui.views.labels import WEIGHT_LABEL_FILL_ALPHA
 from gmm_gui.ui.views.points import PointCloudItem, PointLocator
 from gmm_gui.ui.views.raster import SYMBOLS
 from gmm_gui.ui.views.transition import (
@@ -63,10 +63,6 @@ def style_plot(plot: pg.PlotItem) -> None:
         # view range does, so keep it as a pixmap between frames.
         plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     plot.setMenuEnabled(False)
-
-
-#: Half the side of the square around a mean handle that weight labels keep clear of (px).
-HANDLE_CLEARANCE_PX = 10.0
 
 
 def make_weight_label(
@@ -422,64 +418,8 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         super().hideEvent(event)
 
     # ------------------------------------------------------------------ weight labels
-    def _place_weight_labels(
-        self,
-        vb: pg.ViewBox,
-        labels: list[pg.TextItem],
-        wishes: list[list[tuple[float, float]]],
-        order: np.ndarray,
-        obstacles: list[QRectF],
-        fallback: np.ndarray,
-    ) -> None:
-        """Put ``labels`` at the places :func:`~gmm_gui.ui.views.labels.place_labels` finds.
-
-        ``wishes[k]`` are label k's top-left corners, best first, in scene pixels; ``order``
-        says which label chooses first; ``obstacles`` (scene rectangles) are kept clear. A
-        view not laid out yet has no pixels: each label then sits above its ``fallback[k]``
-        (data coordinates, shape (k, 2): the mean or the peak it names) until the view is shown
-        and asks again. A label whose ``fallback`` point is off the plot is hidden.
-        """
-        if not labels:
-            return
-        if not (vb.width() > 0 and vb.height() > 0 and vb.scene() is not None):
-            for label, (x, y) in zip(labels, np.asarray(fallback).reshape(-1, 2), strict=True):
-                label.setVisible(True)
-                label.setAnchor((0.5, 1.0))
-                label.setPos(float(x), float(y))
-            return
-        r = vb.sceneBoundingRect()
-        bounds = (r.left(), r.top(), r.right(), r.bottom())
-        # a Gaussian whose centre is off the plot has nothing on screen to name: no label
-        # (pulled in to the plot's edge it would name nothing there)
-        on_plot = []
-        for k, (x, y) in enumerate(np.asarray(fallback, dtype=np.float64).reshape(-1, 2)):
-            inside = r.contains(vb.mapViewToScene(QPointF(float(x), float(y))))
-            labels[k].setVisible(inside)
-            if inside:
-                on_plot.append(k)
-        sizes = np.array([[lb.boundingRect().width(), lb.boundingRect().height()] for lb in labels])
-        blocks = np.array(
-            [[o.left(), o.top(), o.right(), o.bottom()] for o in obstacles], dtype=np.float64
-        ).reshape(-1, 4)
-        order = [int(k) for k in order if int(k) in on_plot]
-        if not order:
-            return
-        corners = place_labels([wishes[k] for k in order], sizes[order], bounds, blocks)
-        for k, (x, y) in zip(order, corners, strict=True):
-            label = labels[k]
-            if tuple(label.anchor) != (0.0, 0.0):
-                label.setAnchor((0.0, 0.0))
-            label.setPos(vb.mapSceneToView(QPointF(float(x), float(y))))
-
-    @staticmethod
-    def _handle_rects(vb: pg.ViewBox, centres: np.ndarray) -> list[QRectF]:
-        """Scene squares around the mean handles at data positions ``centres`` (shape (k, 2))."""
-        r = HANDLE_CLEARANCE_PX
-        rects = []
-        for x, y in np.asarray(centres, dtype=np.float64).reshape(-1, 2):
-            c = vb.mapViewToScene(QPointF(float(x), float(y)))
-            rects.append(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r))
-        return rects
+    _place_weight_labels = staticmethod(labels.place_weight_labels)
+    _handle_rects = staticmethod(labels.handle_rects)
 
     # ------------------------------------------------------------------ subclass hooks
     def _set_data(self, X: np.ndarray) -> None:

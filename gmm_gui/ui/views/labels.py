@@ -15,8 +15,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF
 
-__all__ = ["WEIGHT_LABEL_FILL_ALPHA", "place_labels", "rects_overlap"]
+__all__ = [
+    "HANDLE_CLEARANCE_PX",
+    "WEIGHT_LABEL_FILL_ALPHA",
+    "handle_rects",
+    "place_labels",
+    "place_weight_labels",
+    "rects_overlap",
+]
+
+#: Half the side of the square around a mean handle that weight labels keep clear of (px).
+HANDLE_CLEARANCE_PX = 10.0
 
 #: Opacity (0-255) of the white box behind a weight label: light enough that the points under
 #: it stay seen in their colours, enough to keep the bold text readable over an ellipse's line.
@@ -163,3 +175,62 @@ def _least_covering(
         return tl[0]
     cover = rects_overlap(_rects(tl, size, gap), placed).sum(axis=1)
     return tl[int(np.argmin(cover))]
+
+
+def place_weight_labels(
+    vb: pg.ViewBox,
+    items: list[pg.TextItem],
+    wishes: list[list[tuple[float, float]]],
+    order: np.ndarray,
+    obstacles: list[QRectF],
+    fallback: np.ndarray,
+) -> None:
+    """Put the labels ``items`` of a view box ``vb`` where :func:`place_labels` finds room.
+
+    ``wishes[k]`` are label k's top-left corners, best first, in scene pixels; ``order``
+    says which label chooses first; ``obstacles`` (scene rectangles) are kept clear. A
+    view not laid out yet has no pixels: each label then sits above its ``fallback[k]``
+    (data coordinates, shape (k, 2): the mean or the peak it names) until the view is shown
+    and asks again. A label whose ``fallback`` point is off the plot is hidden.
+    """
+    if not items:
+        return
+    if not (vb.width() > 0 and vb.height() > 0 and vb.scene() is not None):
+        for label, (x, y) in zip(items, np.asarray(fallback).reshape(-1, 2), strict=True):
+            label.setVisible(True)
+            label.setAnchor((0.5, 1.0))
+            label.setPos(float(x), float(y))
+        return
+    r = vb.sceneBoundingRect()
+    bounds = (r.left(), r.top(), r.right(), r.bottom())
+    # a Gaussian whose centre is off the plot has nothing on screen to name: no label
+    # (pulled in to the plot's edge it would name nothing there)
+    on_plot = []
+    for k, (x, y) in enumerate(np.asarray(fallback, dtype=np.float64).reshape(-1, 2)):
+        inside = r.contains(vb.mapViewToScene(QPointF(float(x), float(y))))
+        items[k].setVisible(inside)
+        if inside:
+            on_plot.append(k)
+    sizes = np.array([[lb.boundingRect().width(), lb.boundingRect().height()] for lb in items])
+    blocks = np.array(
+        [[o.left(), o.top(), o.right(), o.bottom()] for o in obstacles], dtype=np.float64
+    ).reshape(-1, 4)
+    order = [int(k) for k in order if int(k) in on_plot]
+    if not order:
+        return
+    corners = place_labels([wishes[k] for k in order], sizes[order], bounds, blocks)
+    for k, (x, y) in zip(order, corners, strict=True):
+        label = items[k]
+        if tuple(label.anchor) != (0.0, 0.0):
+            label.setAnchor((0.0, 0.0))
+        label.setPos(vb.mapSceneToView(QPointF(float(x), float(y))))
+
+
+def handle_rects(vb: pg.ViewBox, centres: np.ndarray) -> list[QRectF]:
+    """Scene squares around the mean handles at data positions ``centres`` (shape (k, 2))."""
+    r = HANDLE_CLEARANCE_PX
+    rects = []
+    for x, y in np.asarray(centres, dtype=np.float64).reshape(-1, 2):
+        c = vb.mapViewToScene(QPointF(float(x), float(y)))
+        rects.append(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r))
+    return rects

@@ -19,68 +19,29 @@ from PySide6.QtWidgets import QWidget
 
 from gmm_gui.model import ellipse
 from gmm_gui.ui import colors
-from gmm_gui.ui.views.axes import AXIS_NAMES, GridAxisItem, grid_axes
-from gmm_gui.ui.views.base import (
-    AXIS_COLOR,
-    TEXT_COLOR,
-    PlotViewBase,
-    label_style,
-    make_weight_label,
-    style_plot,
-)
+from gmm_gui.ui.views.axes import AXIS_NAMES, grid_axes
+from gmm_gui.ui.views.base import PlotViewBase, label_style, make_weight_label, style_plot
+from gmm_gui.ui.views.density import DENSITY_BAR_LABEL, DensityColorBar, density_colormap
 from gmm_gui.ui.views.export import escape_markup
 from gmm_gui.ui.views.items import EditViewBox, EllipseSetItem, EllipseShape, HandleItem
 from gmm_gui.ui.views.points import PointCloudItem, PointLocator
 from gmm_gui.ui.views.transition import Params
 
-__all__ = ["DENSITY_LEVEL_FRACTIONS", "PlotView2D", "density_contours", "principal_axes"]
+__all__ = [
+    "DENSITY_BAR_LABEL",
+    "DENSITY_LEVEL_FRACTIONS",
+    "PlotView2D",
+    "density_colormap",
+    "density_contours",
+    "principal_axes",
+]
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 N_SIGMAS = (1.0, 2.0)
 _LABEL_GAP_PX = 6.0  # between a weight label and the ellipse it names
 #: Contour levels of the density heat map, as fractions of its highest value.
 DENSITY_LEVEL_FRACTIONS = (0.02, 0.05, 0.1, 0.2, 0.35, 0.55, 0.8)
-#: The heat map's colours, from zero density (white) to the highest (a dusky purple).
-_DENSITY_STOPS = np.array([[255, 255, 255], [232, 229, 244], [196, 188, 226], [150, 138, 200]])
 _CONTOUR_PEN = QColor(70, 60, 110, 170)
-#: The colour bar's title.
-DENSITY_BAR_LABEL = "mixture density"
-_STRETCH_STOPS = 33  # colour map stops along the square-root stretch
-
-
-def density_colormap() -> pg.ColorMap:
-    """The heat map's colours as a map of the density itself, 0 (white) to 1 (its highest).
-
-    The colours follow the square root of the density (the tails stay seen beside a sharp
-    peak): a colour that the stretch puts at ``s`` sits at density ``s**2``, so the colour bar
-    beside the map, drawn from the same map on a linear axis of densities, reads true.
-    """
-    s = np.linspace(0.0, 1.0, _STRETCH_STOPS)
-    stops = np.linspace(0.0, 1.0, len(_DENSITY_STOPS))
-    rgb = np.column_stack([np.interp(s, stops, _DENSITY_STOPS[:, c]) for c in range(3)])
-    return pg.ColorMap(s**2, np.round(rgb).astype(np.uint8))
-
-
-class DensityColorBar(pg.ColorBarItem):
-    """The density map's colour bar: its values on a :class:`GridAxisItem` (one tick format,
-    the power of ten in the title), titled :data:`DENSITY_BAR_LABEL`, not interactive."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            values=(0.0, 1.0), colorMap=density_colormap(), interactive=False, width=14
-        )
-        axis = GridAxisItem("right")
-        self.setAxisItems({"right": axis})
-        axis.setStyle(showValues=True)
-        axis.enableAutoSIPrefix(False)
-        axis.unlinkFromView()
-        axis.setTextPen(pg.mkPen(TEXT_COLOR))
-        axis.setPen(pg.mkPen(AXIS_COLOR))
-        axis.setLabel(DENSITY_BAR_LABEL, **label_style())
-        self.axis = axis
-        for name in ("left", "top", "bottom"):
-            self.getAxis(name).setPen(pg.mkPen(AXIS_COLOR))
-        self.setLevels((0.0, 1.0))
 
 
 def density_contours(
