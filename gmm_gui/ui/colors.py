@@ -67,9 +67,14 @@ PALETTE: np.ndarray = np.array(
 )
 PALETTE.setflags(write=False)
 
-#: The uncertainty scale, from sure (light grey) to as unsure as can be (dark red), sRGB 0-255.
+#: The uncertainty scale, from sure (a pale grey-green) to as unsure as can be (a deep green),
+#: sRGB 0-255. Its own colours, not the components': the old grey-orange-red scale reused the
+#: orange of component 2 and the red of component 3 (OKLab distance 0.02 from the red), so an
+#: unsure point read as one of theirs. Green is the one hue the palette leaves free; every colour
+#: of this scale is at least 0.075 in OKLab from every component colour (0.15 from the first
+#: three), and it darkens steadily from sure to unsure.
 UNCERTAINTY_STOPS: np.ndarray = np.array(
-    [(205, 205, 205), (250, 170, 90), (215, 48, 39), (125, 0, 30)], dtype=np.uint8
+    [(200, 225, 215), (120, 195, 95), (35, 130, 55), (0, 66, 30)], dtype=np.uint8
 )
 UNCERTAINTY_STOPS.setflags(write=False)
 
@@ -403,7 +408,7 @@ def qcolor(k: int, alpha: int = 255) -> QColor:
 
 
 def uncertainty_argb32(uncertainty: np.ndarray, n_components: int) -> np.ndarray:
-    """Colours of points by how unsure the mixture is about them, light grey to dark red.
+    """Colours of points by how unsure the mixture is about them, pale to deep green.
 
     Parameters
     ----------

@@ -43,9 +43,11 @@ __all__ = [
     "offscreen_view",
     "render_view",
     "run_states",
+    "draw_symbols",
     "figure_state",
     "small_multiples",
     "source_of",
+    "symbols_of",
     "state_caption",
 ]
 
@@ -176,6 +178,32 @@ def run_states(
         if progress is not None:
             progress(len(states) - 1, total)
     return states
+
+
+def symbols_of(target: object) -> tuple[np.ndarray, tuple[str, ...] | None, str] | None:
+    """The marker shapes the points of ``target``'s plot view are drawn as, or None.
+
+    A figure of the window shows the points as the window does: when a column of labels is
+    shown as shapes (Analyse > Explore), the panels and frames draw the same shapes, in PNG
+    and in SVG, rather than plain discs.
+    """
+    view = target if isinstance(target, PlotViewBase) else getattr(target, "view", None)
+    if not isinstance(view, PlotViewBase):
+        return None
+    return view.point_symbols()
+
+
+def draw_symbols(
+    view: PlotViewBase, symbols: tuple[np.ndarray, tuple[str, ...] | None, str] | None
+) -> None:
+    """Give ``view`` (showing the same data) the shapes of :func:`symbols_of`, once."""
+    if symbols is None or view.point_symbols() is not None:
+        return
+    codes, names, title = symbols
+    snap = view.snapshot()
+    if snap is None or len(codes) != len(snap.X):
+        return
+    view.set_point_symbols(codes, names, title)
 
 
 def figure_state(snap: Snapshot) -> Snapshot:
@@ -330,6 +358,7 @@ def small_multiples(
     if suffix not in (".png", ".svg"):
         raise ValueError(f"Write the figure as .png or .svg, not {path.suffix or 'no suffix'!r}.")
     stepper, names, n_features = source_of(target)
+    symbols = symbols_of(target)
     top = max(iteration for iteration, _ in SMALL_MULTIPLES)
     total = 2 * top + 6
 
@@ -347,6 +376,7 @@ def small_multiples(
                 if should_cancel is not None and should_cancel():
                     raise Cancelled
                 view.set_snapshot(snap, animate=False)
+                draw_symbols(view, symbols)
                 pictures.append(render_view(view, PNG_SCALE))
                 if progress is not None:
                     progress(2 * top + i + 1, total)
@@ -360,6 +390,7 @@ def small_multiples(
                 if should_cancel is not None and should_cancel():
                     raise Cancelled
                 view.set_snapshot(snap, animate=False)
+                draw_symbols(view, symbols)
                 _process_events()
                 parts.append(_svg_of(view))
                 if progress is not None:

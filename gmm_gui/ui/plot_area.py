@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.io import Dataset
+from gmm_gui.ui.numbers import format_count
 from gmm_gui.ui.views import PlotView1D, PlotView2D
 
 __all__ = ["PlotArea", "degenerate_text", "hint_text", "outcome_text", "step_caption"]
@@ -134,7 +135,7 @@ class PlotArea(QWidget):
         """Name the data shown (``title``, or the file's name), its axes and its size."""
         axes = " × ".join(dataset.columns)
         name = title or dataset.name
-        self.view_title.setText(f"{name} — {axes}, {dataset.n_samples} points")
+        self.view_title.setText(f"{name} — {axes}, {format_count(dataset.n_samples)} points")
 
     def show_snapshot_text(self, snap: Snapshot) -> None:
         """The hint and the engine's warnings for ``snap``."""

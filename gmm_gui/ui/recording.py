@@ -28,12 +28,14 @@ from gmm_gui.io.atomic import atomic_path
 from gmm_gui.ui.figures import (
     Cancelled,
     ProgressCallback,
+    draw_symbols,
     figure_state,
     offscreen_view,
     render_view,
     run_states,
     source_of,
     state_caption,
+    symbols_of,
 )
 from gmm_gui.ui.views import PlotViewBase
 from gmm_gui.ui.views.transition import DEFAULT_ANIMATION_MS
@@ -317,6 +319,7 @@ def record_run(
                     raise Cancelled
                 if n == 0:
                     view.set_snapshot(states[0], animate=False)
+                    draw_symbols(view, symbols_of(target))
                 _glide(view, states[i], s)
                 if s >= 1.0:
                     view.set_caption(state_caption(states[i]))

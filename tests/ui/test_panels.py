@@ -139,7 +139,7 @@ def test_status_panel_says_where_em_is(qtbot):
     )
     status.set_snapshot(snap, previous_ll=-2.6)
     assert "Iteration 4" in status.step_label.text() and "M-step" in status.step_label.text()
-    assert "-2.5000" in status.ll_label.text() and "+1.00e-01" in status.ll_label.text()
+    assert "-2.50000" in status.ll_label.text() and "(change +0.100)" in status.ll_label.text()
     assert "converged" in status.converged_label.text()
     assert "collapsed" in status.warning_label.text()
     start = Snapshot(X=X, mixture=None)

@@ -2,6 +2,12 @@
 
 The current iteration is ringed, the iteration where EM converged gets a dashed line, and any
 decrease (which EM should never show) is drawn in red. A click goes to the nearest iteration.
+
+A start far below the rest (-5e7, then -3000) would flatten the curve to a line along the top
+and leave the axis only huge numbers: the range then leaves the start out, and an arrow at the
+bottom with its value says where it is. The axis' labels are written as
+:class:`~gmm_gui.ui.views.axes.GridAxisItem` writes them (one format, thousands separated), and
+the "converged" note sits on the side of its line where it fits.
 """
 
 from __future__ import annotations
@@ -11,15 +17,22 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt, Signal
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
+from gmm_gui.ui.numbers import format_number
 from gmm_gui.ui.views.axes import AXIS_NAMES, grid_axes
 
 __all__ = ["LogLikelihoodPanel", "decreases"]
 
 _LINE = (60, 60, 60)
 _RED = (213, 0, 0)
+_GREEN_TEXT = (0, 120, 50)
+#: The "converged" note's foot, as a fraction of the plot's height above its bottom.
+CONVERGED_NOTE_HEIGHT = 0.15
+#: A start more than this many times the later values' size below them is left off the scale
+#: when only one later value says what the scale is.
+FAR_BELOW_FACTOR = 10.0
 
 
 def decreases(values: np.ndarray, rtol: float = 1e-10) -> np.ndarray:
@@ -92,10 +105,13 @@ class LogLikelihoodPanel(pg.PlotWidget):
             angle=90,
             movable=False,
             pen=pg.mkPen((0, 140, 60), width=1.5, style=Qt.PenStyle.DashLine),
-            label="converged",
-            labelOpts={"position": 0.15, "color": (0, 120, 50), "movable": False},
         )
         self._converged.setVisible(False)
+        # the note beside the line: a TextItem of its own, put on the side where it fits (an
+        # InfiniteLine's label stays right of the line and was cut at the plot's right edge)
+        self._converged_note = pg.TextItem("converged", color=_GREEN_TEXT, anchor=(0.0, 1.0))
+        self._converged_note.setVisible(False)
+        self.addItem(self._converged_note, ignoreBounds=True)
         self._below = pg.ScatterPlotItem(size=11, pen=None, brush=pg.mkBrush(_LINE), symbol="t")
         self._below.setToolTip("The start's log-likelihood is far below this scale.")
         self.addItem(self._below, ignoreBounds=True)
@@ -148,6 +164,11 @@ class LogLikelihoodPanel(pg.PlotWidget):
         """True when the convergence line is shown."""
         return self._converged.isVisible()
 
+    @property
+    def converged_note(self) -> pg.TextItem:
+        """The "converged" text beside the convergence line."""
+        return self._converged_note
+
     def set_values(
         self,
         values: Sequence[float] | np.ndarray,
@@ -195,11 +216,11 @@ class LogLikelihoodPanel(pg.PlotWidget):
             self._current.setData([float(cur)], [v[cur]])
         else:
             self._current.setData([], [])
-        if converged_at is not None and 0 <= converged_at < v.size:
+        converged = converged_at is not None and 0 <= converged_at < v.size
+        if converged:
             self._converged.setPos(float(converged_at))
-            self._converged.setVisible(True)
-        else:
-            self._converged.setVisible(False)
+        self._converged.setVisible(converged)
+        self._converged_note.setVisible(converged)
         if finite.any():
             shown = v[on_scale] if on_scale.any() else np.array([lo, hi])
             self._fit_ranges(v.size - 1, lo, hi, float(shown.min()), float(shown.max()))
@@ -207,6 +228,27 @@ class LogLikelihoodPanel(pg.PlotWidget):
         else:
             self._start_note.setVisible(False)
             self._below.setData([], [])
+        if converged:
+            self._place_converged_note(float(converged_at))
+
+    def _place_converged_note(self, x: float) -> None:
+        """Put "converged" at the foot of its line, right of it, or left where the plot ends."""
+        vb = self.getViewBox()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        px, _ = vb.viewPixelSize() if vb.width() > 0 else (0.0, 0.0)
+        width_px = self._converged_note.boundingRect().width()
+        right_room_px = (x1 - x) / px if px > 0 else float("inf")
+        anchor = (0.0, 1.0) if right_room_px >= width_px + 4 else (1.0, 1.0)
+        if tuple(self._converged_note.anchor) != anchor:
+            self._converged_note.setAnchor(anchor)
+        self._converged_note.setPos(x, y0 + CONVERGED_NOTE_HEIGHT * (y1 - y0))
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:  # noqa: N802 - Qt override
+        """Keep the "converged" note inside the plot at the new size."""
+        super().resizeEvent(event)
+        line = self.__dict__.get("_converged")  # None while pyqtgraph builds the widget
+        if line is not None and line.isVisible():
+            self._place_converged_note(float(self._converged.value()))
 
     def _fit_ranges(self, last: int, lo: float, hi: float, v_min: float, v_max: float) -> None:
         """Show iterations 0..last and values lo..hi, moving the axes only when they must.
@@ -239,6 +281,12 @@ class LogLikelihoodPanel(pg.PlotWidget):
             later_span = float(later.max() - later.min())
             if v[0] < later.min() - 4.0 * max(later_span, 1e-3):
                 lo = float(later.min()) - 0.5 * max(later_span, 1e-3)
+        elif later.size == 1 and np.isfinite(v[0]):
+            # one later value gives no span to compare with: the start is off the scale when
+            # it is far below by the size of the value itself (-5e7, then -3000)
+            size = max(abs(float(later[0])), 1.0)
+            if v[0] < later[0] - FAR_BELOW_FACTOR * size:
+                lo = float(later[0]) - 0.5 * size
         span = hi - lo
         if span <= 0:
             span = max(1e-3, abs(hi) * 1e-3)
@@ -252,7 +300,7 @@ class LogLikelihoodPanel(pg.PlotWidget):
             _, (y0, y1) = self.getViewBox().viewRange()
             y = y0 + 0.04 * (y1 - y0)
             self._below.setData([0.0], [y])
-            self._start_note.setText(f"start {v[0]:.4g}, far below")
+            self._start_note.setText(f"start {format_number(v[0], 4)}, far below")
             self._start_note.setPos(0.0, y)
             self._start_note.setVisible(True)
         else:

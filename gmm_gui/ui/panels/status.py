@@ -1,4 +1,9 @@
-"""The status line: where EM is, how good the fit is, and what the engine warns about."""
+"""The status line: where EM is, how good the fit is, and what the engine warns about.
+
+Numbers are written for people (:mod:`gmm_gui.ui.numbers`): the log-likelihood with six
+significant digits and its thousands separated (``-51,674,995`` rather than
+``-51674994.6627``), its change with three, counts with separators.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.io import Dataset
 from gmm_gui.io.errors import shorten
 from gmm_gui.ui.dialogs.messages import plain_tooltip
+from gmm_gui.ui.numbers import format_change, format_count, format_number
 
 #: The status line quotes at most this much of the first note about the data (the tooltip has
 #: all of them).
@@ -93,7 +99,7 @@ class StatusPanel(QWidget):
         layout.addWidget(self.warning_label, 1)
         _reserve_width(
             self.ll_label,
-            "log-likelihood -88.8888 <span>(change +8.88e+88)</span>",
+            "log-likelihood -88,888,888 <span>(change -8.88e-88)</span>",
             "log-likelihood: –",
         )
         _reserve_width(
@@ -107,8 +113,8 @@ class StatusPanel(QWidget):
         that may be a thousands separator) are in the tooltip; the first note is also quoted,
         shortened, in the line itself. All of it is shown as plain text.
         """
-        dropped = f", {dataset.n_dropped} rows dropped" if dataset.n_dropped else ""
-        text = f"{dataset.name}: {dataset.n_samples} points{dropped}"
+        dropped = f", {format_count(dataset.n_dropped)} rows dropped" if dataset.n_dropped else ""
+        text = f"{dataset.name}: {format_count(dataset.n_samples)} points{dropped}"
         notes = tuple(dataset.notes)
         if notes:
             more = f" (+{len(notes) - 1} more)" if len(notes) > 1 else ""
@@ -138,11 +144,11 @@ class StatusPanel(QWidget):
         if ll is None:
             self.ll_label.setText(f"{name}: –")
         else:
-            text = f"{name} {ll:.4f}"
+            text = f"{name} {format_number(ll)}"
             if previous_ll is not None:
                 change = ll - previous_ll
                 colour = "#b00020" if change < -1e-10 * max(1.0, abs(ll)) else "#1b5e20"
-                text += f" <span style='color:{colour}'>(change {change:+.2e})</span>"
+                text += f" <span style='color:{colour}'>(change {format_change(change)})</span>"
             self.ll_label.setText(text)
         if snapshot.mixture is None or snapshot.phase == "start":
             self.converged_label.setText("")

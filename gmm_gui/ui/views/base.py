@@ -20,9 +20,10 @@ from PySide6.QtWidgets import QGraphicsItem, QToolTip, QWidget
 
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.ui import colors
-from gmm_gui.ui.views import export, hover
+from gmm_gui.ui.views import export, hover, labels
 from gmm_gui.ui.views.export import escape_markup
 from gmm_gui.ui.views.items import HandleItem
+from gmm_gui.ui.views.labels import WEIGHT_LABEL_FILL_ALPHA
 from gmm_gui.ui.views.points import PointCloudItem, PointLocator
 from gmm_gui.ui.views.raster import SYMBOLS
 from gmm_gui.ui.views.transition import (
@@ -64,8 +65,13 @@ def style_plot(plot: pg.PlotItem) -> None:
     plot.setMenuEnabled(False)
 
 
-def make_weight_label(color: QColor, anchor: tuple[float, float], fill_alpha: int) -> pg.TextItem:
-    """The "π₂ = 0.64" label of a component: bold, in a darker shade of its colour, on white."""
+def make_weight_label(
+    color: QColor,
+    anchor: tuple[float, float] = (0.0, 0.0),
+    fill_alpha: int = WEIGHT_LABEL_FILL_ALPHA,
+) -> pg.TextItem:
+    """The "π₂ = 0.64" label of a component: bold, in a darker shade of its colour, on a
+    translucent white box (the points under it stay seen)."""
     label = pg.TextItem(
         "", color=color.darker(135), anchor=anchor, fill=pg.mkBrush(255, 255, 255, fill_alpha)
     )
@@ -328,6 +334,16 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             legend.addItem(sample, escape_markup(name))
         self._symbol_legend = legend
 
+    def point_symbols(self) -> tuple[np.ndarray, tuple[str, ...] | None, str] | None:
+        """What :meth:`set_point_symbols` was given, ``(codes, names, title)``, or None."""
+        codes = None if self._points is None else self._points.symbol_codes
+        if codes is None:
+            return None
+        if self._symbol_names is None:
+            return codes, None, ""
+        title, names = self._symbol_names
+        return codes, names, title
+
     def set_caption(self, text: str) -> None:
         """Show a short note in a line below the plot (rich text; "" removes it).
 
@@ -400,6 +416,10 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         """
         self.finish_animation()
         super().hideEvent(event)
+
+    # ------------------------------------------------------------------ weight labels
+    _place_weight_labels = staticmethod(labels.place_weight_labels)
+    _handle_rects = staticmethod(labels.handle_rects)
 
     # ------------------------------------------------------------------ subclass hooks
     def _set_data(self, X: np.ndarray) -> None:

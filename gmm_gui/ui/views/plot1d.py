@@ -33,6 +33,7 @@ __all__ = ["PlotView1D", "component_densities"]
 _GRID_POINTS = 600
 _STRIP_BAND = (0.14, 0.86)
 _AXIS_WIDTH = 58
+_LABEL_LIFT_PX = 12.0  # a weight label's gap above its peak's handle
 HIST_BRUSH = QColor(190, 190, 190, 150)
 HIST_PEN = QColor(160, 160, 160)
 MIXTURE_PEN = QColor(40, 40, 40)
@@ -142,6 +143,8 @@ class PlotView1D(PlotViewBase):
         self._strip_vb.addItem(self._markers, ignoreBounds=True)
         self._strip_vb.addItem(self._overlay, ignoreBounds=True)
         self._vb.sigXRangeChanged.connect(self._update_curves)
+        self._vb.sigRangeChanged.connect(self._layout_labels)
+        self._vb.sigResized.connect(self._layout_labels)
         self.set_axis_labels(("x",))
 
     # ------------------------------------------------------------------ public
@@ -341,9 +344,47 @@ class PlotView1D(PlotViewBase):
             text = weight_label(k, float(params.weights[k]))
             if label.toPlainText() != text:
                 label.setText(text)
-            label.setPos(mu, peak)
             pen = pg.mkPen(colors.qcolor(k), width=3.4 if k == self._selected else 2.2)
             self._curves[k].setPen(pen)
+        self._layout_labels()
+
+    def _peaks(self, params: Params) -> np.ndarray:
+        """Each component's peak ``(mean, weight * pdf(mean))``, shape (n_components, 2)."""
+        sd = np.sqrt(params.covariances[:, 0, 0])
+        return np.column_stack([params.means[:, 0], params.weights / (np.sqrt(2 * np.pi) * sd)])
+
+    def _layout_labels(self, *args) -> None:
+        """Weight labels above their peaks, inside the plot, clear of each other, the mean
+        handles and the legend (see :mod:`gmm_gui.ui.views.labels`)."""
+        params = self._shown
+        if params is None or not self._labels or len(self._labels) != params.n_components:
+            return
+        peaks = self._peaks(params)
+        wishes = []
+        for k, label in enumerate(self._labels):
+            br = label.boundingRect()
+            w, h = br.width(), br.height()
+            c = self._vb.mapViewToScene(QPointF(*peaks[k]))
+            x, y = c.x(), c.y()
+            above = y - _LABEL_LIFT_PX - h
+            wishes.append(
+                [
+                    (x - w / 2, above),  # centred above the peak
+                    (x - w + 8, above),  # above, to the left
+                    (x - 8, above),  # above, to the right
+                    (x + _LABEL_LIFT_PX, y - h / 2),  # beside the handle
+                    (x - _LABEL_LIFT_PX - w, y - h / 2),
+                ]
+            )
+        obstacles = self._handle_rects(self._vb, peaks)
+        if self._legend.isVisible() and self._legend.scene() is not None:
+            obstacles.append(self._legend.sceneBoundingRect())
+        order = np.argsort(-params.weights, kind="stable")
+        self._place_weight_labels(self._vb, self._labels, wishes, order, obstacles, peaks)
+
+    def weight_labels(self) -> list[pg.TextItem]:
+        """Per component: its weight label ("π₁ = 0.36")."""
+        return list(self._labels)
 
     def _update_curves(self, *args) -> None:
         params = self._shown
@@ -387,7 +428,7 @@ class PlotView1D(PlotViewBase):
                 h.setToolTip(f"Component {k + 1}: drag to make it wider or narrower")
             for h in group:
                 self._vb.addItem(h, ignoreBounds=True)
-            label = make_weight_label(color, (0.5, 1.45), 170)
+            label = make_weight_label(color)
             self._vb.addItem(label, ignoreBounds=True)
             self._curves.append(curve)
             self._handles.append(group)

@@ -25,6 +25,7 @@ from gmm_gui.model import ellipse
 from gmm_gui.ui import colors
 from gmm_gui.ui.views.axes import AXIS_NAMES, grid_axes
 from gmm_gui.ui.views.base import PlotViewBase, label_style, make_weight_label, style_plot
+from gmm_gui.ui.views.density import DENSITY_BAR_LABEL, DensityColorBar, density_colormap
 from gmm_gui.ui.views.export import escape_markup
 from gmm_gui.ui.views.items import EditViewBox, EllipseSetItem, EllipseShape, HandleItem
 from gmm_gui.ui.views.points import PointCloudItem, PointLocator
@@ -32,8 +33,10 @@ from gmm_gui.ui.views.reshape import principal_axes, reshaped_covariance, screen
 from gmm_gui.ui.views.transition import Params
 
 __all__ = [
+    "DENSITY_BAR_LABEL",
     "DENSITY_LEVEL_FRACTIONS",
     "PlotView2D",
+    "density_colormap",
     "density_contours",
     "principal_axes",
     "reshaped_covariance",
@@ -42,10 +45,9 @@ __all__ = [
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 N_SIGMAS = (1.0, 2.0)
+_LABEL_GAP_PX = 6.0  # between a weight label and the ellipse it names
 #: Contour levels of the density heat map, as fractions of its highest value.
 DENSITY_LEVEL_FRACTIONS = (0.02, 0.05, 0.1, 0.2, 0.35, 0.55, 0.8)
-#: The heat map's colours, from zero density (white) to the highest (a dusky purple).
-_DENSITY_STOPS = np.array([[255, 255, 255], [232, 229, 244], [196, 188, 226], [150, 138, 200]])
 _CONTOUR_PEN = QColor(70, 60, 110, 170)
 
 
@@ -136,8 +138,10 @@ class PlotView2D(PlotViewBase):
         self._contours.setVisible(False)
         self._vb.addItem(self._contours, ignoreBounds=True)
         self._density: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._density_bar: DensityColorBar | None = None
         self.set_axis_labels(("x", "y"))
-        # the handles sit where the ellipses' axes are on screen: a zoom or a resize moves them
+        # the handles sit where the ellipses' axes are on screen, the labels clear of them and
+        # inside the plot: a zoom or a resize moves both
         self._vb.sigRangeChanged.connect(self._on_view_changed)
         self._vb.sigResized.connect(self._on_view_changed)
 
@@ -181,6 +185,7 @@ class PlotView2D(PlotViewBase):
         """
         if xs is None or ys is None or density is None:
             self._density = None
+            self._show_density_bar(None)
             self._density_image.setVisible(False)
             self._contours.setData([], [])
             self._contours.setVisible(False)
@@ -196,13 +201,11 @@ class PlotView2D(PlotViewBase):
         self._density = (xs, ys, density)
         top = float(np.nanmax(density)) if density.size else 0.0
         top = top if np.isfinite(top) and top > 0 else 1.0
-        t = np.linspace(0.0, 1.0, 256)
-        stops = np.linspace(0.0, 1.0, len(_DENSITY_STOPS))
-        lut = np.column_stack([np.interp(t, stops, _DENSITY_STOPS[:, c]) for c in range(3)])
-        # a square root stretch: the tails stay visible next to a sharp peak
-        self._density_image.setImage(
-            np.sqrt(np.clip(density / top, 0.0, 1.0)), levels=(0.0, 1.0), lut=lut.astype(np.uint8)
-        )
+        # the colours follow a square-root stretch (see density_colormap), on the density's
+        # own scale, so that the colour bar can say what a colour means
+        self._density_image.setImage(np.clip(density, 0.0, top), levels=(0.0, top))
+        self._density_image.setColorMap(density_colormap())
+        self._show_density_bar(top)
         dx = (xs[-1] - xs[0]) / (len(xs) - 1)
         dy = (ys[-1] - ys[0]) / (len(ys) - 1)
         self._density_image.setRect(
@@ -215,6 +218,24 @@ class PlotView2D(PlotViewBase):
         else:
             self._contours.setData([], [])
         self._contours.setVisible(True)
+
+    def _show_density_bar(self, top: float | None) -> None:
+        """The colour bar beside the plot for densities 0..``top``; None removes it."""
+        bar = self._density_bar
+        if top is None:
+            if bar is not None:
+                self.ci.removeItem(bar)
+                self._density_bar = None
+            return
+        if bar is None:
+            bar = DensityColorBar()
+            self.ci.addItem(bar, row=0, col=1)
+            self._density_bar = bar
+        bar.setLevels((0.0, float(top)))
+
+    def density_bar(self) -> pg.ColorBarItem | None:
+        """The density map's colour bar, or None without a map."""
+        return self._density_bar
 
     def density_map(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """The ``(xs, ys, density)`` of :meth:`set_density_map`, or None."""
@@ -321,10 +342,11 @@ class PlotView2D(PlotViewBase):
         self._place_handles(params)
         self._fills.set_shapes(shapes)
         self._outlines.set_shapes(shapes)
+        self._layout_labels()
 
     def _place_handles(self, params: Params | None) -> None:
-        """Put the reshape handles at the ends of each ellipse's axes as drawn on screen, and
-        the weight labels beside them (again after a zoom or a resize: they depend on it)."""
+        """Put the reshape handles at the ends of each ellipse's axes as drawn on screen (again
+        after a zoom or a resize: they depend on it); the labels follow them."""
         if params is None or len(self._handles) != params.n_components:
             return
         scale = self._px_per_unit()
@@ -337,17 +359,10 @@ class PlotView2D(PlotViewBase):
             ax1.setPos(float(mean[0] + axes[1, 0]), float(mean[1] + axes[1, 1]))
             ax0.setVisible(self._editable)
             ax1.setVisible(self._editable)
-            label = self._labels[k]
-            br = label.boundingRect()
-            pos, anchor = self._label_place(
-                mean, axes[1], (br.width(), br.height()), params.covariances[k]
-            )
-            if tuple(label.anchor) != anchor:
-                label.setAnchor(anchor)
-            label.setPos(float(pos[0]), float(pos[1]))
 
     def _on_view_changed(self, *_args: object) -> None:
         self._place_handles(self._shown)
+        self._layout_labels()
 
     def _px_per_unit(self) -> np.ndarray:
         """Screen pixels per data unit along x and y, shape (2,) (before the view has a size:
@@ -361,89 +376,86 @@ class PlotView2D(PlotViewBase):
             return 500.0 / np.where(spread > 0, spread, 1.0)
         return np.ones(2)
 
-    def _label_place(
-        self,
-        mean: np.ndarray,
-        minor: np.ndarray,
-        size_px: tuple[float, float] = (90.0, 24.0),
-        cov: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, tuple[float, float]]:
-        """Where a weight label goes: just outside the 1-sigma ellipse, along its minor axis.
+    def _layout_labels(self, *args) -> None:
+        """Weight labels just outside their 1-sigma ellipses, inside the plot, clear of each
+        other and of the mean handles (see :mod:`gmm_gui.ui.views.labels`).
 
-        The label sits beyond the end of the minor semi-axis that points up on screen (so it
-        does not cover the densest points around the mean), with its anchor on the side facing
-        the mean; when that would put it (``size_px`` wide and high) outside the visible range,
-        beyond the other end instead. With ``cov`` (shape (2, 2)) the label is moved further
-        out, a few pixels at a time, until no corner of its box is inside the 1-sigma ellipse
-        (on a tilted ellipse a box beside the axis' end can reach back over the outline).
+        A label's first wish is beyond the end of the ellipse's minor semi-axis that points up
+        on screen (away from the densest points around the mean), then beyond the other end,
+        then beyond the ellipse in eight compass directions. Each box touches, from outside,
+        the ellipse's tangent in its direction, so it never covers the ellipse it names.
         """
+        params = self._shown
+        labels = self._labels
+        if params is None or not labels or len(labels) != params.n_components:
+            return
         psx, psy = (1.0, 1.0)
-        rect = None
         if self._vb.width() > 0 and self._vb.height() > 0:
             size = self._vb.viewPixelSize()
             if size[0] > 0 and size[1] > 0:
                 psx, psy = size
-                rect = self._vb.viewRect()
-        sx, sy = minor[0] / psx, -minor[1] / psy  # screen direction (y down)
-        if sy > 0 or (sy == 0 and sx < 0):
-            minor, sx, sy = -minor, -sx, -sy
-        norm = max(abs(sx), abs(sy))
-        if norm <= 0:
-            return mean, (0.5, 1.3)
-        choice = None
-        for sign in (1.0, -1.0):
-            ux, uy = sign * sx / norm, sign * sy / norm
-            # a few pixels beyond the pen and the handle
-            pos = mean + sign * minor + np.array([ux * 6 * psx, -uy * 6 * psy])
-            anchor = (0.5 - 0.5 * ux, 0.5 - 0.5 * uy)
-            if cov is not None:
-                pos = self._clear_of_ellipse(pos, anchor, size_px, (psx, psy), (ux, uy), mean, cov)
-            if choice is None:
-                choice = (pos, anchor)
-            if rect is None:
-                break
-            # the label's box in data units (anchor (ax, ay): that point of the box is at pos)
-            left = pos[0] - anchor[0] * size_px[0] * psx
-            top = pos[1] + anchor[1] * size_px[1] * psy
-            right = left + size_px[0] * psx
-            bottom = top - size_px[1] * psy
-            if (
-                left >= rect.left()
-                and right <= rect.right()
-                and bottom >= rect.top()
-                and (top <= rect.bottom())
-            ):
-                return pos, anchor
-        return choice
+        to_screen = np.diag([1.0 / psx, -1.0 / psy])  # data -> scene pixels (y down)
+        wishes = []
+        for k, label in enumerate(labels):
+            br = label.boundingRect()
+            axes = self._axis_dirs[k] if k < len(self._axis_dirs) else None
+            if axes is None:
+                axes, _ = principal_axes(params.covariances[k])
+            wishes.append(
+                self._label_wishes(
+                    params.means[k],
+                    to_screen @ params.covariances[k] @ to_screen,
+                    to_screen @ axes[1],
+                    (br.width(), br.height()),
+                )
+            )
+        obstacles = self._handle_rects(self._vb, params.means)
+        legend = self._symbol_legend
+        if legend is not None and legend.scene() is not None:
+            obstacles.append(legend.sceneBoundingRect())
+        order = np.argsort(-params.weights, kind="stable")
+        self._place_weight_labels(self._vb, labels, wishes, order, obstacles, params.means)
 
-    @staticmethod
-    def _clear_of_ellipse(
-        pos: np.ndarray,
-        anchor: tuple[float, float],
-        size_px: tuple[float, float],
-        pixel: tuple[float, float],
-        direction: tuple[float, float],
+    def _label_wishes(
+        self,
         mean: np.ndarray,
-        cov: np.ndarray,
-    ) -> np.ndarray:
-        """``pos`` moved along the screen ``direction`` until the label's box is outside the
-        1-sigma ellipse (at most 40 steps of 3 pixels)."""
-        psx, psy = pixel
-        try:
-            inv = np.linalg.inv(np.asarray(cov, dtype=np.float64))
-        except np.linalg.LinAlgError:
-            return pos
-        step = np.array([direction[0] * 3 * psx, -direction[1] * 3 * psy])
-        w, h = size_px[0] * psx, size_px[1] * psy
-        for _ in range(40):
-            left = pos[0] - anchor[0] * w
-            top = pos[1] + anchor[1] * h
-            corners = np.array([[left, top], [left + w, top], [left, top - h], [left + w, top - h]])
-            d = corners - mean
-            if np.all(np.einsum("ij,jk,ik->i", d, inv, d) > 1.0):
-                break
-            pos = pos + step
-        return pos
+        cov_px: np.ndarray,
+        minor_px: np.ndarray,
+        size_px: tuple[float, float],
+    ) -> list[tuple[float, float]]:
+        """Top-left corners (scene pixels) of a label outside an ellipse, best first.
+
+        ``cov_px`` (shape (2, 2)) is the covariance in screen pixels, ``minor_px`` (shape (2,))
+        the minor semi-axis on screen.
+        """
+        centre = self._vb.mapViewToScene(QPointF(float(mean[0]), float(mean[1])))
+        m = np.array([centre.x(), centre.y()])
+        w, h = size_px
+        minor = np.asarray(minor_px, dtype=np.float64)
+        norm = float(np.hypot(*minor))
+        up = minor / norm if norm > 0 else np.array([0.0, -1.0])
+        if up[1] > 0 or (up[1] == 0 and up[0] < 0):
+            up = -up
+        d = np.sqrt(0.5)
+        compass = ((0, -1), (0, 1), (1, 0), (-1, 0), (d, -d), (-d, -d), (d, d), (-d, d))
+        directions = [up, -up] + [np.array(v, dtype=np.float64) for v in compass]
+        out = []
+        for n in directions:
+            reach = float(n @ cov_px @ n)
+            support = m + (cov_px @ n) / np.sqrt(reach) if reach > 0 else m
+            q = support + _LABEL_GAP_PX * n
+            top = max(abs(n[0]), abs(n[1]))
+            ax, ay = 0.5 - 0.5 * n[0] / top, 0.5 - 0.5 * n[1] / top
+            tl = np.array([q[0] - ax * w, q[1] - ay * h])
+            # the whole box beyond the tangent at the support point (the ellipse is convex, so
+            # it is then outside it): along a slanted direction the anchor alone leaves a
+            # corner reaching back over the outline
+            corners = tl + np.array([[0.0, 0.0], [w, 0.0], [0.0, h], [w, h]])
+            reach_back = float(np.min((corners - support) @ n))
+            if reach_back < _LABEL_GAP_PX:
+                tl = tl + (_LABEL_GAP_PX - reach_back) * n
+            out.append((float(tl[0]), float(tl[1])))
+        return out
 
     def _sync_items(self, n_components: int) -> None:
         """Create or remove handles and labels so there are ``n_components`` of each."""
@@ -468,7 +480,7 @@ class PlotView2D(PlotViewBase):
                 h.setToolTip(f"Component {k + 1}: drag to stretch and turn its ellipse")
             for h in group:
                 self._vb.addItem(h, ignoreBounds=True)
-            label = make_weight_label(colors.qcolor(k), (0.5, 1.0), 215)
+            label = make_weight_label(colors.qcolor(k))
             self._vb.addItem(label, ignoreBounds=True)
             self._handles.append(group)
             self._labels.append(label)
