@@ -38,24 +38,29 @@ class ShortcutKeeper(QObject):
         super().__init__(window)
         self._window = window
         self._focus_target = focus_target
+        self._handle: QWindow | None = None  # the window's own, known once it is shown
+        window.installEventFilter(self)
         app = QGuiApplication.instance()
         assert isinstance(app, QGuiApplication)
         app.focusWindowChanged.connect(self._on_focus_window)
 
     def _on_focus_window(self, qwindow: QWindow | None) -> None:
-        """A window of the application took the keyboard: watch it if it is a dialog."""
-        if qwindow is None or not shiboken6.isValid(self._window):
+        """A window of the application took the keyboard: watch it if it is not the window.
+
+        Only the ``QWindow`` handed over is touched (the main window may be being destroyed
+        when its focus goes)."""
+        if qwindow is None or qwindow == self._handle or not shiboken6.isValid(qwindow):
             return
-        if qwindow == self._window.windowHandle():
-            return
-        for widget in QApplication.topLevelWidgets():
-            if widget.windowHandle() == qwindow and widget.isWindow():
-                widget.installEventFilter(self)  # once: Qt does not install a filter twice
-                return
+        qwindow.installEventFilter(self)  # once: Qt does not install a filter twice
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        """A watched dialog hides: activate the window once the dialog has gone."""
-        if event.type() == QEvent.Type.Hide and watched is not self._window:
+        """The window is shown (its handle is noted), or a watched dialog hides (the window
+        is activated once the dialog has gone)."""
+        kind = event.type()
+        if watched is self._window:
+            if kind == QEvent.Type.Show:
+                self._handle = self._window.windowHandle()
+        elif kind == QEvent.Type.Hide:
             QTimer.singleShot(0, self, self.restore)
         return False
 
