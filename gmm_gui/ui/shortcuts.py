@@ -3,10 +3,10 @@
 When a modal dialog (a message, a file dialog, the Help texts) closes, some window managers,
 and Qt's offscreen platform, leave no window active: every shortcut of the window (E, M, N,
 Space, Ctrl+Z ...) is then ignored until the user clicks into the window. A
-:class:`ShortcutKeeper` watches each dialog that takes the keyboard from the window, and when it
-hides, makes the window active again with the keyboard focus where it was (or on the plot).
-It steals nothing: the window is activated only when no window of the application is active
-and no other dialog is open.
+:class:`ShortcutKeeper` hears when a modal dialog stops blocking the window (Qt's
+``WindowUnblocked``), and makes the window active again with the keyboard focus where it
+was (or on the plot). It steals nothing: the window is activated only when no window of the
+application is active and no other dialog is open.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from collections.abc import Callable
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import QApplication, QWidget
 
 __all__ = ["ShortcutKeeper"]
@@ -38,29 +37,11 @@ class ShortcutKeeper(QObject):
         super().__init__(window)
         self._window = window
         self._focus_target = focus_target
-        self._handle: QWindow | None = None  # the window's own, known once it is shown
         window.installEventFilter(self)
-        app = QGuiApplication.instance()
-        assert isinstance(app, QGuiApplication)
-        app.focusWindowChanged.connect(self._on_focus_window)
-
-    def _on_focus_window(self, qwindow: QWindow | None) -> None:
-        """A window of the application took the keyboard: watch it if it is not the window.
-
-        Only the ``QWindow`` handed over is touched (the main window may be being destroyed
-        when its focus goes)."""
-        if qwindow is None or qwindow == self._handle or not shiboken6.isValid(qwindow):
-            return
-        qwindow.installEventFilter(self)  # once: Qt does not install a filter twice
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        """The window is shown (its handle is noted), or a watched dialog hides (the window
-        is activated once the dialog has gone)."""
-        kind = event.type()
-        if watched is self._window:
-            if kind == QEvent.Type.Show:
-                self._handle = self._window.windowHandle()
-        elif kind == QEvent.Type.Hide:
+        """A modal dialog stopped blocking the window: activate it once the dialog has gone."""
+        if watched is self._window and event.type() == QEvent.Type.WindowUnblocked:
             QTimer.singleShot(0, self, self.restore)
         return False
 
