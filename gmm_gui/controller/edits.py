@@ -67,13 +67,25 @@ class EditRecord:
     """One undoable change of the start: the start before it and a description.
 
     ``steps`` is what computed the half-steps then (the stepper's ``HalfSteps``, with its model
-    settings), so that undoing a change of the settings restores them too."""
+    settings), so that undoing a change of the settings restores them too. ``states`` is the
+    run that start had (its history), so that neither Undo nor Redo throws a run away."""
 
     mixture: Mixture | None
     info: StartInfo
     description: str
     snapshot: Snapshot | None = None  # the start state of ``mixture``, so undo recomputes nothing
     steps: Any = None
+    #: The run from that start (``History.kept()``; empty: none), brought back with it.
+    states: tuple[Snapshot, ...] = ()
+    #: The state of ``states`` that was shown.
+    index: int = 0
+    #: The state of ``states`` a Redo of "back to the start" returns to (``None``: none).
+    run_index: int | None = None
+
+    @property
+    def run_iterations(self) -> int:
+        """Iterations of the run kept with the start (0: none)."""
+        return self.states[-1].iteration if len(self.states) > 1 else 0
 
 
 @dataclass(frozen=True)
@@ -126,6 +138,16 @@ class UndoStack:
     def redo_text(self) -> str:
         """Description of the edit Redo would redo ("" if none)."""
         return self._redo[-1].description if self._redo else ""
+
+    @property
+    def next_undo(self) -> EditRecord | None:
+        """The record Undo would go back to (``None`` if none)."""
+        return self._undo[-1] if self._undo else None
+
+    @property
+    def next_redo(self) -> EditRecord | None:
+        """The record Redo would go forward to (``None`` if none)."""
+        return self._redo[-1] if self._redo else None
 
     def push(self, record: EditRecord) -> None:
         """A new edit was made: ``record`` is the start before it; nothing is left to redo."""
@@ -222,6 +244,35 @@ def _check_squarable(value: float) -> None:
         )
 
 
+#: The start methods as the toolbar names them (Undo's text).
+_METHOD_WORDS = {
+    "random": "random",
+    "kmeans++": "k-means++",
+    "random_from_data": "from-data",
+    "kmeans": "k-means",
+}
+
+_AXES = ("x", "y")
+
+
+def describe_value(k: int, field: str, value: float) -> str:
+    """Undo's text for a value typed in the component table, in plain words.
+
+    ``describe_value(1, "sd0", 2.0)`` is ``"change the spread of Gaussian 2 along x"``;
+    ``field`` is one of :data:`TABLE_FIELDS` (the axes are the plot's: feature 0 along x,
+    feature 1 along y).
+    """
+    name = f"Gaussian {k + 1}"
+    if field == "weight":
+        return f"change the weight of {name} to {value:.3g}"
+    if field == "corr":
+        return f"change the tilt (correlation) of {name} to {value:.3g}"
+    axis = _AXES[int(field[-1])] if field[-1] in "01" else field
+    if field.startswith("mean"):
+        return f"move the centre of {name} along {axis}"
+    return f"change the spread of {name} along {axis}"
+
+
 @dataclass(frozen=True, eq=False)
 class SetStart:
     """Replace the start (an imported parameter file, a start chosen in a dock)."""
@@ -253,8 +304,10 @@ class NewStart:
 
     @property
     def description(self) -> str:
-        """Text of Undo: ``"kmeans++ start (K=3)"``."""
-        return f"{self.method} start (K={self.n_components})"
+        """Text of Undo, in the toolbar's words: ``"new k-means++ start with 3 Gaussians"``."""
+        n = int(self.n_components)
+        method = _METHOD_WORDS.get(self.method, self.method)
+        return f"new {method} start with {n} Gaussian{'s' if n != 1 else ''}"
 
     def plan(self, target: EditTarget) -> PlannedEdit:
         """The plan (pure: draws the start and computes its log-likelihood)."""
@@ -384,7 +437,7 @@ class SetTableValue:
         else:
             mixture = old.with_component(k, cov=self._covariance(old, k, field, value, d))
         return target.planned(
-            mixture, _edited_info(target, mixture.n_components), f"set {field} of Gaussian {k + 1}"
+            mixture, _edited_info(target, mixture.n_components), describe_value(k, field, value)
         )
 
     @staticmethod

@@ -98,6 +98,23 @@ class History:
         self._index = 0
         self._forget_resp()
 
+    def kept(self) -> tuple[Snapshot, ...]:
+        """Every state, without the responsibilities of the E- and M-steps (for an undo record:
+        :meth:`restore` brings the states back and :meth:`materialised` their
+        responsibilities, one E-step each, when shown)."""
+        return tuple(
+            s if s.phase == "start" or s.resp is None else replace(s, resp=None)
+            for s in self._states
+        )
+
+    def restore(self, states: Sequence[Snapshot], index: int) -> None:
+        """The history is ``states`` (from :meth:`kept`), state ``index`` shown (clipped)."""
+        if not states:
+            raise ValueError("a history has at least its start")
+        self._states = list(states)
+        self._forget_resp()
+        self.go_to(index)
+
     def truncate(self) -> None:
         """Back to the start, forgetting every state after it."""
         del self._states[1:]

@@ -8,7 +8,7 @@ builds the frozen dataclass of :mod:`gmm_gui.controller.edits` and hands it to t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,56 +27,157 @@ from gmm_gui.controller.edits import (
 from gmm_gui.model import Mixture
 
 if TYPE_CHECKING:
+    from gmm_gui.controller.history import History
     from gmm_gui.controller.snapshot import Snapshot
 
 __all__ = ["NamedEdits"]
 
 
+def _run_words(last: Snapshot) -> str:
+    """``"the run of 12 iterations"`` (or ``"the first E-step"``) up to ``last``."""
+    n = last.iteration
+    if n == 0:
+        return "the first E-step"
+    return f"the run of {n} iteration{'s' if n != 1 else ''}"
+
+
+def _where(snap: Snapshot) -> str:
+    """``"iteration 12"`` or ``"the E-step of iteration 13"``."""
+    if snap.phase == "E":
+        return f"the E-step of iteration {snap.iteration + 1}"
+    return f"iteration {snap.iteration}"
+
+
 class NamedEdits:
     """Named edits of the start, undo and redo, for the stepper they are mixed into (see the
-    module)."""
+    module).
+
+    Undo never throws a run away. While a state after the start is shown, Undo first goes back
+    to the start and keeps the run on the timeline (Redo returns to the state shown). Undoing
+    (or redoing) an edit of the start keeps the run of the start it leaves in the record Redo
+    (or Undo) goes back to, and the menu text says so.
+    """
 
     # The stepper's.
     _edits: UndoStack
+    _history: History
+    _info: StartInfo
+    _steps: Any
+    #: The state "back to the start" left, while Redo may return to it: (state, index).
+    _run_redo: tuple[Snapshot, int] | None = None
 
     def edit(self, edit: Edit) -> Snapshot:
         """Plan and apply ``edit`` at once; undoable (the stepper's)."""
         raise NotImplementedError
 
-    def _record(self, description: str) -> EditRecord:
-        """The start now, for Redo (the stepper's)."""
+    @property
+    def snapshot(self) -> Snapshot:
+        """The state shown (the stepper's)."""
         raise NotImplementedError
+
+    # ------------------------------------------------------------------ records
+    def _record(self, description: str) -> EditRecord:
+        """The start now and its run, for Undo or Redo."""
+        history = self._history
+        states = history.kept() if len(history) > 1 else ()
+        run_index = self._run_index()
+        return EditRecord(
+            history.start.mixture,
+            self._info,
+            description,
+            history.start,
+            self._steps,
+            states,
+            history.index,
+            run_index,
+        )
 
     def _restore(self, record: EditRecord | None) -> Snapshot | None:
-        """Go back to ``record``'s start (the stepper's)."""
-        raise NotImplementedError
+        """Go back to ``record``'s start, and its run if it had one."""
+        if record is None:
+            return None
+        self._info = record.info
+        if record.steps is not None:
+            self._steps = record.steps
+        self._run_redo = None
+        if record.states:
+            self._history.restore(record.states, record.index)
+            if record.run_index is not None and record.run_index < len(self._history):
+                self._run_redo = (self._history.raw(record.run_index), record.run_index)
+        else:
+            self._history.restart(record.snapshot or self._steps.start_snapshot(record.mixture))
+        return self.snapshot
 
+    def _run_index(self) -> int | None:
+        """The index Redo of "back to the start" would return to, if it still can."""
+        if self._run_redo is None or self._history.index != 0:
+            return None
+        snap, index = self._run_redo
+        if index < len(self._history) and self._history.raw(index) is snap:
+            return index
+        return None
+
+    # -------------------------------------------------------------- undo, redo
     @property
     def can_undo(self) -> bool:
-        """True when an edit of the start can be undone."""
-        return self._edits.can_undo
+        """True when Undo does something: back to the start from a run, or undo an edit."""
+        return self._history.index > 0 or self._edits.can_undo
 
     @property
     def can_redo(self) -> bool:
-        """True when an undone edit can be redone."""
-        return self._edits.can_redo
+        """True when Redo does something: return to the run, or redo an undone edit."""
+        return self._run_index() is not None or self._edits.can_redo
 
     @property
     def undo_text(self) -> str:
-        """Description of the edit :meth:`undo` would undo ("" if none)."""
-        return self._edits.undo_text
+        """What :meth:`undo` would do, in words ("" if nothing)."""
+        history = self._history
+        if history.index > 0:
+            return f"{_run_words(history.newest)} (back to the start; the timeline keeps it)"
+        record = self._edits.next_undo
+        if record is None:
+            return ""
+        notes = []
+        if len(history) > 1:
+            notes.append(f"{_run_words(history.newest)} is kept for Redo")
+        if record.run_iterations:
+            notes.append(f"{_run_words(record.states[-1])} before it comes back")
+        return record.description + (f" ({'; '.join(notes)})" if notes else "")
 
     @property
     def redo_text(self) -> str:
-        """Description of the edit :meth:`redo` would redo ("" if none)."""
-        return self._edits.redo_text
+        """What :meth:`redo` would do, in words ("" if nothing)."""
+        index = self._run_index()
+        if index is not None:
+            snap = self._history.raw(index)
+            return f"{_run_words(self._history.newest)} (forward to {_where(snap)} again)"
+        record = self._edits.next_redo
+        if record is None:
+            return ""
+        notes = []
+        if record.run_iterations:
+            notes.append(f"with {_run_words(record.states[-1])}")
+        if len(self._history) > 1:
+            notes.append(f"{_run_words(self._history.newest)} is kept for Undo")
+        return record.description + (f" ({'; '.join(notes)})" if notes else "")
 
     def undo(self) -> Snapshot | None:
-        """Undo the last edit of the start (and forget any run from it)."""
+        """Undo: from a state after the start, back to the start (the run kept); at the start,
+        undo the last edit of the start (its run kept for Redo)."""
+        history = self._history
+        if history.index > 0:
+            self._run_redo = (history.raw(history.index), history.index)
+            history.go_to(0)
+            return self.snapshot
         return self._restore(self._edits.undo(self._record))
 
     def redo(self) -> Snapshot | None:
-        """Redo the last undone edit."""
+        """Redo: return to the run Undo left, or redo the last undone edit."""
+        index = self._run_index()
+        if index is not None:
+            self._run_redo = None
+            self._history.go_to(index)
+            return self.snapshot
         return self._restore(self._edits.redo(self._record))
 
     def set_start(

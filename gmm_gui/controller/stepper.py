@@ -548,9 +548,7 @@ class Stepper(NamedEdits):
         the start (else ``ValueError``). Cheap: nothing is computed. Undoable."""
         if planned.base is not self._history.start:
             raise ValueError("the start changed while the edit was being computed")
-        old = self._history.start
-        record = EditRecord(old.mixture, self._info, planned.description, old, self._steps)
-        self._edits.push(record)
+        self._edits.push(self._record(planned.description))
         self._info = planned.info
         if planned.steps is not None:
             self._steps = planned.steps
@@ -575,15 +573,3 @@ class Stepper(NamedEdits):
         """Covariance of a newly placed Gaussian: ``fraction`` of the data's spread per axis,
         shape (n_features, n_features)."""
         return self._steps.default_covariance(fraction)
-
-    def _record(self, description: str) -> EditRecord:
-        return EditRecord(self.start, self._info, description, self._history.start, self._steps)
-
-    def _restore(self, record: EditRecord | None) -> Snapshot | None:
-        if record is None:
-            return None
-        self._info = record.info
-        if record.steps is not None:
-            self._steps = record.steps
-        self._history.restart(record.snapshot or self._steps.start_snapshot(record.mixture))
-        return self.snapshot

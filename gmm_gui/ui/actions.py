@@ -148,8 +148,8 @@ def update_actions(
     a["cancel"].setEnabled(state.busy or playing or state.loading is not None)
     a["undo"].setEnabled(state.can_undo)
     a["redo"].setEnabled(state.can_redo)
-    a["undo"].setText(f"&Undo {state.undo_text}" if state.can_undo else "&Undo")
-    a["redo"].setText(f"&Redo {state.redo_text}" if state.can_redo else "&Redo")
+    a["undo"].setText(f"&Undo: {state.undo_text}" if state.can_undo else "&Undo")
+    a["redo"].setText(f"&Redo: {state.redo_text}" if state.can_redo else "&Redo")
     a["delete"].setEnabled(state.editable and has_mixture)
     for name in ("export_parameters", "export_responsibilities"):
         a[name].setEnabled(has_mixture)

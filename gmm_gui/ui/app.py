@@ -196,6 +196,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="open one of the lecture's scenes with its data, start and settings: "
         + ", ".join(scene_names()),
     )
+    parser.add_argument(
+        "--pies",
+        action="store_true",
+        help="draw each point as a pie of its responsibilities (View > Points as pies)",
+    )
+    parser.add_argument(
+        "--presentation",
+        action="store_true",
+        help="presentation mode: large fonts, thick lines, no toolbar clutter (View menu, F5)",
+    )
     parser.add_argument("--version", action="version", version=f"gmm-gui {__version__}")
     return parser
 
@@ -483,6 +493,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"gmm-gui: error: {exc}", file=sys.stderr)
         return 2
     uninstall_hook = install_excepthook(window)
+    options = window.view_options
+    options.pies.action.setChecked(bool(args.pies) and options.pies.action.isEnabled())
+    options.presentation.set_active(bool(args.presentation))
     try:
         writes_files = _writes_files(args)
         if writes_files:

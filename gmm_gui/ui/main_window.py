@@ -17,13 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QMainWindow,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from gmm_gui.controller.jobs import describe_exception
 from gmm_gui.controller.snapshot import Snapshot
@@ -47,6 +41,7 @@ from gmm_gui.ui.recent import RecentFiles
 from gmm_gui.ui.scenes import ScenePlayer, make_caption
 from gmm_gui.ui.selection import ComponentSelection
 from gmm_gui.ui.toolbar import EmToolbar
+from gmm_gui.ui.view_menu import install_view_menu
 from gmm_gui.ui.views import PlotView1D, PlotView2D
 
 __all__ = ["DATA_FILTER", "MainWindow"]
@@ -114,6 +109,7 @@ class MainWindow(QMainWindow):
         self.plot_area.layout().insertWidget(1, self.scene_caption)  # under the title
         self.scenes = ScenePlayer(self, self.scene_caption, self)
         self.play_scene = self.scenes.play
+        self.view_options = install_view_menu(self, self.analysis_menu)  # pies, presentation
         self._on_state()
 
     # ================================================================== building

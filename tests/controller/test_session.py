@@ -366,6 +366,7 @@ def test_cancel_drops_an_edit_being_computed(make_session, qtbot):
     assert not session.busy and session.edits_waiting == 0
     session.step()
     assert session.wait_idle()
+    session.stepper.undo()  # Undo of the step: back to the start; no edit left to undo
     assert session.stepper.start.n_components == 2 and not session.stepper.can_undo
 
 

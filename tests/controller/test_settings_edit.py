@@ -24,7 +24,7 @@ def _data(n: int = 300, seed: int = 0) -> np.ndarray:
 def test_the_stepper_fits_with_new_settings_from_a_start_of_their_type_and_undo_restores():
     stepper = Stepper.from_method(_data(), 2, "kmeans++", 0)
     stepper.run_to_convergence()
-    full_start = stepper.start
+    full_start, full_run = stepper.start, len(stepper.history)
     assert stepper.settings == ModelSettings()
     diag = ModelSettings("diag", 1e-4, 1e-6, 50)
     stepper.edit(SetSettings(diag))
@@ -35,17 +35,22 @@ def test_the_stepper_fits_with_new_settings_from_a_start_of_their_type_and_undo_
     np.testing.assert_array_equal(
         stepper.start.covariances, full_start.as_type("diag").covariances
     )
-    assert stepper.undo_text == SetSettings(diag).description
+    # Undo's text names the edit, and says the run before it comes back (issue 13).
+    assert stepper.undo_text.startswith(SetSettings(diag).description)
+    assert "run of" in stepper.undo_text and "comes back" in stepper.undo_text
     assert "diag" in stepper.undo_text and "reg_covar 0.0001" in stepper.undo_text
     stepper.step()
     stepper.step()  # an M-step with the new settings
     expected = m_step(stepper.X, stepper.history[1].resp, "diag", 1e-4)
     np.testing.assert_allclose(stepper.snapshot.mixture.covariances, expected.covariances)
+    stepper.undo()  # the two half-steps: back to the start, the settings kept
+    assert stepper.settings == diag and stepper.index == 0 and len(stepper.history) == 3
     stepper.undo()
     assert stepper.settings == ModelSettings() and stepper.start is full_start
-    assert len(stepper.history) == 1 and stepper.can_redo
+    assert len(stepper.history) == full_run and stepper.can_redo  # the run is not lost
     stepper.redo()
     assert stepper.settings == diag and stepper.start.covariance_type == "diag"
+    assert len(stepper.history) == 3
 
 
 @pytest.fixture

@@ -98,7 +98,8 @@ def test_plan_is_pure_and_apply_refuses_a_stale_plan():
     assert planned.start.mixture == expected.mixture
     assert planned.start.mean_log_likelihood == expected.mean_log_likelihood
     stepper.apply(planned)
-    assert stepper.snapshot is planned.start and stepper.undo_text == "kmeans++ start (K=2)"
+    assert stepper.snapshot is planned.start
+    assert stepper.undo_text == "new k-means++ start with 2 Gaussians"
     with pytest.raises(ValueError, match="start changed"):
         stepper.apply(planned)  # planned from a start that is no longer the start
     move = stepper.plan(EditComponent(0, np.array([1.0, 1.0])))

@@ -80,12 +80,15 @@ def test_a_small_file_opens_at_once_and_the_state_follows_steps_and_undo(workspa
     workspace.set_start_options(StartOptions(2, "random", 4))
     workspace.new_start()
     state = workspace.state
-    assert state.can_undo and state.undo_text == "random start (K=2)"
+    assert state.can_undo and state.undo_text.startswith("new random start with 2 Gaussians")
+    assert "comes back" in state.undo_text  # the run of the start before (issue 13)
     assert state.snapshot.mixture.n_components == 2 and state.history_length == 1
     workspace.session.undo()
     state = workspace.state
-    assert not state.can_undo and state.can_redo and state.redo_text == "random start (K=2)"
+    assert not state.can_undo and state.can_redo
+    assert state.redo_text.startswith("new random start with 2 Gaussians")
     assert state.snapshot.mixture.n_components == 3
+    assert (state.index, state.history_length) == (0, 3)  # its run is back
 
 
 def test_play_and_busy_are_announced(workspace, tmp_path, qtbot):

@@ -57,6 +57,9 @@ def test_a_change_starts_again_from_the_start_says_so_and_is_undone(window):
     assert window.timeline.count == 1  # the panels show the new start
     window.actions_by_name["next_iteration"].trigger()
     assert session.snapshot.mixture.covariance_type == "diag"
+    undo.trigger()  # the iteration first: back to the start, the iteration kept (issue 13)
+    assert session.wait_idle() and session.stepper.index == 0
+    assert len(session.stepper.history) == 3 and "model settings" in undo.text()
     undo.trigger()
     assert session.wait_idle()
     assert window.workspace.settings == ModelSettings() and session.stepper.start is start
@@ -140,5 +143,7 @@ def test_the_prior_check_box_fits_map_and_names_the_log_posterior(window, qtbot)
     assert "log-likelihood" not in window.status_panel.ll_label.text()
     assert "log-posterior" in window.loglik_panel.getPlotItem().getAxis("left").labelText
     assert load_model_settings().prior  # kept for the next launch
+    window.actions_by_name["undo"].trigger()  # the run: back to the start (issue 13)
+    assert session.stepper.index == 0 and session.stepper.settings.prior
     window.actions_by_name["undo"].trigger()
     assert not bar.prior_check.isChecked() and not session.stepper.prior

@@ -95,7 +95,7 @@ def test_default_layout_and_tooltips(window):
         assert widget.toolTip(), widget.objectName()
     assert "click empty space" in window.hint.text()
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert titles == ["File", "Edit", "Run", "Analyse", "Scenes", "Help"]  # issue #13 added two
+    assert titles == ["File", "Edit", "Run", "View", "Analyse", "Scenes", "Help"]  # issue #13
     samples = [a.text() for a in window.samples_menu.actions()]
     assert "Old Faithful eruptions" in samples and len(samples) == 5
 

@@ -6,7 +6,8 @@ module plus one line in :data:`TOOLS`; the window installs them all with :func:`
 
 - A :class:`DockTool` is a dock (usually an :class:`~gmm_gui.ui.analysis.dock.AnalysisDock`)
   shown by its own Analyse-menu entry, made the first time it is asked for (or at once, hidden,
-  when ``eager``), docked on the right and tabbed with the visible dock named ``tab_with``.
+  when ``eager``), docked on the right and tabbed with the dock shown there (the one named
+  ``tab_with`` first), never squeezed beside it; any dock can be dragged out to float.
 - A :class:`MenuTool` adds its own entries to the Analyse menu (the explore tools).
 """
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabWidget, QWidget
 
 from gmm_gui.controller.workspace import Workspace
 from gmm_gui.ui.analysis.ascent_dock import AscentDock
@@ -27,7 +28,14 @@ from gmm_gui.ui.analysis.kselect import ChooseKDock
 from gmm_gui.ui.analysis.restarts_dock import RestartsDock
 from gmm_gui.ui.overlay import ViewOverlay
 
-__all__ = ["TOOLS", "DockTool", "InstalledTools", "MenuTool", "install_tools"]
+__all__ = [
+    "TOOLS",
+    "DockTool",
+    "InstalledTools",
+    "MenuTool",
+    "install_tools",
+    "tab_beside_shown",
+]
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,10 @@ def install_tools(
     tools : tuple of DockTool or MenuTool
     """
     installed = InstalledTools({}, {})
+    window.setDockOptions(
+        QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
+    )
+    window.setTabPosition(Qt.DockWidgetArea.RightDockWidgetArea, QTabWidget.TabPosition.North)
     for tool in tools:
         if isinstance(tool, MenuTool):
             installed.tools[tool.name] = tool.make(workspace, overlay, menu, window)
@@ -137,6 +149,29 @@ def install_tools(
             window, menu, workspace, overlay, tool, installed.tools
         )
     return installed
+
+
+def tab_beside_shown(window: QMainWindow, dock: QDockWidget, first: str | None = None) -> bool:
+    """Tab ``dock`` with a dock already shown in its area (``first`` by name if shown).
+
+    Docks side by side would squeeze the plot and the component table into unreadable
+    columns (issue 13): every analysis dock shares one column as a tab; any can still be
+    dragged out to float. Returns True if ``dock`` was tabbed.
+    """
+    if dock.isFloating():
+        return False
+    area = window.dockWidgetArea(dock)
+    shown = [
+        d
+        for d in window.findChildren(QDockWidget)
+        if d is not dock and d.isVisible() and not d.isFloating()
+        and window.dockWidgetArea(d) == area
+    ]
+    shown.sort(key=lambda d: d.objectName() != first)  # ``first`` first, if shown
+    if not shown or dock in window.tabifiedDockWidgets(shown[0]):
+        return False
+    window.tabifyDockWidget(shown[0], dock)
+    return True
 
 
 def _add_dock_action(
@@ -168,9 +203,8 @@ def _add_dock_action(
         dock = window.findChild(QDockWidget, dock_name)
         if dock is None:
             dock = make()
-            other = window.findChild(QDockWidget, tool.tab_with) if tool.tab_with else None
-            if other is not None and other.isVisible():
-                window.tabifyDockWidget(other, dock)
+        if not dock.isVisible():
+            tab_beside_shown(window, dock, tool.tab_with)
         about_to_show = getattr(dock, "about_to_show", None)
         if about_to_show is not None:
             about_to_show()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -151,6 +151,30 @@ class ComponentTable(QTableWidget):
             self.horizontalHeaderItem(col).setToolTip(tip)
         self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.blockSignals(False)
+        self.setMinimumWidth(self.readable_width())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        """A new font (presentation mode): the readable width changes with it."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and self.columnCount():
+            self.setMinimumWidth(self.readable_width())
+
+    def readable_width(self) -> int:
+        """The narrowest width at which every column still shows a number such as
+        ``-1234.56`` and its header in full (the table's minimum width, so docks beside it
+        cannot squeeze it into "0.5..." columns)."""
+        fm = self.fontMetrics()
+        header_fm = self.horizontalHeader().fontMetrics()
+        pad = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_HeaderMargin) + 10
+        width = 2 * self.frameWidth() + self.verticalScrollBar().sizeHint().width()
+        for col in range(self.columnCount()):
+            item = self.horizontalHeaderItem(col)
+            lines = (item.text() if item is not None else "").split("\n")
+            needed = max(header_fm.horizontalAdvance(line) for line in lines)
+            sample = "Gaussian 10" if col == 0 else "-1234.56"
+            needed = max(needed, fm.horizontalAdvance(sample) + (24 if col == 0 else 0))
+            width += needed + pad
+        return width
 
     def set_mixture(self, mixture: Mixture | None, editable: bool) -> None:
         """Fill the table from ``mixture`` (signals blocked, so nothing loops).

@@ -85,6 +85,8 @@ class EllipseSetItem(pg.GraphicsObject):
             raise ValueError(f"mode must be 'fill' or 'outline', got {mode!r}")
         self._mode = mode
         self._fill_alpha = tuple(fill_alpha)
+        #: The outlines' widths are multiplied by this (presentation mode: thicker).
+        self.line_scale = 1.0
         self._shapes: list[EllipseShape] = []
         self._paths: list[list[QPainterPath]] = []
         self._rect = QRectF()
@@ -141,13 +143,14 @@ class EllipseSetItem(pg.GraphicsObject):
                     p.drawPath(path)
             else:
                 p.setBrush(Qt.BrushStyle.NoBrush)
+                scale = dpr * self.line_scale
                 for i, path in enumerate(paths):
                     pen = QPen(shape.color)
                     pen.setCosmetic(True)
                     if i == 0:
-                        pen.setWidthF(dpr * (3.2 if shape.selected else 2.0))
+                        pen.setWidthF(scale * (3.2 if shape.selected else 2.0))
                     else:
-                        pen.setWidthF(dpr * (1.6 if shape.selected else 1.3))
+                        pen.setWidthF(scale * (1.6 if shape.selected else 1.3))
                         pen.setStyle(Qt.PenStyle.DashLine)
                     p.setPen(pen)
                     p.drawPath(path)

@@ -65,6 +65,7 @@ class PointCloudItem(pg.GraphicsObject):
         self._argb = np.empty(0, dtype=np.uint32)
         self._fade_from: np.ndarray | None = None
         self._fade = 1.0
+        self._size_scale = 1.0
         self._style = style_for(0)
         self._codes: np.ndarray | None = None
         self._data_bounds: tuple[float, float, float, float] | None = None
@@ -89,7 +90,7 @@ class PointCloudItem(pg.GraphicsObject):
         self._xy = xy
         self._x = np.ascontiguousarray(xy[:, 0])
         self._y = np.ascontiguousarray(xy[:, 1])
-        self._style = style_for(len(xy))
+        self._style = _scaled(style_for(len(xy)), self._size_scale)
         if len(xy):
             lo = np.nanmin(xy, axis=0)
             hi = np.nanmax(xy, axis=0)
@@ -175,6 +176,20 @@ class PointCloudItem(pg.GraphicsObject):
         """Move a running cross-fade to ``t`` (0 old colours, 1 new colours)."""
         self._fade = float(np.clip(t, 0.0, 1.0))
         self.update()
+
+    def set_size_scale(self, scale: float) -> None:
+        """Draw the discs ``scale`` times their usual radius and rim (presentation mode);
+        squares of large data keep their size."""
+        self.prepareGeometryChange()
+        self._size_scale = float(scale)
+        self._style = _scaled(style_for(len(self._xy)), self._size_scale)
+        self._cache.clear()
+        self.update()
+
+    @property
+    def size_scale(self) -> float:
+        """The factor of :meth:`set_size_scale`."""
+        return self._size_scale
 
     @property
     def style(self) -> PointStyle:
@@ -344,6 +359,12 @@ class PointCloudItem(pg.GraphicsObject):
             else:
                 p.drawPath(paths[code].translated(centre))
         p.restore()
+
+
+def _scaled(style: PointStyle, scale: float) -> PointStyle:
+    if scale == 1.0 or style.square:
+        return style
+    return PointStyle(radius=style.radius * scale, rim=style.rim * scale)
 
 
 def symbol_path(symbol: str, r: float) -> QPainterPath:

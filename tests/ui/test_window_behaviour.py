@@ -1,0 +1,117 @@
+"""Issue 13's window behaviour: tabbed docks, shortcuts after a dialog, pies, presentation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QDialog, QDockWidget
+
+from gmm_gui.ui.colors import component_colors
+from gmm_gui.ui.help import show_text
+from gmm_gui.ui.views.items import EllipseSetItem
+from gmm_gui.ui.views.pies import PIE_MAX_POINTS, PIE_STEPS, PieMarkersItem, pie_counts
+
+_REAL_EXEC = QDialog.exec  # before the autouse fixture refuses modal dialogs
+
+
+@pytest.fixture
+def window(shown_window):
+    return shown_window("faithful")
+
+
+def test_analysis_docks_are_tabbed_and_the_table_stays_readable(window):
+    for name in ("restarts", "choose_k", "basins"):
+        window.analysis_actions[name].trigger()
+    docks = [d for d in window.findChildren(QDockWidget) if d.isVisible()]
+    assert len(docks) == 3
+    first = docks[0]
+    assert set(window.tabifiedDockWidgets(first)) == set(docks[1:])  # one column, as tabs
+    table = window.component_table
+    QApplication.processEvents()
+    fm = table.fontMetrics()
+    for col in range(1, table.columnCount()):
+        text = table.item(0, col).text()
+        assert table.columnWidth(col) >= fm.horizontalAdvance(text), (col, text)
+    assert table.width() >= table.readable_width()
+
+
+def test_a_shortcut_acts_right_after_a_dialog_closes(window, qtbot, monkeypatch):
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+
+    def exec_and_close(dialog):
+        QTimer.singleShot(30, dialog.reject)
+        return _REAL_EXEC(dialog)
+
+    monkeypatch.setattr(QDialog, "exec", exec_and_close)
+    show_text(window, "Keys", "text")
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window, Qt.Key.Key_E)
+    assert window.session.snapshot.phase == "E"
+
+
+def test_pie_portions_equal_the_responsibilities():
+    rng = np.random.default_rng(0)
+    resp = rng.dirichlet(np.ones(3), size=500)
+    counts = pie_counts(resp)
+    assert np.all(counts.sum(axis=1) == PIE_STEPS)
+    assert np.all(np.abs(counts / PIE_STEPS - resp) < 1.0 / PIE_STEPS)
+    item = PieMarkersItem()
+    item.set_pies(rng.normal(size=(500, 2)), resp, component_colors(3))
+    for i in (0, 17, 499):
+        assert np.abs(item.portions(i) - resp[i]).max() < 1.0 / PIE_STEPS
+
+
+def test_a_drawn_pie_is_coloured_in_proportion():
+    item = PieMarkersItem(radius=40.0)
+    colors = component_colors(2)
+    item.set_pies(np.zeros((1, 2)), np.array([[0.75, 0.25]]), colors)
+    pix = item.pie_pixmap(pie_counts(np.array([[0.75, 0.25]]))[0])
+    image = pix.toImage().convertToFormat(QImage.Format.Format_ARGB32)
+    rgb = np.frombuffer(image.constBits(), np.uint32).reshape(image.height(), -1)
+    rgb = rgb[:, : image.width()] & 0xFFFFFF
+    packed = [int(c[0]) << 16 | int(c[1]) << 8 | int(c[2]) for c in colors]
+    first, second = (int(np.count_nonzero(rgb == c)) for c in packed)
+    assert first > 0 and second > 0
+    assert first / (first + second) == pytest.approx(0.75, abs=0.03)
+
+
+def test_pies_follow_the_run_and_are_limited(window):
+    pies = window.view_options.pies
+    assert pies.action.isEnabled() and window.dataset.n_samples <= PIE_MAX_POINTS
+    pies.action.setChecked(True)
+    assert pies.item is None  # no E-step yet: the grey of "no responsibilities"
+    window.actions_by_name["step_e"].trigger()
+    assert window.session.wait_idle()
+    item = pies.item
+    resp = window.session.snapshot.resp
+    assert item is not None and item.count == window.dataset.n_samples
+    assert np.abs(item.portions(5) - resp[5]).max() < 1.0 / PIE_STEPS
+    pies.action.setChecked(False)
+    assert pies.item is None
+
+
+def test_presentation_mode_enlarges_and_restores(window, qtbot):
+    presentation = window.view_options.presentation
+    view = window.view
+    outlines = [i for i in view.scene().items() if isinstance(i, EllipseSetItem)]
+    size = window.font().pointSizeF()
+    radius = view.points_item.style.radius
+    assert not window.model_bar.isHidden()
+    assert not window.toolbar.widgetForAction(window.toolbar.actions()[-1]).isHidden()
+    bar = window.toolbar
+    k_action = next(a for a in bar.actions() if bar.widgetForAction(a) is window.k_spin)
+    assert k_action.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert presentation.active and window.font().pointSizeF() > 1.4 * size
+    assert all(o.line_scale >= 2.0 for o in outlines)
+    assert view.points_item.style.radius > radius
+    assert window.model_bar.isHidden() and not k_action.isVisible()
+    assert window.actions_by_name["step_e"].isVisible()  # the Run buttons stay
+    presentation.set_active(False)
+    assert window.font().pointSizeF() == size
+    assert all(o.line_scale == 1.0 for o in outlines)
+    assert view.points_item.style.radius == radius
+    assert not window.model_bar.isHidden() and k_action.isVisible()
