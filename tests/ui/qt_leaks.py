@@ -60,7 +60,10 @@ class QtLeakTracker:
             if obj is not None and shiboken6.isValid(obj):
                 found.setdefault(id(obj), (obj, f"started at {where}"))
         app = QApplication.instance()
-        widgets = [] if app is None else [*app.topLevelWidgets(), *app.allWidgets()]
+        # the top-level widgets only (findChildren searches their whole tree): allWidgets()
+        # also lists Qt's own widgets half-way through their deletion, and asking one of those
+        # for its children crashed the process once in a few full runs
+        widgets = [] if app is None else list(app.topLevelWidgets())
         for widget in widgets:
             if not shiboken6.isValid(widget):
                 continue
