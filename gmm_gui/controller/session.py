@@ -444,7 +444,7 @@ class Session(QObject, SessionEdits):
 
     @Slot()
     def reset(self) -> None:
-        """Back to the start, forgetting the run."""
+        """Back to the start; the run is set aside for Undo."""
         if self._stepper is None:
             return
         self.pause()

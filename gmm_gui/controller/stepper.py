@@ -64,6 +64,9 @@ __all__ = [
     "TABLE_FIELDS",
 ]
 
+#: What Undo says of a reset (the run it set aside comes back).
+RESET_DESCRIPTION = "reset to the start"
+
 #: Start methods offered to the user, as (engine name, label shown in the window).
 START_METHODS: tuple[tuple[str, str], ...] = (
     ("random", "Random"),
@@ -483,7 +486,10 @@ class Stepper(NamedEdits):
         return self.snapshot
 
     def reset(self) -> Snapshot:
-        """Back to the start, forgetting the run; the start may be edited again."""
+        """Back to the start, the run set aside for Undo; the start may be edited again."""
+        if len(self._history) > 1:
+            self._edits.push(self._record(RESET_DESCRIPTION))
+        self._run_redo = None
         self._history.truncate()
         return self.snapshot
 

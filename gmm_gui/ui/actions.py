@@ -89,7 +89,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "reset",
         "&Reset to start",
         "R",
-        "Go back to the starting Gaussians and forget the run (they can be edited again).",
+        "Go back to the starting Gaussians (they can be edited again); Undo brings the run back.",
     ),
     ActionSpec(
         "cancel", "Cancel", "Escape", "Stop the computation in progress (keeping what is done)."

@@ -81,3 +81,26 @@ def test_undo_texts_are_plain_words():
         assert field not in describe_value(0, field, 0.5)
     stepper.new_start(3, "random_from_data", 1)
     assert stepper.undo_text == "new from-data start with 3 Gaussians"
+
+
+def test_reset_sets_the_run_aside_and_undo_brings_it_back():
+    """Reset to start forgets the run only until Undo: Undo restores every state and the one
+    shown; Redo resets again."""
+    stepper = Stepper(_data(), _start())
+    stepper.run_to_convergence()
+    stepper.go_to(4)
+    n, newest = len(stepper.history), stepper.history[-1]
+    stepper.reset()
+    assert len(stepper.history) == 1 and stepper.editable
+    assert stepper.can_undo and stepper.undo_text.startswith("reset to the start")
+    assert f"the run of {newest.iteration} iterations" in stepper.undo_text
+    stepper.undo()
+    assert len(stepper.history) == n and stepper.index == 4
+    assert stepper.history[-1].mixture == newest.mixture
+    assert stepper.can_redo and stepper.redo_text.startswith("reset to the start")
+    stepper.redo()
+    assert len(stepper.history) == 1 and stepper.index == 0
+    assert stepper.snapshot.mixture == _start()
+    stepper.reset()  # nothing to set aside: no new undo step
+    stepper.undo()
+    assert len(stepper.history) == n
