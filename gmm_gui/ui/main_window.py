@@ -10,30 +10,23 @@ hands out, and the analysis tools are given the workspace and the overlay API, n
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
-from dataclasses import replace
-from pathlib import Path
-
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from gmm_gui.controller.jobs import describe_exception
 from gmm_gui.controller.snapshot import Snapshot
-from gmm_gui.controller.workspace import LoadRequest, Workspace, WorkspaceState
-from gmm_gui.io import ColumnChoiceRequired, Dataset
-from gmm_gui.model import Mixture
-from gmm_gui.resources import Sample, get_sample
+from gmm_gui.controller.workspace import Workspace, WorkspaceState
+from gmm_gui.io import Dataset
 from gmm_gui.ui.actions import make_actions, update_actions
 from gmm_gui.ui.analysis import install_tools
 from gmm_gui.ui.busy import BusyIndicator, ProblemLabel
 from gmm_gui.ui.colors import BLEND_CACHE
-from gmm_gui.ui.dialogs.columns import ColumnPickerDialog
 from gmm_gui.ui.dialogs.messages import show_plain_warning
 from gmm_gui.ui.exports import Exports
 from gmm_gui.ui.menus import build_menus
 from gmm_gui.ui.model_settings import ModelSettingsBar
+from gmm_gui.ui.opening import DATA_FILTER, FileOpener
 from gmm_gui.ui.overlay import ViewOverlay
 from gmm_gui.ui.panels import ComponentTable, LogLikelihoodPanel, StatusPanel, Timeline
 from gmm_gui.ui.plot_area import PlotArea, step_caption
@@ -46,7 +39,6 @@ from gmm_gui.ui.views import PlotView1D, PlotView2D
 
 __all__ = ["DATA_FILTER", "MainWindow"]
 
-DATA_FILTER = "Data files (*.csv *.tsv *.txt *.dat *.npy *.npz);;All files (*)"
 ANIMATION_MS = 250
 
 
@@ -95,6 +87,11 @@ class MainWindow(QMainWindow):
         self.new_start_button, self.replay_button = t.new_start_button, t.replay_button
         self.speed_slider, self.speed_label = t.speed_slider, t.speed_label
         self.use_start_of = t.use_start_of
+        self.opener = FileOpener(
+            self, self.workspace, self.k_spin.value, self.use_start_of, self.show_error
+        )
+        self.open_dialog, self.open_file = self.opener.open_dialog, self.opener.open_file
+        self.open_sample = self.opener.open_sample
         self._build_menus()
         self._build_status()
         self.exports = Exports(self.workspace, self.overlay, self)
@@ -187,8 +184,6 @@ class MainWindow(QMainWindow):
         self.cancel_button.clicked.connect(self.cancel)
         # Before the tools connect: the view for the new data is made before they hear of it.
         ws.data_changed.connect(self._on_data_changed)
-        ws.load_failed.connect(self._on_load_failed)
-        ws.columns_required.connect(self._on_columns_required)
         self.toolbar.start_options_changed.connect(ws.set_start_options)
         ws.set_start_options(self.toolbar.start_options())
         self.new_start_button.clicked.connect(self.new_start)
@@ -228,105 +223,11 @@ class MainWindow(QMainWindow):
         return self.toolbar.start_method
 
     # ================================================================== data
-    def open_dialog(self) -> None:
-        """File > Open."""
-        start = str(Path(self.dataset.path).parent) if self.dataset else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open data", start, DATA_FILTER)
-        if path:
-            self.open_file(path)
-
-    def open_file(
-        self,
-        path: str | os.PathLike[str],
-        columns: Sequence[str] | None = None,
-        *,
-        n_components: int | None = None,
-        title: str | None = None,
-        interactive: bool = True,
-        ask_columns: bool | None = None,
-        start: Mixture | None = None,
-    ) -> bool:
-        """Load a data file and show it with a new start; on failure keep the data open.
-
-        Parameters
-        ----------
-        path : str or path-like
-        columns : sequence of str, optional
-            The columns to fit; a file with more than two numeric columns asks (column picker)
-            when ``interactive``, otherwise fails.
-        n_components : int, optional
-            K of the first start (default: the K box).
-        title : str, optional
-            Shown above the plot instead of the file name.
-        interactive : bool
-            Problems are shown in a message box (else raised as ``DataError``); large files
-            are read in the background.
-        ask_columns : bool, optional
-            Show the column picker for a file with more than two numeric columns (default:
-            ``interactive``).
-        start : Mixture, optional
-            The first start (a sample's hand-placed one); default: drawn by the toolbar's
-            method and seed with ``n_components`` Gaussians.
-
-        Returns
-        -------
-        bool
-            True if the file was opened (or is being read in the background).
-        """
-        if start is not None:
-            n_components = start.n_components
-        if n_components is None:
-            n_components = self.k_spin.value()
-        k = int(n_components)
-
-        def open_with(chosen: Sequence[str] | None, background: bool | None) -> bool:
-            return self.workspace.open_file(
-                path, chosen, n_components=k, title=title, start=start, background=background
-            )
-
-        try:
-            try:  # large files are read in the background only when interactive
-                return open_with(columns, None if interactive else False)
-            except ColumnChoiceRequired as exc:
-                if not (interactive if ask_columns is None else ask_columns):
-                    raise
-                chosen = ColumnPickerDialog.choose(exc.numeric_columns, Path(path).name, self)
-                return bool(chosen) and open_with(chosen, False)
-        except ValueError as exc:  # DataError is a ValueError, so is a bad K
-            if not interactive:
-                raise
-            self.show_error("Cannot open the file", str(exc))
-            return False
-
-    @Slot(str, object, object)
-    def _on_columns_required(
-        self, path: str, numeric: Sequence[str], request: LoadRequest
-    ) -> None:
-        chosen = ColumnPickerDialog.choose(numeric, Path(path).name, self)
-        if chosen:
-            self.workspace.open_request(replace(request, columns=tuple(chosen)))
-
-    @Slot(str, str)
-    def _on_load_failed(self, _path: str, message: str) -> None:
-        self.show_error("Cannot open the file", message)
-
     @Slot()
     def cancel(self) -> None:
         """Cancel (Esc): stop the file being loaded, or the run in progress."""
         if self.workspace.cancel():  # its result, when it comes, is dropped
             self.show_message("Loading cancelled; the data open is kept.")
-
-    def open_sample(self, key: str) -> bool:
-        """Open a bundled sample with its columns and its usual K."""
-        sample: Sample = get_sample(key)
-        self.use_start_of(sample)
-        return self.open_file(
-            sample.path,
-            sample.columns,
-            n_components=sample.n_components,
-            title=sample.title,
-            start=sample.start_mixture(),
-        )
 
     @Slot(object)
     def _on_data_changed(self, dataset: Dataset) -> None:
@@ -355,21 +256,13 @@ class MainWindow(QMainWindow):
         """Draw a new start with the toolbar's K, method and seed."""
         self.workspace.new_start()
 
-    # ================================================================== drag and drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         """Accept a dragged local file."""
-        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-        if urls and urls[0].isLocalFile():
-            event.acceptProposedAction()
-        else:
-            event.ignore()
+        self.opener.accept_drag(event)
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
         """Open a file dropped on the window."""
-        urls = event.mimeData().urls()
-        if urls and urls[0].isLocalFile():
-            event.acceptProposedAction()
-            self.open_file(urls[0].toLocalFile())
+        self.opener.drop(event)
 
     # ================================================================== reacting
     @Slot(object)
