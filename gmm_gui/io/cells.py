@@ -62,6 +62,10 @@ def _float_reader(cells: Sequence[str]) -> Callable[[str], float]:
 
 def odd_infinity(body: str) -> bool:
     """True if the text spells infinity in a way CSV readers do not (NumPy's reader would)."""
+    # a one-character search is a memchr over the text, many times faster than the regex over
+    # a large table of plain numbers, which holds no "f" in either case at all
+    if "f" not in body and "F" not in body:
+        return False
     return any(m.group() not in _INFINITIES for m in _INF_WORD.finditer(body))
 
 
