@@ -438,24 +438,23 @@ class PlotView2D(PlotViewBase):
             up = -up
         d = np.sqrt(0.5)
         compass = ((0, -1), (0, 1), (1, 0), (-1, 0), (d, -d), (-d, -d), (d, d), (-d, d))
-        directions = [up, -up] + [np.array(v, dtype=np.float64) for v in compass]
-        out = []
-        for n in directions:
-            reach = float(n @ cov_px @ n)
-            support = m + (cov_px @ n) / np.sqrt(reach) if reach > 0 else m
-            q = support + _LABEL_GAP_PX * n
-            top = max(abs(n[0]), abs(n[1]))
-            ax, ay = 0.5 - 0.5 * n[0] / top, 0.5 - 0.5 * n[1] / top
-            tl = np.array([q[0] - ax * w, q[1] - ay * h])
-            # the whole box beyond the tangent at the support point (the ellipse is convex, so
-            # it is then outside it): along a slanted direction the anchor alone leaves a
-            # corner reaching back over the outline
-            corners = tl + np.array([[0.0, 0.0], [w, 0.0], [0.0, h], [w, h]])
-            reach_back = float(np.min((corners - support) @ n))
-            if reach_back < _LABEL_GAP_PX:
-                tl = tl + (_LABEL_GAP_PX - reach_back) * n
-            out.append((float(tl[0]), float(tl[1])))
-        return out
+        n = np.vstack([up, -up, np.array(compass, dtype=np.float64)])  # (10, 2), unit rows
+        # the ellipse's support point in each direction (cov_px is symmetric)
+        cn = n @ cov_px
+        reach = np.einsum("ij,ij->i", cn, n)
+        scale = np.where(reach > 0, 1.0 / np.sqrt(np.where(reach > 0, reach, 1.0)), 0.0)
+        support = m + cn * scale[:, None]
+        q = support + _LABEL_GAP_PX * n
+        top = np.max(np.abs(n), axis=1)
+        tl = q - np.column_stack([(0.5 - 0.5 * n[:, 0] / top) * w, (0.5 - 0.5 * n[:, 1] / top) * h])
+        # the whole box beyond the tangent at the support point (the ellipse is convex, so it is
+        # then outside it): along a slanted direction the anchor alone leaves a corner reaching
+        # back over the outline
+        offsets = np.array([[0.0, 0.0], [w, 0.0], [0.0, h], [w, h]])
+        corners = tl[:, None, :] + offsets[None, :, :] - support[:, None, :]
+        reach_back = np.min(np.einsum("ijk,ik->ij", corners, n), axis=1)
+        tl += np.maximum(_LABEL_GAP_PX - reach_back, 0.0)[:, None] * n
+        return [(float(x), float(y)) for x, y in tl]
 
     def _sync_items(self, n_components: int) -> None:
         """Create or remove handles and labels so there are ``n_components`` of each."""
