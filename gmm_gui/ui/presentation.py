@@ -1,10 +1,10 @@
 """Presentation mode (View > Presentation mode, F5, ``gmm-gui --presentation``), for a projector.
 
 Larger fonts in the whole window and on the plots' axes and labels, thicker lines (the
-Gaussians' outlines, the curves, the contours, the axes), larger points, and the toolbar's
-clutter hidden (the model settings bar, the start's K, method, seed and buttons); the Run
-buttons and the speed stay. Toggling it again restores every font, pen, size and toolbar as
-it was.
+Gaussians' outlines, the curves, the contours, the axes), larger points, and the clutter
+hidden (the model settings bar, the start's K, method, seed and buttons, the table of numbers:
+the plot takes two thirds of the width); the Run buttons and the speed stay. Toggling it again
+restores every font, pen, size and toolbar as it was.
 
 The plots draw their items afresh as EM moves (a 1-D curve gets a new pen every frame of a
 glide), so the mode does not set pens once: each curve's ``setPen`` is wrapped to widen what it
@@ -21,7 +21,7 @@ import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence, QPen
-from PySide6.QtWidgets import QMainWindow, QToolBar, QWidget, QWidgetAction
+from PySide6.QtWidgets import QLabel, QMainWindow, QToolBar, QWidget, QWidgetAction
 
 from gmm_gui.ui.views.items import EllipseSetItem
 from gmm_gui.ui.views.points import PointCloudItem
@@ -87,8 +87,8 @@ class PresentationMode(QObject):
         self.action.setCheckable(True)
         self.action.setShortcut(QKeySequence("F5"))
         tip = (
-            "Large fonts, thick lines and large points, without the toolbar's settings, for a "
-            "projector (F5 again: back)."
+            "Large fonts, thick lines and large points, without the toolbar's settings and the "
+            "table, for a projector (F5 again: back)."
         )
         self.action.setToolTip(f"{tip} (F5)")
         self.action.setStatusTip(tip)
@@ -113,7 +113,9 @@ class PresentationMode(QObject):
         if on:
             self._font = QFont(w.font())
             w.setFont(_bigger(self._font, FONT_SCALE))
+            self._enlarge_styled_labels()
             self._hide_clutter()
+            self._give_the_plot_room()
             self._follow()
         else:
             for restore in reversed(self._restores):
@@ -126,6 +128,44 @@ class PresentationMode(QObject):
             if self._font is not None:
                 w.setFont(self._font)
         self.toggled.emit(on)
+
+    # ------------------------------------------------------------------ window
+    def _enlarge_styled_labels(self) -> None:
+        """Labels with a style sheet of their own (the plot's title and hint, the status
+        line's parts) take no font from the window: each is enlarged itself."""
+        for label in self._window.findChildren(QLabel):
+            if not label.styleSheet():
+                continue
+            before = QFont(label.font())
+            label.setFont(_bigger(before, FONT_SCALE))
+
+            def undo(label: QLabel = label, before: QFont = before) -> None:
+                if shiboken6.isValid(label):
+                    label.setFont(before)
+
+            self._restores.append(undo)
+
+    def _give_the_plot_room(self) -> None:
+        """The plot takes about two thirds of the width, the log-likelihood panel the rest;
+        the table of numbers is hidden (in large type it would need half the window, or be
+        squeezed unreadable: the weights are on the plot, and F5 brings the table back)."""
+        w = self._window
+        splitter = getattr(w, "splitter", None)
+        table = getattr(w, "component_table", None)
+        if splitter is None:
+            return
+        sizes = splitter.sizes()
+        if table is not None and not table.isHidden():
+            table.setVisible(False)
+            self._hidden.append(table)
+        total = sum(sizes)
+        splitter.setSizes([round(total * 0.64), total - round(total * 0.64)])
+
+        def undo() -> None:
+            if shiboken6.isValid(splitter):
+                splitter.setSizes(sizes)
+
+        self._restores.append(undo)
 
     # ------------------------------------------------------------------ toolbars
     def _hide_clutter(self) -> None:
@@ -232,12 +272,32 @@ class PresentationMode(QObject):
         axis.setStyle(tickFont=_bigger(base, FONT_SCALE))
         axis.label.setFont(_bigger(label_font, FONT_SCALE))
         axis.setPen(_wider(pen, LINE_SCALE))
+        # the axis title is rich text with its own font-size: set again, larger, now and
+        # whenever the view names its axes anew (other data) while the mode is on
+        plain = type(axis).setLabel
+
+        def set_label(text: Any = None, units: Any = None, unitPrefix: Any = None,  # noqa: N803
+                      **style: Any) -> None:
+            style = {**axis.labelStyle, **style}
+            size = str(style.get("font-size", ""))
+            if size.endswith("pt"):
+                style["font-size"] = f"{float(size[:-2]) * FONT_SCALE:.1f}pt"
+            plain(axis, text, units, unitPrefix, **style)
+            axis.labelStyle = {**style, "font-size": size} if size else style
+
+        label_style = dict(axis.labelStyle)
+        axis.setLabel = set_label
+        if axis.labelText:
+            set_label(axis.labelText, axis.labelUnits, axis.labelUnitPrefix)
         axis.resizeEvent()
 
         def restore() -> None:
+            del axis.setLabel
             axis.setStyle(tickFont=tick_font)
             axis.label.setFont(label_font)
             axis.setPen(pen)
+            if axis.labelText:
+                plain(axis, axis.labelText, axis.labelUnits, axis.labelUnitPrefix, **label_style)
             axis.resizeEvent()
 
         return restore

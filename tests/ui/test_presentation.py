@@ -260,3 +260,18 @@ def test_density_map_has_a_colour_bar_that_reads_true(faithful, qtbot):
     assert len(labels) >= 3 and not any("e" in t for t in labels)
     view.set_density_map(None)
     assert view.density_bar() is None and bar.scene() is None
+
+
+def test_the_log_likelihood_title_wraps_in_a_narrow_panel_instead_of_being_cut(qtbot):
+    panel = LogLikelihoodPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    title = panel.getPlotItem().titleLabel
+    assert "<br>" not in title.text and "(higher is better)" in title.text
+    panel.resize(280, 300)
+    qtbot.waitUntil(lambda: "<br>" in title.text)
+    assert title.item.boundingRect().width() <= panel.getPlotItem().vb.width() + 8
+    panel.set_log_posterior(True)  # renamed: wrapped still
+    assert "Log-posterior per point<br>" in title.text

@@ -104,13 +104,29 @@ def test_presentation_mode_enlarges_and_restores(window, qtbot):
     bar = window.toolbar
     k_action = next(a for a in bar.actions() if bar.widgetForAction(a) is window.k_spin)
     assert k_action.isVisible()
+    title_size = window.plot_area.view_title.font().pointSizeF()
+    splitter_sizes = window.splitter.sizes()
     qtbot.keyClick(window, Qt.Key.Key_F5)
     assert presentation.active and window.font().pointSizeF() > 1.4 * size
     assert all(o.line_scale >= 2.0 for o in outlines)
     assert view.points_item.style.radius > radius
     assert window.model_bar.isHidden() and not k_action.isVisible()
     assert window.actions_by_name["step_e"].isVisible()  # the Run buttons stay
+    # the title over the plot and the axis titles (each styled on its own) grow too; the
+    # table of numbers makes way for the plot
+    assert window.plot_area.view_title.font().pointSizeF() > 1.4 * title_size
+    assert view.plot.getAxis("bottom").labelStyle["font-size"] == "11pt"  # kept as asked...
+    assert "17.6pt" in view.plot.getAxis("bottom").label.toHtml()  # ...and drawn larger
+    view.set_axis_labels(("a", "b"))  # axes named anew while the mode is on: large still
+    assert "17.6pt" in view.plot.getAxis("left").label.toHtml()
+    assert window.component_table.isHidden()
+    plot_share = window.splitter.sizes()[0] / sum(window.splitter.sizes())
+    assert plot_share > 0.6
     presentation.set_active(False)
+    assert window.plot_area.view_title.font().pointSizeF() == title_size
+    assert "11pt" in view.plot.getAxis("left").label.toHtml()
+    assert not window.component_table.isHidden()
+    assert window.splitter.sizes() == splitter_sizes
     assert window.font().pointSizeF() == size
     assert all(o.line_scale == 1.0 for o in outlines)
     assert view.points_item.style.radius == radius

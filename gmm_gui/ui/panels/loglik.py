@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt, Signal
-from PySide6.QtGui import QMouseEvent, QResizeEvent
+from PySide6.QtGui import QFont, QFontMetricsF, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from gmm_gui.ui.numbers import format_number
@@ -72,7 +72,8 @@ class LogLikelihoodPanel(pg.PlotWidget):
         super().__init__(parent, background="w", axisItems=grid_axes())
         self.setObjectName("loglik_panel")
         item = self.getPlotItem()
-        item.setTitle("Log-likelihood per point (higher is better)", size="10pt")
+        self._title_words = ("Log-likelihood per point", "(higher is better)")
+        self._set_title()
         item.setLabel("bottom", "iteration")
         item.setLabel("left", "mean log-likelihood")
         item.getAxis("left").enableAutoSIPrefix(False)
@@ -141,7 +142,8 @@ class LogLikelihoodPanel(pg.PlotWidget):
         self._log_posterior = on
         name = "log-posterior" if on else "log-likelihood"
         item = self.getPlotItem()
-        item.setTitle(f"{name.capitalize()} per point (higher is better)", size="10pt")
+        self._title_words = (f"{name.capitalize()} per point", "(higher is better)")
+        self._set_title()
         item.setLabel("left", f"mean {name}")
 
     @property
@@ -243,9 +245,28 @@ class LogLikelihoodPanel(pg.PlotWidget):
             self._converged_note.setAnchor(anchor)
         self._converged_note.setPos(x, y0 + CONVERGED_NOTE_HEIGHT * (y1 - y0))
 
+    def _set_title(self) -> None:
+        """The title on one line, or on two when the panel is too narrow for one (a narrow
+        side panel, large type) instead of cut at the edge."""
+        words = self.__dict__.get("_title_words")
+        if words is None:
+            return
+        item = self.getPlotItem()
+        one = " ".join(words)
+        font = QFont(self.font())
+        font.setPointSizeF(10.0)
+        # the title is centred over the plot, right of the value axis
+        room = self.width() - item.getAxis("left").width() - 16
+        wide = QFontMetricsF(font).horizontalAdvance(one) <= room
+        text = one if wide else "<br>".join(words)
+        if getattr(self, "_title_text", None) != text:
+            self._title_text = text
+            item.setTitle(text, size="10pt")
+
     def resizeEvent(self, event: QResizeEvent | None) -> None:  # noqa: N802 - Qt override
-        """Keep the "converged" note inside the plot at the new size."""
+        """Keep the "converged" note inside the plot and the title whole at the new size."""
         super().resizeEvent(event)
+        self._set_title()
         line = self.__dict__.get("_converged")  # None while pyqtgraph builds the widget
         if line is not None and line.isVisible():
             self._place_converged_note(float(self._converged.value()))
