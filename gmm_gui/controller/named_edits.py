@@ -113,8 +113,15 @@ class NamedEdits:
         if self._run_redo is None or self._history.index != 0:
             return None
         snap, index = self._run_redo
-        if index < len(self._history) and self._history.raw(index) is snap:
-            return index
+        # the same state, even if the history has since rebuilt it with its responsibilities
+        # (a new Snapshot with the same mixture object)
+        if index < len(self._history):
+            now = self._history.raw(index)
+            if now is snap or (
+                now.mixture is snap.mixture
+                and (now.phase, now.iteration) == (snap.phase, snap.iteration)
+            ):
+                return index
         return None
 
     # -------------------------------------------------------------- undo, redo

@@ -305,7 +305,7 @@ class Stepper(NamedEdits):
         """
         start_ll = self._history.start.mean_log_likelihood
         values = [np.nan if start_ll is None else start_ll]
-        values.extend(self.last.history)
+        values.extend(self._history.newest.history)  # as stored: no E-step to read them
         return np.asarray(values, dtype=float)
 
     def converged_at(self) -> int | None:

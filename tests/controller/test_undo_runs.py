@@ -104,3 +104,22 @@ def test_reset_sets_the_run_aside_and_undo_brings_it_back():
     stepper.reset()  # nothing to set aside: no new undo step
     stepper.undo()
     assert len(stepper.history) == n
+
+
+def test_redo_forward_to_the_run_survives_the_history_rebuilding_its_states():
+    """Undo an edit made at the start of a run kept for Redo: Redo is still "forward to the
+    run" after the window reads the log-likelihoods (which used to rebuild the newest states
+    with their responsibilities, and lose it)."""
+    from gmm_gui.controller.edits import AddComponent
+
+    stepper = Stepper(_data(), _start())
+    stepper.run_to_convergence()
+    stepper.undo()  # back to the start, the run kept
+    stepper.edit(AddComponent(np.array([2.0, 2.0])))
+    stepper.undo()
+    assert "again" in stepper.redo_text
+    stepper.log_likelihoods()
+    stepper.responsibilities(stepper.history[-1])  # the newest state read back in full
+    assert "again" in stepper.redo_text
+    stepper.redo()
+    assert stepper.snapshot.mixture.n_components == 2 and stepper.index > 0
