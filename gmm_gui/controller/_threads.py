@@ -87,7 +87,8 @@ class _LaneThread(QThread):
             else:
                 done.emit(job, True, result)
             finally:
-                self.job = None
+                if self.job is job:  # not the next job, handed over meanwhile (pipelined)
+                    self.job = None
                 job._ran.set()  # after the emit: once set, the delivery is already posted
 
 

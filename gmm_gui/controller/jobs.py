@@ -470,14 +470,16 @@ class JobRunner(QObject):
         lane.running = None
         if self._kinds[job.kind].pipelined:
             self._start_next(lane)
-        if ok:
-            if job.on_result is not None:
-                job.on_result(value)
-        elif job.on_failure is not None:
-            job.on_failure(str(value))
-        self._start_next(lane)
-        self.job_ended.emit(job)
-        self._idle_check(lane)
+        try:
+            if ok:
+                if job.on_result is not None:
+                    job.on_result(value)
+            elif job.on_failure is not None:
+                job.on_failure(str(value))
+        finally:  # a callback that raises must not leave the lane busy and its queue stuck
+            self._start_next(lane)
+            self.job_ended.emit(job)
+            self._idle_check(lane)
 
     def _on_progress(self, job: Job, done: int, total: int) -> None:
         lane = self._lanes.get(job.lane)

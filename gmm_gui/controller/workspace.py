@@ -283,6 +283,7 @@ class Workspace(QObject):
         self._closed = False
         self._state = WorkspaceState()
         self._pending = False  # a change not yet announced (the runner is settling)
+        self._deferred: list[tuple[Callable[..., object], tuple[object, ...]]] = []
         self._jobs.settled.connect(self._on_settled)
         s = self._session
         s.data_changed.connect(self._on_session_data)
@@ -381,6 +382,9 @@ class Workspace(QObject):
     def _on_settled(self) -> None:
         if self._pending:
             self._announce()
+        deferred, self._deferred = self._deferred, []
+        for emit, args in deferred:
+            emit(*args)
 
     def _fresh_state(self) -> WorkspaceState:
         session = self._session
@@ -534,13 +538,14 @@ class Workspace(QObject):
         error = loaded.error
         if isinstance(error, ColumnChoiceRequired):
             self._announce()
-            self.columns_required.emit(
-                loaded.request.path, tuple(error.numeric_columns), loaded.request
+            self._after_settle(
+                self.columns_required.emit,
+                loaded.request.path, tuple(error.numeric_columns), loaded.request,
             )
             return
         if error is not None or loaded.dataset is None or loaded.stepper is None:
             self._announce()
-            self.load_failed.emit(loaded.request.path, str(error))
+            self._after_settle(self.load_failed.emit, loaded.request.path, str(error))
             return
         self._install(loaded)
 
@@ -550,7 +555,17 @@ class Workspace(QObject):
         self._loading = None
         self.load_finished.emit()
         self._announce()
-        self.load_failed.emit(request.path, f"{request.path}: {message}")
+        self._after_settle(self.load_failed.emit, request.path, f"{request.path}: {message}")
+
+    def _after_settle(self, emit: Callable[..., object], *args: object) -> None:
+        """Emit a signal that a window answers with a modal dialog once the job runner has
+        settled and the state is announced: a dialog's event loop inside the hand-over would
+        hold every announcement back until it closes (the window showing "loading" behind
+        the column picker, the panels frozen while Play goes on)."""
+        if self._jobs.settling:
+            self._deferred.append((emit, args))
+        else:
+            emit(*args)
 
     def _install(self, loaded: Loaded) -> None:
         assert loaded.dataset is not None and loaded.stepper is not None

@@ -259,3 +259,28 @@ def test_shutdown_leaves_no_thread_running_and_runs_nothing_afterwards(qtbot, qa
     assert not r.thread_running("tool") and not r.busy("tool")
     job = r.submit("job", returns("late"))
     assert not r.busy("tool") and not job.wait_ran(0)
+
+
+def test_a_result_callback_that_raises_leaves_the_lane_free(qtbot, runner):
+    """The lane is idle again and the next job runs, though the callback failed."""
+    import threading
+
+    ended, done = [], threading.Event()
+    runner.job_ended.connect(ended.append)
+
+    def boom(_value):
+        raise RuntimeError("a bug in a callback")
+
+    def raising_hand_over(*args):
+        try:
+            real(*args)
+        except RuntimeError:
+            pass  # Qt would print it; the runner must be consistent anyway
+
+    real = runner._hand_over
+    runner._hand_over = raising_hand_over
+    runner.submit("load", lambda p, c: 1, on_result=boom)
+    qtbot.waitUntil(lambda: len(ended) == 1)
+    assert not runner.busy("loader")
+    runner.submit("load", lambda p, c: 2, on_result=lambda v: done.set())
+    qtbot.waitUntil(done.is_set)

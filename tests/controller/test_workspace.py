@@ -263,3 +263,25 @@ def test_a_half_step_in_the_worker_is_announced_once_at_each_end(qapp, tmp_path)
         assert states[-1] is workspace.state
     finally:
         workspace.shutdown()
+
+
+def test_the_column_question_comes_after_the_hand_over_with_loading_announced_over(
+    workspace, tmp_path, qtbot
+):
+    """A window answers columns_required with a modal dialog: it must be asked once the job
+    runner has settled and the state says loading is over, or every announcement would wait
+    for the dialog to close."""
+    data = tmp_path / "three.csv"
+    write_csv(data, 300, columns="a,b,c")
+    workspace.background_load_bytes = 1
+    seen = []
+
+    def answer(path, numeric, request):
+        seen.append((workspace.jobs.settling, workspace.states[-1].loading, tuple(numeric)))
+        workspace.session.step()  # what goes on while a dialog is open is announced at once
+        seen.append(workspace.states[-1].history_length)
+
+    workspace.columns_required.connect(answer)
+    assert workspace.open_file(data)
+    qtbot.waitUntil(lambda: len(seen) == 2)
+    assert seen[0] == (False, None, ("a", "b", "c"))
