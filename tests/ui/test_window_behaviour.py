@@ -64,6 +64,36 @@ def test_pie_portions_equal_the_responsibilities():
         assert np.abs(item.portions(i) - resp[i]).max() < 1.0 / PIE_STEPS
 
 
+def test_pies_with_more_mixes_than_the_cache_holds_are_drawn_once_each(qtbot, monkeypatch):
+    """5,000 points of K = 4 have thousands of distinct mixes: a repaint draws none again
+    (a pass over more mixes than an LRU cache holds used to miss on every one)."""
+    import pyqtgraph as pg
+
+    import gmm_gui.ui.views.pies as pies
+
+    monkeypatch.setattr(pies, "_CACHE_SIZE", 64)  # far fewer than the mixes shown
+    rng = np.random.default_rng(2)
+    resp = rng.dirichlet(np.ones(4), size=PIE_MAX_POINTS)
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    item = PieMarkersItem()
+    item.set_pies(rng.normal(size=(PIE_MAX_POINTS, 2)), resp, component_colors(4))
+    widget.addItem(item)
+    widget.resize(400, 300)
+    widget.grab()
+    assert len(item._unique) > 64
+    drawn = []
+    real_pixmap = pies.QPixmap
+
+    def counting_pixmap(*args):
+        drawn.append(args)
+        return real_pixmap(*args)
+
+    monkeypatch.setattr(pies, "QPixmap", counting_pixmap)  # a pie drawn anew makes one
+    widget.grab()
+    assert drawn == []
+
+
 def test_a_drawn_pie_is_coloured_in_proportion():
     item = PieMarkersItem(radius=40.0)
     colors = component_colors(2)

@@ -206,7 +206,7 @@ class PieMarkersItem(pg.GraphicsObject):
             p.drawEllipse(rect)
         p.end()
         self._pixmaps[key] = pix
-        while len(self._pixmaps) > _CACHE_SIZE:
+        while len(self._pixmaps) > max(_CACHE_SIZE, 2 * len(self._unique)):
             self._pixmaps.popitem(last=False)
         return pix
 
@@ -248,10 +248,14 @@ class PieMarkersItem(pg.GraphicsObject):
             )
         else:
             inside = np.isfinite(dx) & np.isfinite(dy)
-        pixmaps = [self.pie_pixmap(row, dpr) for row in self._unique]
+        keys = self._keys
+        shown = np.flatnonzero(inside)
+        # only the mixes of points on screen, each once: the cache then holds a frame's worth
+        # (a sequential pass over more distinct mixes than it holds would miss every time)
+        needed = np.unique(keys[shown]) if len(shown) else np.empty(0, dtype=int)
+        pixmaps = {int(u): self.pie_pixmap(self._unique[u], dpr) for u in needed}
         p.save()
         p.resetTransform()
-        keys = self._keys
-        for i in np.flatnonzero(inside):
-            p.drawPixmap(QPointF(dx[i] - half, dy[i] - half), pixmaps[keys[i]])
+        for i in shown:
+            p.drawPixmap(QPointF(dx[i] - half, dy[i] - half), pixmaps[int(keys[i])])
         p.restore()
