@@ -145,6 +145,10 @@ def test_bound_peaks_along_the_weight_and_sd_where_the_m_step_puts_them(seed, k)
     q, _ = e_step(X, mixture)
     reg = 1e-6
     new = m_step(X, q, "full", reg)
+    # for a Gaussian that owns points: for one that owns none the bound has no single peak
+    # (bound_peak says None), and the M-step's 10 eps added to N_k moves the mean of one that
+    # owns 1e-7 of a point off its weighted mean (as scikit-learn's does)
+    assume(q[:, 0].sum() > 1e-3)
     # the weight: N_k / n, whatever the other parameters
     for held in (mixture, new):
         assert bound_peak(X, held, q, 0, "weight") == pytest.approx(new.weights[0], abs=1e-12)
@@ -155,10 +159,7 @@ def test_bound_peaks_along_the_weight_and_sd_where_the_m_step_puts_them(seed, k)
         options={"xatol": 1e-12},
     )
     assert found.x == pytest.approx(new.weights[0], abs=1e-7)
-    # the sd, with the mean held at the M-step's: the M-step's variance less reg_covar (for a
-    # Gaussian that owns points: the M-step's 10 eps added to N_k moves the mean of one that
-    # owns 1e-7 of a point off its weighted mean, as scikit-learn's does)
-    assume(q[:, 0].sum() > 1e-3)
+    # the sd, with the mean held at the M-step's: the M-step's variance less reg_covar
     peak = bound_peak(X, new, q, 0, "sd")
     assert peak**2 + reg == pytest.approx(new.covariances[0, 0, 0], rel=1e-10)
 
