@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.io import Dataset
+from gmm_gui.model import RUN_TOL
 from gmm_gui.ui.numbers import format_count
 from gmm_gui.ui.views import PlotView1D, PlotView2D
 
@@ -55,6 +56,11 @@ def degenerate_text(components: tuple[int, ...]) -> str:
     )
 
 
+#: A run that converged at this tolerance or a tighter one is called a local maximum (Restarts,
+#: the start map and Choose K climb to RUN_TOL); a looser one has only slowed down.
+MAXIMUM_TOL = 1e-8
+
+
 def outcome_text(snap: Snapshot) -> str:
     """What a run has reached, honestly ("" while it is simply under way).
 
@@ -71,10 +77,19 @@ def outcome_text(snap: Snapshot) -> str:
     if snap.converged:
         tol = "" if snap.tol is None else f" = {snap.tol:g}"
         target = "posterior" if snap.log_posterior else "likelihood"
+        if snap.tol is not None and snap.tol <= MAXIMUM_TOL:
+            return (
+                f"EM has converged (the change in {objective} per point fell below tol{tol}): "
+                f"a local maximum of the {target}. Drag the timeline to look back, or Reset, "
+                "move a start mean and Replay to look for another one."
+            )
+        # A loose tolerance stops EM where it has slowed down, which may still be far from
+        # the maximum it is climbing to (a bad start's wide Gaussian keeps growing for
+        # hundreds of iterations at 1e-4 a step): say so, not "a maximum".
         return (
-            f"EM has converged (the change in {objective} per point fell below tol{tol}): a "
-            f"local maximum of the {target}. Drag the timeline to look back, or Reset, move a "
-            "start mean and Replay to look for another one."
+            f"EM has converged at tol{tol} (the change in {objective} per point fell below it): "
+            f"it has slowed down, close to a maximum of the {target} or still on its way to one. "
+            f"Set tol to {RUN_TOL:g} and Run to convergence to see where it ends."
         )
     if snap.stopped_at_max_iter:
         return (

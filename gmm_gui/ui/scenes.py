@@ -127,11 +127,12 @@ SCENES: tuple[Scene, ...] = (
     ),
     Scene(
         "bad-start",
-        "A bad start: a local maximum",
+        "A bad start: EM crawls",
         "Both Gaussians start left of every height (50 and 52 in). Press C: orange, the nearer, "
-        "grows wide and takes over 90% of the points while blue keeps a narrow sliver. The "
-        "prior is on (so that no Gaussian can collapse onto a point) and the log-posterior "
-        "climbs at every step, to a local maximum: not the daughters-and-sons fit.",
+        "grows wide and takes over 90% of the points while blue keeps a narrow sliver, and EM "
+        "stops where the log-posterior (the prior is on: no Gaussian can collapse) climbs by "
+        "less than tol per step. It has slowed down, not arrived: set tol to 1e-10 and press C "
+        "again, and it crawls on for hundreds of iterations to another split.",
         "galton",
         2,
         start_means=((50.0,), (52.0,)),
