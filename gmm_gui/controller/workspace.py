@@ -29,11 +29,12 @@ from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop, QObject
 
 from gmm_gui.controller.edits import SetSettings
 from gmm_gui.controller.jobs import JobRunner, Kind, Policy
+from gmm_gui.controller.loading import Loaded, LoadRequest, read
 from gmm_gui.controller.session import Session
 from gmm_gui.controller.settings import ModelSettings, StartOptions
 from gmm_gui.controller.snapshot import Snapshot
-from gmm_gui.controller.stepper import StartInfo, Stepper
-from gmm_gui.io import ColumnChoiceRequired, DataError, Dataset, load_dataset
+from gmm_gui.controller.stepper import Stepper
+from gmm_gui.io import ColumnChoiceRequired, Dataset
 from gmm_gui.model import Mixture
 
 __all__ = [
@@ -44,8 +45,6 @@ __all__ = [
     "Loaded",
     "Workspace",
     "WorkspaceState",
-    "check_features",
-    "first_stepper",
     "read",
 ]
 
@@ -56,43 +55,6 @@ BACKGROUND_LOAD_BYTES = 2_000_000
 #: The kind and the lane of a background load.
 LOAD_KIND = "load"
 LOAD_LANE = "loader"
-
-
-@dataclass(frozen=True)
-class LoadRequest:
-    """One request to open a file (what a background load carries, and hands back).
-
-    Attributes
-    ----------
-    path : str
-    columns : tuple of str or None
-        The columns to fit; ``None``: the file's one or two numeric columns.
-    start_options : StartOptions
-        How the first start is drawn (unless ``start``).
-    settings : ModelSettings
-        The settings of the new stepper.
-    title : str or None
-        Shown above the plot instead of the file name.
-    start : Mixture or None
-        The first start (a sample's hand-placed one).
-    """
-
-    path: str
-    columns: tuple[str, ...] | None
-    start_options: StartOptions
-    settings: ModelSettings
-    title: str | None = None
-    start: Mixture | None = None
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """What a background load hands back: the data and its stepper, or the problem."""
-
-    request: LoadRequest
-    dataset: Dataset | None = None
-    stepper: Stepper | None = None
-    error: ValueError | None = None
 
 
 def _read_only(values: np.ndarray) -> np.ndarray:
@@ -158,68 +120,6 @@ class WorkspaceState:
     loading: str | None = None
     settings: ModelSettings = field(default_factory=ModelSettings)
     start_options: StartOptions = field(default_factory=StartOptions)
-
-
-def first_stepper(
-    dataset: Dataset,
-    options: StartOptions,
-    settings: ModelSettings,
-    start: Mixture | None = None,
-) -> Stepper:
-    """The stepper of newly opened data: from a given start, or one drawn by ``options``.
-
-    Raises
-    ------
-    DataError
-        If ``start`` is for data of another dimension.
-    ValueError
-        If the start cannot be drawn (e.g. more Gaussians than points).
-    """
-    if start is not None:
-        if start.n_features != dataset.n_features:
-            raise DataError(
-                f"the start has {start.n_features} dimensions, the data {dataset.n_features}"
-            )
-        return Stepper(
-            dataset.values,
-            start,
-            start_info=StartInfo("placed", start.n_components),
-            **settings.stepper_options(),
-        )
-    return Stepper.from_method(
-        dataset.values,
-        options.n_components,
-        options.method,
-        options.seed,
-        **settings.stepper_options(),
-    )
-
-
-def check_features(dataset: Dataset, path: str | os.PathLike[str]) -> None:
-    """Refuse data the window cannot show (it shows one or two columns)."""
-    if dataset.n_features not in (1, 2):
-        raise DataError(
-            f"{path}: {dataset.n_features} columns chosen; the window shows one or two"
-        )
-
-
-def read(
-    request: LoadRequest, should_cancel: Callable[[], bool] = lambda: False
-) -> Loaded | None:
-    """Read the file and build its first start (no Qt; runs in the loader's thread).
-
-    Returns ``None`` if cancelled after reading; a problem with the file (a ``ValueError``,
-    :class:`~gmm_gui.io.ColumnChoiceRequired` included) is handed back, not raised.
-    """
-    try:
-        dataset = load_dataset(request.path, request.columns)
-        if should_cancel():
-            return None
-        check_features(dataset, request.path)
-        stepper = first_stepper(dataset, request.start_options, request.settings, request.start)
-    except ValueError as exc:  # DataError is a ValueError, so is a bad K
-        return Loaded(request, error=exc)
-    return Loaded(request, dataset, stepper)
 
 
 class Workspace(QObject):

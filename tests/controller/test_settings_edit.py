@@ -124,7 +124,7 @@ def test_settings_chosen_while_a_file_is_read_in_the_background_apply_to_it(
 ):
     import threading
 
-    import gmm_gui.controller.workspace as workspace_module
+    import gmm_gui.controller.loading as workspace_module  # where the reads happen
 
     gate = threading.Event()
     real = workspace_module.load_dataset

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QThread
 
-import gmm_gui.controller.workspace as workspace_module
+import gmm_gui.controller.loading as workspace_module  # where the reads happen
 from gmm_gui.controller.settings import ModelSettings, StartOptions
 from gmm_gui.controller.stepper import Stepper
 from gmm_gui.controller.workspace import Workspace, WorkspaceState

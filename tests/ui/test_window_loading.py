@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QThread, QTimer
 from PySide6.QtWidgets import QMessageBox
 
-import gmm_gui.controller.workspace as loading_module
+import gmm_gui.controller.loading as loading_module
 from gmm_gui.controller.stepper import Stepper
 from gmm_gui.ui.dialogs import ColumnPickerDialog
 from gmm_gui.ui.main_window import MainWindow
