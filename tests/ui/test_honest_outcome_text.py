@@ -85,3 +85,28 @@ def test_the_window_hint_follows_the_outcome(shown_window):
     assert window.session.snapshot.converged
     assert "converged at tol = 0.001" in window.plot_area.hint.text()
     assert "a local maximum of the likelihood" not in window.plot_area.hint.text()
+
+
+def test_a_change_below_tol_on_screen_never_sits_beside_not_converged_yet(qtbot):
+    """The stopping rule looks one iteration behind the change the status line shows: where the
+    shown change is already below tol the line says one more iteration follows, and the state
+    after it says converged (issue #11)."""
+    stepper = Stepper.from_method(_data("faithful"), 2, "kmeans++", seed=0)
+    _run(stepper)
+    panel = StatusPanel()
+    qtbot.addWidget(panel)
+    states = [s for s in stepper.history if s.phase == "M"]
+    lls = stepper.log_likelihoods()
+    seen_below = 0
+    for snap in states:
+        previous = lls[snap.iteration - 1]
+        panel.set_snapshot(snap, previous)
+        text = panel.converged_label.text()
+        below = abs(snap.mean_log_likelihood - previous) < snap.tol
+        if below and not snap.converged:
+            seen_below += 1
+            assert text == "below tol: 1 more iteration"
+            assert snap is not states[-1]  # the rule keeps its word: an iteration follows
+        if "not converged yet" in text:
+            assert not below
+    assert seen_below == 1 and states[-1].converged

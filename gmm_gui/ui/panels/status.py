@@ -8,6 +8,7 @@ significant digits and its thousands separated (``-51,674,995`` rather than
 from __future__ import annotations
 
 import html
+import math
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
@@ -34,6 +35,20 @@ def phase_text(snapshot: Snapshot) -> str:
     if snapshot.phase == "E":
         return "responsibilities recomputed, points recoloured"
     return "Gaussians re-estimated from their points"
+
+
+def _below_tol(change: float | None, tol: float | None) -> bool:
+    return change is not None and tol is not None and math.isfinite(change) and abs(change) < tol
+
+
+def _converged_tooltip(snapshot: Snapshot) -> str:
+    tol = "tol" if snapshot.tol is None else f"tol = {format_number(snapshot.tol)}"
+    return (
+        "EM stops after the iteration that follows a change below "
+        f"{tol} (scikit-learn's rule, which looks one iteration behind): a change below tol "
+        "on screen means one more iteration. Converged is not yet a local maximum unless tol "
+        "is tight; a degenerate run (a component collapsed) is a singularity, not a maximum."
+    )
 
 
 def describe_warning_count(n: int) -> str:
@@ -103,7 +118,10 @@ class StatusPanel(QWidget):
             "log-likelihood: –",
         )
         _reserve_width(
-            self.converged_label, "<b>converged, degenerate</b>", "stopped at max_iter"
+            self.converged_label,
+            "<b>converged, degenerate</b>",
+            "stopped at max_iter",
+            "below tol: 1 more iteration",
         )
 
     def set_dataset(self, dataset: Dataset) -> None:
@@ -141,6 +159,7 @@ class StatusPanel(QWidget):
         self.step_label.setText(f"<b>{html.escape(step)}</b>: {html.escape(phase_text(snapshot))}")
         ll = snapshot.mean_log_likelihood
         name = "log-posterior" if snapshot.log_posterior else "log-likelihood"
+        change: float | None = None
         if ll is None:
             self.ll_label.setText(f"{name}: –")
         else:
@@ -162,8 +181,13 @@ class StatusPanel(QWidget):
             self.converged_label.setText("<b style='color:#1b5e20'>converged</b>")
         elif snapshot.stopped_at_max_iter:
             self.converged_label.setText("<b style='color:#b00020'>stopped at max_iter</b>")
+        elif snapshot.phase == "M" and _below_tol(change, snapshot.tol):
+            # scikit-learn's rule looks one iteration behind: the change shown is below tol,
+            # so the next iteration is the last one (EM stops after it)
+            self.converged_label.setText("below tol: 1 more iteration")
         else:
             self.converged_label.setText("not converged yet")
+        self.converged_label.setToolTip(_converged_tooltip(snapshot))
         if snapshot.warnings:
             first = snapshot.warnings[0]
             more = len(snapshot.warnings) - 1
