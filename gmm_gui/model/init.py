@@ -39,11 +39,17 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from gmm_gui.model import _kernels
 from gmm_gui.model._checks import check_data, check_fittable
 from gmm_gui.model._data import PreparedData
 from gmm_gui.model.covariance import COVARIANCE, check_covariance_type
 from gmm_gui.model.mixture import Mixture
-from gmm_gui.model.steps import DataLike, _check_reg_covar, _m_step, _prepared
+from gmm_gui.model.steps import (
+    DataLike,
+    _check_reg_covar,
+    _mixture_from_estimates,
+    _prepared,
+)
 
 __all__ = [
     "INIT_METHODS",
@@ -298,6 +304,21 @@ def init_mixture(
         For an unknown method, data EM cannot fit, or fewer distinct points than components
         (methods that start from data points).
     """
+    data = _prepared(X, min_samples=2)
+    estimates = _start_estimates(data, n_components, method, seed, covariance_type, reg_covar)
+    return _mixture_from_estimates(*estimates, covariance_type, 0)[1]
+
+
+def _start_estimates(
+    X: PreparedData,
+    n_components: int,
+    method: str,
+    seed: SeedLike,
+    covariance_type: str,
+    reg_covar: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The start's M-step estimates ``(nk, means, covariances)``, before any check that the
+    covariances are positive definite (a Gaussian on one point has none with reg_covar 0)."""
     method = _ALIASES.get(method, method)
     if method not in INIT_METHODS:
         raise ValueError(
@@ -305,7 +326,7 @@ def init_mixture(
         )
     check_covariance_type(covariance_type)
     reg_covar = _check_reg_covar(reg_covar)
-    data = _prepared(X, min_samples=2)
+    data = X
     Xa = data.X
     n_components = int(n_components)
     check_fittable(Xa, n_components)
@@ -326,8 +347,7 @@ def init_mixture(
             indices = _distinct_indices(Xa, n_components, rng)
         resp = np.zeros((n_samples, n_components))
         resp[indices, np.arange(n_components)] = 1.0
-    _, mixture = _m_step(data, resp, covariance_type, reg_covar, iteration=0)
-    return mixture
+    return _kernels.estimate_parameters(data, resp, covariance_type, reg_covar)
 
 
 def _distinct_indices(X: np.ndarray, n_components: int, rng: np.random.Generator) -> np.ndarray:
@@ -393,17 +413,30 @@ def widen_collapsed(mixture: Mixture, X: DataLike, reg_covar: float = 1e-6) -> M
         ``mixture`` itself when no Gaussian sits on a single point.
     """
     Xa = X.X if isinstance(X, PreparedData) else check_data(X)
-    sd = _data_sd(Xa)
+    weights = np.asarray(mixture.weights, dtype=float)
+    covs = _widened(mixture.covariances, weights, Xa, reg_covar, mixture.covariance_type)
+    if covs is None:
+        return mixture
+    return Mixture(mixture.weights, mixture.means, covs, mixture.covariance_type)
+
+
+def _widened(
+    covariances: np.ndarray,
+    weights: np.ndarray,
+    X: np.ndarray,
+    reg_covar: float,
+    covariance_type: str,
+) -> np.ndarray | None:
+    """:func:`widen_collapsed`'s covariances, or ``None`` when none sits on a single point."""
+    sd = _data_sd(X)
     floor = 10.0 * float(reg_covar) + 1e-12 * float(np.max(sd**2))
-    variances = np.diagonal(mixture.covariances, axis1=1, axis2=2)
+    variances = np.diagonal(covariances, axis1=1, axis2=2)
     collapsed = np.all(variances <= floor, axis=1)
     if not collapsed.any():
-        return mixture
-    covs = np.array(mixture.covariances, dtype=float, copy=True)
+        return None
+    covs = np.array(covariances, dtype=float, copy=True)
     covs[collapsed] = np.diag((VISIBLE_SPREAD_FRACTION * sd) ** 2)
-    spec = COVARIANCE[mixture.covariance_type]
-    covs = spec.project(covs, np.asarray(mixture.weights, dtype=float))
-    return Mixture(mixture.weights, mixture.means, covs, mixture.covariance_type)
+    return COVARIANCE[covariance_type].project(covs, weights)
 
 
 def draw_start(
@@ -436,12 +469,12 @@ def draw_start(
     Mixture
     """
     data = _prepared(X, min_samples=2)
-    start = init_mixture(
-        data,
-        n_components,
-        method,
-        seed=seed,
-        covariance_type=covariance_type,
-        reg_covar=reg_covar,
+    # Widened before the check that the covariances are positive definite: with reg_covar = 0
+    # a Gaussian started on one point (k-means++) has none until it is given its spread.
+    nk, means, covs = _start_estimates(
+        data, n_components, method, seed, covariance_type, reg_covar
     )
-    return widen_collapsed(start, data, reg_covar)
+    widened = _widened(covs, nk / nk.sum(), data.X, reg_covar, covariance_type)
+    if widened is not None:
+        covs = widened
+    return _mixture_from_estimates(nk, means, covs, covariance_type, 0)[1]

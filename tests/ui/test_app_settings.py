@@ -122,3 +122,26 @@ def test_export_that_cannot_be_written_exits_1(qapp, capsys, tmp_path, data):
     assert main([str(data), "-k", "2", "--export", str(out)]) == 1
     assert str(out) in capsys.readouterr().err
     assert not out.parent.exists()
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_reg_covar_zero_from_the_command_line_starts_like_the_window(
+    qapp, tmp_path, capsys, data, covariance_type
+):
+    """k-means++ starts each Gaussian on one point; with reg_covar 0 it has no spread until
+    the start gives it one, so the start must not be refused as a collapse (issue #11)."""
+    ours = tmp_path / "p.json"
+    argv = [str(data), "-k", "2", "--covariance-type", covariance_type, "--reg-covar", "0",
+            "--tol", "0", "--steps", "2", "--export", str(ours)]
+    assert main(argv) == 0
+    fit = json.loads(ours.read_text())["fit"]
+    assert fit["reg_covar"] == 0.0 and fit["n_iter"] == 2
+    theirs = tmp_path / "q.json"
+    assert gmm_fit([str(data), "-k", "2", "--covariance-type", covariance_type, "--seed", "0",
+                    "--reg-covar", "0", "--max-iter", "2", "--tol", "0",
+                    "--out", str(theirs)]) == 0
+    capsys.readouterr()
+    mine, _ = read_mixture(ours)
+    fitted, _ = read_mixture(theirs)
+    np.testing.assert_allclose(mine.means, fitted.means, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(mine.covariances, fitted.covariances, rtol=0, atol=1e-8)
