@@ -185,6 +185,8 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             # A drag preview computed for an earlier mouse position must not pull the dragged
             # component back: keep it where the mouse is.
             target = target.with_component(drag["k"], drag["mean"], drag["cov"])
+        if new_data and target is not None:
+            self._frame_gaussians(target)
         if target is None or (self._selected >= target.n_components):
             self._set_selected(-1, emit=True)
         mix_target = self._colors.mix_for(snapshot, previous, shown_mix)
@@ -427,6 +429,27 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
 
     def _show_params(self, params: Params | None) -> None:
         raise NotImplementedError
+
+    def _frame_gaussians(self, params: Params) -> None:
+        """New data: widen the view set by :meth:`_set_data` so that every mean, and two
+        standard deviations about it, can be seen (a start placed off the data)."""
+        if self._X is None or not len(self._X) or not params.n_components:
+            return
+        (x0, x1), (y0, y1) = self._points_box().viewRange()
+        sd = np.sqrt(np.maximum(np.diagonal(params.covariances, axis1=1, axis2=2), 0.0))
+        lo = (params.means - 2.0 * sd).min(axis=0)
+        hi = (params.means + 2.0 * sd).max(axis=0)
+        means = params.means
+        x_out = bool(np.any((means[:, 0] < x0) | (means[:, 0] > x1)))
+        new_x = (min(x0, float(lo[0])), max(x1, float(hi[0]))) if x_out else (x0, x1)
+        new_y = (y0, y1)
+        if means.shape[1] == 2 and np.any((means[:, 1] < y0) | (means[:, 1] > y1)):
+            new_y = (min(y0, float(lo[1])), max(y1, float(hi[1])))
+        box = self._points_box()  # the 1-D strip shares its x range with the density plot
+        if new_x != (x0, x1):
+            box.setXRange(*new_x, padding=0)
+        if new_y != (y0, y1):
+            box.setYRange(*new_y, padding=0)
 
     def _points_box(self) -> pg.ViewBox:
         """The view box that holds the data points (where hovering looks for them)."""
