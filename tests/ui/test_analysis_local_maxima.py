@@ -102,6 +102,20 @@ def test_clicking_a_group_loads_its_start_and_use_best_gives_the_best(qtbot, win
     assert session.snapshot.mean_log_likelihood == pytest.approx(best.mean_log_likelihood, abs=1e-9)
     assert session.snapshot.mean_log_likelihood >= max(r.mean_log_likelihood for r in result.runs)
 
+    # The toolbar says the stopping rule the run shown used (issue #11), and Replay climbing
+    # to convergence ends where it did.
+    assert window.workspace.settings.tol == result.tol
+    assert window.workspace.settings.max_iter == result.max_iter
+    assert float(window.model_bar.tol_edit.text()) == result.tol
+    assert window.model_bar.max_iter_spin.value() == result.max_iter
+    shown_iterations = session.snapshot.iteration
+    qtbot.mouseClick(dock.replay_button, Qt.MouseButton.LeftButton)
+    session.pause()
+    session.run_to_convergence()
+    assert session.wait_idle()
+    assert session.snapshot.iteration == shown_iterations
+    assert session.snapshot.mean_log_likelihood == pytest.approx(best.mean_log_likelihood, abs=1e-9)
+
     # Replay goes back to the loaded start and plays.
     qtbot.mouseClick(dock.replay_button, Qt.MouseButton.LeftButton)
     assert session.playing and session.snapshot.phase == "start"

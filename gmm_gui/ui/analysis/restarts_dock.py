@@ -9,6 +9,8 @@ and runs EM from it to its result; "Replay" animates the climb; "Use best" keeps
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal, Slot
@@ -485,17 +487,28 @@ class RestartsDock(AnalysisDock):
         if session.stepper is None or result is None:
             return
         info = StartInfo(result.init, run.start.n_components, run.seed)
+        # The window's stopping rule becomes the runs' own, so that the toolbar says what the
+        # run shown used and Replay climbs the same way (one undoable settings change).
+        before = self.workspace.settings
+        self.workspace.set_settings(replace(before, tol=result.tol, max_iter=result.max_iter))
         session.set_start(run.start, info)
         if to_result:
-            session.run_to_convergence(tol=result.tol, max_iter=result.max_iter)
+            session.run_to_convergence()
         self._show_start_markers(run)
         position = result.group_of(run.index)
+        changed = (before.tol, before.max_iter) != (result.tol, result.max_iter)
         self.status.setText(
             f"Run #{run.index + 1} (solution {position + 1}, log-likelihood "
             f"{run.mean_log_likelihood:.4f} per point) loaded and run to tol = {result.tol:g} "
-            f"as the runs were (at most {result.max_iter} iterations); the crosses mark where "
-            "its means started (the first state of the timeline). Press Replay to watch EM "
-            "climb from it (at the animation's tol)."
+            f"as the runs were (at most {result.max_iter} iterations)"
+            + (
+                f"; the toolbar's tol and max_iter are set to these (they were {before.tol:g} "
+                f"and {before.max_iter}: Undo restores them)"
+                if changed
+                else ""
+            )
+            + ". The crosses mark where its means started (the first state of the timeline); "
+            "press Replay to watch EM climb from it."
         )
 
     def show_group(self, position: int) -> None:
