@@ -20,7 +20,7 @@ def window(shown_window):
 def legend_rows(bmap) -> int:
     """Rows the legend should have: one per solution up to the palette, then one for the rest,
     then one for the degenerate cells if any (issue #11)."""
-    n = len(bmap.solutions)
+    n = sum(not sol.degenerate for sol in bmap.solutions)  # degenerate ones are not numbered
     degenerate = bool(np.any(np.asarray(bmap.degenerate, dtype=bool) & (bmap.solution_id >= 0)))
     return min(n, LEGEND_SOLUTIONS) + (n > LEGEND_SOLUTIONS) + degenerate
 
@@ -59,7 +59,8 @@ def test_davis_map_matches_the_engine_and_a_click_starts_there(qtbot, window):
     np.testing.assert_allclose(bmap.row_values, grid)
     assert len(bmap.solutions) >= 2  # the outlier at 57 cm makes a second maximum
     assert dock.legend.rowCount() == legend_rows(bmap)
-    for row, solution in enumerate(bmap.solutions[:LEGEND_SOLUTIONS]):
+    proper = [sol for sol in bmap.solutions if not sol.degenerate]
+    for row, solution in enumerate(proper[:LEGEND_SOLUTIONS]):
         assert dock.legend.item(row, 2).text() == str(solution.count)
         assert float(dock.legend.item(row, 1).text()) == pytest.approx(
             solution.mean_log_likelihood, abs=1e-4
@@ -212,17 +213,47 @@ def test_the_map_says_when_the_start_has_changed(qtbot, window):
     assert dock.is_stale() and dock.stale_label.isVisible()
 
 
-def test_a_map_with_many_solutions_lists_the_rare_ones_in_one_row(qtbot, window):
+def test_an_iris_map_counts_every_cell_once(qtbot, window):
     assert window.open_sample("iris")
     dock = open_dock(window)
     bmap = compute(qtbot, dock, 20)
-    assert len(bmap.solutions) > LEGEND_SOLUTIONS  # iris, K=3: many small maxima
-    # (issue #11: a last row counts the degenerate cells among those of the solutions)
+    assert any(sol.degenerate for sol in bmap.solutions)  # iris, K=3: some starts collapse
     assert dock.legend.rowCount() == legend_rows(bmap)
-    last = LEGEND_SOLUTIONS
-    assert dock.legend.item(last, 0).text() == f"{LEGEND_SOLUTIONS + 1}–{len(bmap.solutions)}"
-    cells = sum(int(dock.legend.item(r, 2).text()) for r in range(LEGEND_SOLUTIONS + 1))
-    assert cells == bmap.n_done == 400
+    cells = sum(int(dock.legend.item(r, 2).text()) for r in range(dock.legend.rowCount()))
+    assert cells == bmap.n_done == 400  # every cell counted once, degenerate ones included
+
+
+def test_many_solutions_list_the_rare_ones_in_one_row_and_collapses_in_another(qapp):
+    """Twelve maxima and two collapses: nine numbered rows, one for the rare maxima, one for
+    the collapses (not numbered, issue #11); each cell is counted once."""
+    from gmm_gui.model.basins import BasinMap, BasinSolution
+    from gmm_gui.ui.analysis.basins_legend import legend_rows as rows_of
+    from gmm_gui.ui.analysis.basins_legend import map_summary, solution_numbers
+
+    start = Mixture([0.5, 0.5], [[0.0], [1.0]], [[[1.0]], [[1.0]]])
+    degenerate_ids = {1, 6}
+    solutions = tuple(
+        BasinSolution(start, -1.0 - 0.1 * i, 10, degenerate=i in degenerate_ids)
+        for i in range(14)
+    )
+    ids = np.repeat(np.arange(14), 10).reshape(10, 14)
+    bmap = BasinMap(
+        start, (0, 1), np.arange(10.0), np.arange(14.0), -1.0 - 0.1 * ids, ids,
+        np.ones(ids.shape, dtype=int), np.ones(ids.shape, dtype=bool), solutions,
+        degenerate=np.isin(ids, list(degenerate_ids)),
+    )
+    numbers = solution_numbers(bmap)
+    assert numbers[:3] == [1, None, 2] and numbers[6] is None and numbers[-1] == 12
+    rows = rows_of(bmap, ["x"])
+    names = [r[1] for r in rows]
+    assert names[0] == "1  best" and names[1] == "2"
+    assert names[LEGEND_SOLUTIONS] == f"{LEGEND_SOLUTIONS + 1}–12"
+    assert names[-1] == "degenerate (collapsed)" and rows[-1][3] == "20"
+    assert len(rows) == LEGEND_SOLUTIONS + 2
+    assert sum(int(r[3]) for r in rows) == 140
+    summary = map_summary(bmap)
+    assert summary.startswith("12 solutions; the best is reached from 10 of 140 starts.")
+    assert "20 of 140 starts collapsed" in summary
 
 
 @pytest.mark.parametrize("second", ["davis", "faithful"])
@@ -270,3 +301,14 @@ def test_degenerate_cells_are_hatched_with_a_legend_row(qtbot, window):
     names = [dock.legend.item(r, 0).text() for r in range(dock.legend.rowCount())]
     row = names.index("degenerate (collapsed)")
     assert dock.legend.item(row, 2).text() == f"{int(degenerate.sum())}"
+    # a collapse is not a numbered solution, and no cell is counted twice (issue #11)
+    proper = [sol for sol in bmap.solutions if not sol.degenerate]
+    numbered = [n for n in names if n.split()[0][0].isdigit()]
+    assert len(numbered) == min(len(proper), LEGEND_SOLUTIONS) + (len(proper) > LEGEND_SOLUTIONS)
+    cells = sum(int(dock.legend.item(r, 2).text()) for r in range(dock.legend.rowCount()))
+    assert cells == bmap.n_done == 144
+    summary = dock.status.text()
+    what = "1 solution;" if len(proper) == 1 else f"{len(proper)} solutions;"
+    assert what in summary or "Every start" in summary
+    assert f"{int(degenerate.sum())} of 144 starts collapsed" in summary
+    assert "best is reached from" not in summary or f"from {proper[0].count} of" in summary

@@ -37,6 +37,7 @@ from gmm_gui.ui.analysis.basins_legend import (
     basin_colors,
     legend_rows,
     map_summary,
+    solution_numbers,
 )
 from gmm_gui.ui.analysis.dock import AnalysisDock
 from gmm_gui.ui.overlay import ViewOverlay
@@ -507,11 +508,17 @@ class BasinsDock(AnalysisDock):
         session.play()
         solution = bmap.solution_at(row, col)
         if solution is not None:
-            s = bmap.solutions.index(solution) + 1
-            self.status.setText(
-                f"EM started from this cell: it should reach solution {s} "
-                f"({solution.mean_log_likelihood:.4f} per point)."
-            )
+            number = solution_numbers(bmap)[bmap.solutions.index(solution)]
+            if number is None:
+                self.status.setText(
+                    "EM started from this cell: a Gaussian should collapse onto a point "
+                    "(a degenerate solution, not a maximum)."
+                )
+            else:
+                self.status.setText(
+                    f"EM started from this cell: it should reach solution {number} "
+                    f"({solution.mean_log_likelihood:.4f} per point)."
+                )
 
     def _on_map_clicked(self, event: object) -> None:
         if self.bmap is None or event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ __all__ = [
     "basin_colors",
     "legend_rows",
     "map_summary",
+    "solution_numbers",
 ]
 
 #: Solutions named one per legend row (as many as there are distinct colours); the rest share
@@ -37,6 +38,25 @@ def _degenerate_cells(bmap: BasinMap) -> np.ndarray:
     if bmap.degenerate is None:
         return np.zeros(ids.shape, dtype=bool)
     return np.asarray(bmap.degenerate, dtype=bool) & (ids >= 0)
+
+
+def solution_numbers(bmap: BasinMap) -> list[int | None]:
+    """The number each solution of ``bmap`` is shown by: its solutions that are not degenerate
+    count 1, 2, ... best first; a degenerate one (a collapse, not a maximum) has none.
+
+    Returns
+    -------
+    list of int or None, one per ``bmap.solutions``
+    """
+    numbers: list[int | None] = []
+    n = 0
+    for solution in bmap.solutions:
+        if solution.degenerate:
+            numbers.append(None)
+        else:
+            n += 1
+            numbers.append(n)
+    return numbers
 
 
 def _palette(n: int) -> np.ndarray:
@@ -67,8 +87,11 @@ def basin_colors(bmap: BasinMap) -> np.ndarray:
     known = ids >= 0
     if not known.any():
         return rgba
-    palette = _palette(len(bmap.solutions))
-    base = palette[ids[known]]
+    # a solution's colour is that of its number (degenerate ones are hatched over below)
+    numbers = solution_numbers(bmap)
+    palette = _palette(max(1, sum(n is not None for n in numbers)))
+    index = np.array([0 if n is None else n - 1 for n in numbers], dtype=np.intp)
+    base = palette[index[ids[known]]]
     values = ll[known]
     finite = np.isfinite(values)
     low = float(values[finite].min()) if finite.any() else 0.0
@@ -102,32 +125,38 @@ def legend_rows(bmap: BasinMap, columns: Sequence[str]) -> list[LegendRow]:
     """
     rows: list[LegendRow] = []
     total = bmap.shape[0] * bmap.shape[1]
-    palette = _palette(len(bmap.solutions))
-    named = min(len(bmap.solutions), LEGEND_SOLUTIONS)
-    for s, solution in enumerate(bmap.solutions[:named]):
+    proper = [sol for sol in bmap.solutions if not sol.degenerate]
+    palette = _palette(max(1, len(proper)))
+    named = min(len(proper), LEGEND_SOLUTIONS)
+    for s, solution in enumerate(proper[:named]):
         color = QColor(*[int(c) for c in palette[s]])
         means = "; ".join(
             "(" + ", ".join(f"{v:.4g}" for v in mean) + ")" for mean in solution.mixture.means
         )
         name = f"{s + 1}" + ("  best" if s == 0 else "")
+        if not solution.converged:
+            name += " (max_iter)"
         tip = (
             f"Solution {s + 1}: means {means} ({', '.join(columns)}); reached from "
             f"{solution.count} of {total} starts."
         )
+        if not solution.converged:
+            tip += " Its runs stopped at max_iter before converging: not a maximum yet."
         rows.append((color, name, f"{solution.mean_log_likelihood:.4f}", f"{solution.count}", tip))
-    others = bmap.solutions[named:]
+    others = proper[named:]
     if others:
         lls = [o.mean_log_likelihood for o in others]
         rows.append(
             (
                 group_color(named),
-                f"{named + 1}–{len(bmap.solutions)}",
+                f"{named + 1}–{len(proper)}",
                 f"{min(lls):.4f} … {max(lls):.4f}",
                 f"{sum(o.count for o in others)}",
                 f"{len(others)} more solutions, each reached from few starts, drawn in grey "
                 "(often a Gaussian left with almost no points).",
             )
         )
+    collapsed = [sol for sol in bmap.solutions if sol.degenerate]
     degenerate = int(np.count_nonzero(_degenerate_cells(bmap)))
     if degenerate:
         rows.append(
@@ -136,8 +165,9 @@ def legend_rows(bmap: BasinMap, columns: Sequence[str]) -> list[LegendRow]:
                 "degenerate (collapsed)",
                 "",
                 f"{degenerate}",
-                "Starts from which a Gaussian collapsed onto a point: a degenerate solution, "
-                "a singularity rather than a maximum (drawn hatched).",
+                f"{degenerate} starts from which a Gaussian collapsed onto a point "
+                f"({len(collapsed)} different collapses): degenerate solutions, singularities "
+                "rather than maxima, so they are not numbered (drawn hatched).",
             )
         )
     failed = int(np.count_nonzero(bmap.solution_id < -1))
@@ -169,14 +199,25 @@ def map_summary(bmap: BasinMap) -> str:
     """One sentence on what the map found (and whether it was cancelled)."""
     total = bmap.shape[0] * bmap.shape[1]
     head = f"Cancelled: {bmap.n_done} of {total} cells done. " if bmap.cancelled else ""
-    n = len(bmap.solutions)
+    proper = [sol for sol in bmap.solutions if not sol.degenerate]
+    degenerate = int(np.count_nonzero(_degenerate_cells(bmap)))
+    collapsed = (
+        f" {degenerate} of {total} starts collapsed (degenerate: a singularity, not a maximum)."
+        if degenerate
+        else ""
+    )
+    unconverged = sum(sol.count for sol in proper if not sol.converged)
+    if unconverged:
+        collapsed += f" {unconverged} stopped at max_iter before converging (not maxima yet)."
+    n = len(proper)
     if n == 0:
-        return head + "No start reached a maximum."
-    if n == 1:
+        return head + "No start reached a maximum." + collapsed
+    if n == 1 and not degenerate and proper[0].count == bmap.n_done:
         return head + "Every start reached the same solution. Click a cell to watch EM."
-    best = bmap.solutions[0]
-    text = head + f"{n} solutions; the best is reached from {best.count} of {total} starts"
-    common = max(range(n), key=lambda i: bmap.solutions[i].count)
+    best = proper[0]
+    what = "1 solution" if n == 1 else f"{n} solutions"
+    text = head + f"{what}; the best is reached from {best.count} of {total} starts"
+    common = max(range(n), key=lambda i: proper[i].count)
     if common != 0:
-        text += f", solution {common + 1} from the most ({bmap.solutions[common].count})"
-    return text + ". Click a cell to start EM there and watch where it goes."
+        text += f", solution {common + 1} from the most ({proper[common].count})"
+    return text + "." + collapsed + " Click a cell to start EM there and watch where it goes."
