@@ -6,6 +6,7 @@ from __future__ import annotations
 import xml.dom.minidom
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtGui import QImage, QPainter
 
@@ -19,7 +20,7 @@ from gmm_gui.ui.numbers import format_change, format_number
 from gmm_gui.ui.panels import LogLikelihoodPanel, StatusPanel
 from gmm_gui.ui.views import PlotView1D, PlotView2D
 from gmm_gui.ui.views.axes import axis_exponent, tick_strings
-from gmm_gui.ui.views.labels import place_labels, rects_overlap
+from gmm_gui.ui.views.labels import marker_rects, place_labels, rects_overlap
 from gmm_gui.ui.views.plot2d import DENSITY_BAR_LABEL, density_colormap
 
 
@@ -275,3 +276,52 @@ def test_the_log_likelihood_title_wraps_in_a_narrow_panel_instead_of_being_cut(q
     assert title.item.boundingRect().width() <= panel.getPlotItem().vb.width() + 8
     panel.set_log_posterior(True)  # renamed: wrapped still
     assert "Log-posterior per point<br>" in title.text
+
+
+def test_weight_labels_keep_clear_of_start_crosses_and_legends_and_sit_above_points(
+    faithful, qtbot
+):
+    """A start cross (Restarts) or a legend never sits on a π label, and the label's text is
+    drawn above the points, samples and the view's markers (issue #13)."""
+    view = shown(PlotView2D(), qtbot)
+    mix = init_mixture(faithful, 3, "kmeans", seed=0)
+    view.set_snapshot(Snapshot(X=faithful, mixture=mix), animate=False)
+    view.grab()
+    labels = view.weight_labels()
+    # crosses put right where the labels are now
+    spots = [view.view_box.mapSceneToView(label.sceneBoundingRect().center()) for label in labels]
+    crosses = pg.ScatterPlotItem(
+        x=[p.x() for p in spots], y=[p.y() for p in spots], symbol="x", size=20
+    )
+    crosses.setZValue(40)
+    view.view_box.addItem(crosses, ignoreBounds=True)
+    moved = Mixture([0.2, 0.3, 0.5], mix.means, mix.covariances)
+    view.set_snapshot(Snapshot(X=faithful, mixture=moved), animate=False)
+    view.grab()
+    rects = label_rects(view.view_box, labels)
+    marks = marker_rects(view.view_box)
+    assert len(marks) == 3
+    blocks = np.array([[r.left(), r.top(), r.right(), r.bottom()] for r in marks])
+    assert rects_overlap(rects, blocks).max() == 0.0
+    z_points = max(item.zValue() for item in view.view_box.childGroup.childItems()
+                   if item is not crosses and not isinstance(item, pg.TextItem))
+    assert all(label.zValue() > z_points for label in labels)
+    assert all(label.zValue() < crosses.zValue() for label in labels)
+
+
+def test_1d_weight_labels_keep_clear_of_the_symbol_legend(qtbot):
+    rng = np.random.default_rng(1)
+    x = rng.normal(0.0, 1.0, size=(300, 1))
+    view = shown(PlotView1D(), qtbot)
+    # a Gaussian high and left, where the symbol legend is
+    mix = Mixture([0.9, 0.1], [[x.min() + 0.3], [1.0]], [[[0.05]], [[1.0]]])
+    view.set_snapshot(Snapshot(X=x, mixture=mix), animate=False)
+    view.set_point_symbols(np.arange(300) % 2, ("F", "M"), "sex")
+    view.set_snapshot(Snapshot(X=x, mixture=Mixture([0.85, 0.15], mix.means, mix.covariances)),
+                      animate=False)
+    view.grab()
+    legend = view._symbol_legend
+    assert legend is not None and legend.isVisible()
+    r = legend.sceneBoundingRect()
+    box = np.array([[r.left(), r.top(), r.right(), r.bottom()]])
+    assert rects_overlap(label_rects(view.view_box, view.weight_labels()), box).max() == 0.0

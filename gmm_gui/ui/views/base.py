@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QColor, QFont, QHideEvent, QKeyEvent
 from PySide6.QtWidgets import QGraphicsItem, QToolTip, QWidget
 
@@ -79,7 +79,7 @@ def make_weight_label(
     font.setPointSizeF(10.5)
     font.setBold(True)
     label.setFont(font)
-    label.setZValue(20)
+    label.setZValue(labels.WEIGHT_LABEL_Z)
     return label
 
 
@@ -422,6 +422,16 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
     # ------------------------------------------------------------------ weight labels
     _place_weight_labels = staticmethod(labels.place_weight_labels)
     _handle_rects = staticmethod(labels.handle_rects)
+
+    def _label_obstacles(self, vb: pg.ViewBox, centres: np.ndarray) -> list[QRectF]:
+        """What the weight labels keep clear of: the mean handles at ``centres`` (data
+        coordinates, shape (k, 2)), the legends shown and small markers (start crosses)."""
+        obstacles = labels.handle_rects(vb, centres)
+        for legend in (getattr(self, "_legend", None), self._symbol_legend):
+            if legend is not None and legend.isVisible() and legend.scene() is not None:
+                obstacles.append(legend.sceneBoundingRect())
+        obstacles.extend(labels.marker_rects(vb))
+        return obstacles
 
     # ------------------------------------------------------------------ subclass hooks
     def _set_data(self, X: np.ndarray) -> None:

@@ -20,8 +20,11 @@ from PySide6.QtCore import QPointF, QRectF
 
 __all__ = [
     "HANDLE_CLEARANCE_PX",
+    "MARKER_OBSTACLES_MAX",
     "WEIGHT_LABEL_FILL_ALPHA",
+    "WEIGHT_LABEL_Z",
     "handle_rects",
+    "marker_rects",
     "place_labels",
     "place_weight_labels",
     "rects_overlap",
@@ -33,6 +36,14 @@ HANDLE_CLEARANCE_PX = 10.0
 #: Opacity (0-255) of the white box behind a weight label: light enough that the points under
 #: it stay seen in their colours, enough to keep the bold text readable over an ellipse's line.
 WEIGHT_LABEL_FILL_ALPHA = 110
+
+#: Weight labels are drawn above the points, the samples and the view's own markers (their box
+#: is translucent), below the legends and the markers analysis tools add (start crosses).
+WEIGHT_LABEL_Z = 35.0
+
+#: Scatter items with at most this many markers (start crosses, picked points) are kept clear
+#: of by the weight labels; larger ones (samples drawn over the data) are not.
+MARKER_OBSTACLES_MAX = 64
 
 _GRID_STEPS = 6  # the fallback grid reaches this many label sizes each way
 
@@ -233,4 +244,26 @@ def handle_rects(vb: pg.ViewBox, centres: np.ndarray) -> list[QRectF]:
     for x, y in np.asarray(centres, dtype=np.float64).reshape(-1, 2):
         c = vb.mapViewToScene(QPointF(float(x), float(y)))
         rects.append(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r))
+    return rects
+
+
+def marker_rects(vb: pg.ViewBox, limit: int = MARKER_OBSTACLES_MAX) -> list[QRectF]:
+    """Scene squares around the markers of the small scatter items shown in ``vb``.
+
+    The start crosses of Restarts and the like: a weight label must not sit on them. Items with
+    more than ``limit`` markers, hidden ones and the view's points are left out.
+    """
+    rects: list[QRectF] = []
+    for item in vb.childGroup.childItems():
+        if not isinstance(item, pg.ScatterPlotItem) or not item.isVisible():
+            continue
+        points = item.data
+        if not 0 < len(points) <= limit:
+            continue
+        for x, y, size in zip(points["x"], points["y"], points["size"], strict=True):
+            if not (np.isfinite(x) and np.isfinite(y)):
+                continue
+            half = 0.5 * (float(size) if size > 0 else float(item.opts["size"])) + 2.0
+            c = vb.mapViewToScene(QPointF(float(x), float(y)))
+            rects.append(QRectF(c.x() - half, c.y() - half, 2 * half, 2 * half))
     return rects

@@ -376,9 +376,7 @@ class PlotView1D(PlotViewBase):
                     (x - _LABEL_LIFT_PX - w, y - h / 2),
                 ]
             )
-        obstacles = self._handle_rects(self._vb, peaks)
-        if self._legend.isVisible() and self._legend.scene() is not None:
-            obstacles.append(self._legend.sceneBoundingRect())
+        obstacles = self._label_obstacles(self._vb, peaks)
         order = np.argsort(-params.weights, kind="stable")
         self._place_weight_labels(self._vb, self._labels, wishes, order, obstacles, peaks)
 

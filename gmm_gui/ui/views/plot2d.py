@@ -424,10 +424,7 @@ class PlotView2D(PlotViewBase):
                     (br.width(), br.height()),
                 )
             )
-        obstacles = self._handle_rects(self._vb, params.means)
-        legend = self._symbol_legend
-        if legend is not None and legend.scene() is not None:
-            obstacles.append(legend.sceneBoundingRect())
+        obstacles = self._label_obstacles(self._vb, params.means)
         order = np.argsort(-params.weights, kind="stable")
         self._place_weight_labels(self._vb, labels, wishes, order, obstacles, params.means)
 
