@@ -67,29 +67,72 @@ class _LaneThread(QThread):
             self._queue.put(None)
 
     def run(self) -> None:
-        runner = self._runner
-        done, progress_signal = runner._done, runner._progress
+        # This thread must never drop the last reference to anything: a Python-owned QObject
+        # reachable from a job (its callbacks are bound methods of sessions and docks) would be
+        # deleted here, while the UI thread has events posted to it, and crash the UI thread
+        # later. The runner holds every job it started (and, through it, the result) until
+        # the job's ``_released`` is set, which happens only once this thread holds nothing of
+        # it: the job is run in a frame of its own that has returned by then.
+        released_signal = self._runner._released
         while True:
             job = self._queue.get()
             if job is None:
                 return
+            released = job._released
+            self._run_one(job)
+            del job
+            released.set()
+            del released
+            released_signal.emit()  # the runner lets go of the job on its own thread
 
-            def progress(n_done: int, total: int, job: Job = job) -> None:
-                now = time.monotonic()
-                if n_done >= total or now - job._last_progress >= runner.progress_interval_s:
-                    job._last_progress = now
-                    progress_signal.emit(job, int(n_done), int(total))
+    def _run_one(self, job: Job) -> None:
+        runner = self._runner
+        done, progress_signal = runner._done, runner._progress
 
-            try:
-                result = job.work(progress, job.cancel_event.is_set)
-            except Exception as exc:  # noqa: BLE001 - delivered to the user as a sentence
-                done.emit(job, False, describe_exception(exc))
-            else:
-                done.emit(job, True, result)
-            finally:
-                if self.job is job:  # not the next job, handed over meanwhile (pipelined)
-                    self.job = None
-                job._ran.set()  # after the emit: once set, the delivery is already posted
+        def progress(n_done: int, total: int, job: Job = job) -> None:
+            now = time.monotonic()
+            if n_done >= total or now - job._last_progress >= runner.progress_interval_s:
+                job._last_progress = now
+                progress_signal.emit(job, int(n_done), int(total))
+
+        try:
+            result = job.work(progress, job.cancel_event.is_set)
+        except Exception as exc:  # noqa: BLE001 - delivered to the user as a sentence
+            job._value = describe_exception(exc)
+            done.emit(job, False, job._value)
+        else:
+            job._value = result  # held by the runner with the job (see run)
+            del result
+            done.emit(job, True, job._value)
+        finally:
+            if self.job is job:  # not the next job, handed over meanwhile (pipelined)
+                self.job = None
+            job._ran.set()  # after the emit: once set, the delivery is already posted
+
+
+# Jobs whose thread had not ended when their runner shut down: kept, so that nothing they
+# hold is let go on that thread.
+_STRAY_JOBS: list[Job] = []
+
+
+def _let_go(retained: dict[int, Job], *, final: bool = False) -> None:
+    """Forget the jobs of ``retained`` their thread has released (UI thread); with ``final``,
+    keep the others for good (their thread did not end)."""
+    for key, job in list(retained.items()):
+        if job._released.is_set():
+            job._value = None
+            del retained[key]
+        elif final:
+            _STRAY_JOBS.append(job)
+            del retained[key]
+
+
+def _stop_and_let_go(
+    threads: list[_LaneThread], retained: dict[int, Job], timeout_ms: int
+) -> None:
+    """:func:`_stop_threads`, then let go of every job their threads released."""
+    _stop_threads(threads, timeout_ms)
+    _let_go(retained, final=True)
 
 
 def _stop_threads(threads: list[_LaneThread], timeout_ms: int) -> None:

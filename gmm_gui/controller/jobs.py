@@ -43,9 +43,16 @@ from PySide6.QtCore import (
     QObject,
     QThread,
     Signal,
+    Slot,
 )
 
-from gmm_gui.controller._threads import _LaneThread, _stop_threads, describe_exception
+from gmm_gui.controller._threads import (
+    _LaneThread,
+    _let_go,
+    _stop_and_let_go,
+    _stop_threads,
+    describe_exception,
+)
 
 __all__ = [
     "Job",
@@ -156,6 +163,11 @@ class Job:
     id: int = field(default_factory=lambda: next(_ids), init=False)
     cancel_event: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
     _ran: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
+    # set by the worker once it holds nothing of the job (see _threads._LaneThread.run)
+    _released: threading.Event = field(
+        default_factory=threading.Event, init=False, repr=False
+    )
+    _value: Any = field(default=None, init=False, repr=False)  # the result, while held
     _last_progress: float = field(default=float("-inf"), init=False, repr=False)
 
     @property
@@ -212,6 +224,7 @@ class JobRunner(QObject):
 
     _done = Signal(object, bool, object)
     _progress = Signal(object, int, int)
+    _released = Signal()
 
     def __init__(
         self, parent: QObject | None = None, *, progress_interval_s: float = PROGRESS_INTERVAL_S
@@ -221,18 +234,26 @@ class JobRunner(QObject):
         self._kinds: dict[str, Kind] = {}
         self._lanes: dict[str, _Lane] = {}
         self._threads: list[_LaneThread] = []  # every thread not known to have ended
+        # every job handed to a thread, until that thread has let go of it (see _threads)
+        self._retained: dict[int, Job] = {}
         self._closed = False
         self._settling = 0  # depth of submit()/_deliver() calls under way
         self._done.connect(self._deliver)
         self._progress.connect(self._on_progress)
+        self._released.connect(self._on_released)
         # A runner dropped without shutdown() must not take a running thread down with it (Qt
         # aborts the process): `destroyed` comes before the children are deleted, and the
-        # handler holds the threads, not the runner. A normal application exit stops them too.
-        threads = self._threads
-        self.destroyed.connect(lambda *_: _stop_threads(threads, SHUTDOWN_WAIT_MS))
+        # handler holds the threads and the jobs, not the runner. A normal application exit
+        # stops them too.
+        threads, retained = self._threads, self._retained
+        self.destroyed.connect(
+            lambda *_: _stop_and_let_go(threads, retained, SHUTDOWN_WAIT_MS)
+        )
         app = QCoreApplication.instance()
         if app is not None:
-            app.aboutToQuit.connect(lambda: _stop_threads(threads, SHUTDOWN_WAIT_MS))
+            app.aboutToQuit.connect(
+                lambda: _stop_and_let_go(threads, retained, SHUTDOWN_WAIT_MS)
+            )
 
     # ------------------------------------------------------------ registering
     def register(self, *kinds: Kind) -> None:
@@ -276,6 +297,15 @@ class JobRunner(QObject):
         """True while ``job`` runs or waits and was neither replaced nor dropped."""
         lane = self._lanes.get(job.lane)
         return lane is not None and (job is lane.running or job in lane.pending)
+
+    def retained_jobs(self) -> int:
+        """How many jobs are held until their worker thread has let go of them."""
+        _let_go(self._retained)
+        return len(self._retained)
+
+    @Slot()
+    def _on_released(self) -> None:
+        _let_go(self._retained)
 
     @property
     def closed(self) -> bool:
@@ -447,6 +477,7 @@ class JobRunner(QObject):
             self._threads.append(thread)
             thread.start()
         lane.running = job
+        self._retained[job.id] = job
         thread.put(job)
         if not lane.busy_shown:
             lane.busy_shown = True
@@ -458,6 +489,7 @@ class JobRunner(QObject):
             lane.busy_shown = False
             self.busy_changed.emit(lane.name, False)
 
+    @Slot(object, bool, object)
     def _deliver(self, job: Job, ok: bool, value: Any) -> None:
         """A job's work returned (UI thread): deliver it if it is still current, then go on."""
         lane = self._lanes.get(job.lane)
@@ -481,6 +513,7 @@ class JobRunner(QObject):
             self.job_ended.emit(job)
             self._idle_check(lane)
 
+    @Slot(object, int, int)
     def _on_progress(self, job: Job, done: int, total: int) -> None:
         lane = self._lanes.get(job.lane)
         if lane is not None and job is lane.running and job.on_progress is not None:
@@ -508,6 +541,7 @@ class JobRunner(QObject):
         state.thread = None
         _stop_threads([t for t in self._threads if t.lane == lane], timeout_ms)
         self._threads[:] = [t for t in self._threads if t.lane != lane]
+        _let_go(self._retained)
 
     def shutdown(self, timeout_ms: int = SHUTDOWN_WAIT_MS) -> None:
         """Cancel every job, stop every thread and wait for them (at most ``timeout_ms``);
@@ -520,4 +554,4 @@ class JobRunner(QObject):
                 lane.running = None
             lane.thread = None
             self._idle_check(lane)
-        _stop_threads(self._threads, timeout_ms)
+        _stop_and_let_go(self._threads, self._retained, timeout_ms)

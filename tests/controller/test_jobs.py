@@ -284,3 +284,45 @@ def test_a_result_callback_that_raises_leaves_the_lane_free(qtbot, runner):
     assert not runner.busy("loader")
     runner.submit("load", lambda p, c: 2, on_result=lambda v: done.set())
     qtbot.waitUntil(done.is_set)
+
+
+class _Witness:
+    """Notes the thread it is finalized on (a Python-owned QObject reachable from a job's
+    callbacks, deleted on a worker thread, crashes the UI thread later)."""
+
+    def __init__(self, seen: list) -> None:
+        self.seen = seen
+
+    def __del__(self) -> None:
+        self.seen.append(threading.get_ident())
+
+    def on_result(self, value) -> None:  # what a job's callback is: a bound method
+        pass
+
+
+@pytest.mark.parametrize("how", ["dropped", "delivered"])
+def test_what_a_job_holds_is_let_go_on_the_ui_thread_never_on_its_worker(qtbot, qapp, runner, how):
+    gate = threading.Event()
+    finalized: list[int] = []
+    started: list[int] = []
+    witness = _Witness(finalized)
+    job = runner.submit(
+        "load", held(gate, np.zeros(3), started), on_result=witness.on_result, payload=witness
+    )
+    qtbot.waitUntil(lambda: len(started) == 1)
+    if how == "dropped":
+        runner.drop("loader")  # the UI thread forgets the job while its work still runs
+    del witness
+    gate.set()
+    assert job.wait_ran(10_000)
+    if how == "delivered":
+        qtbot.waitUntil(lambda: not runner.busy("loader"))
+    del job
+    # the next job of the lane: the worker moves on (or, dropped, its thread ends)
+    with qtbot.waitSignal(runner.job_ended, timeout=10_000):
+        runner.submit("load", returns(1))
+    import gc
+
+    qtbot.waitUntil(lambda: (gc.collect() or True) and len(finalized) == 1, timeout=10_000)
+    assert finalized == [threading.get_ident()]  # the UI thread's
+    assert runner.retained_jobs() == 0
