@@ -1,10 +1,16 @@
-"""File > Open recent: the files opened last, with the columns chosen for each (QSettings)."""
+"""File > Open recent: the files opened last, with the columns chosen for each (QSettings).
+
+An entry is named by its file name; files of the same name in different folders also show as
+much of their folder as tells them apart (``data.csv — …/projA``, :func:`menu_labels`). Each
+entry's tooltip and status tip give the full path, as plain text.
+"""
 
 from __future__ import annotations
 
 import os
+from collections import defaultdict
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QMenu
@@ -12,7 +18,7 @@ from PySide6.QtWidgets import QMenu
 from gmm_gui.resources import SAMPLES, sample_path
 from gmm_gui.ui.dialogs.messages import plain_tooltip
 
-__all__ = ["MAX_RECENT", "RecentFiles", "settings"]
+__all__ = ["MAX_RECENT", "RecentFiles", "menu_labels", "settings"]
 
 MAX_RECENT = 8
 
@@ -30,6 +36,45 @@ def settings() -> QSettings:
     if folder:
         return QSettings(str(Path(folder) / "gmm-gui.ini"), QSettings.Format.IniFormat)
     return QSettings("gmm-gui", "gmm-gui")
+
+
+def menu_labels(paths: Sequence[str]) -> list[str]:
+    """How the menu names each of ``paths``: the file name, and for names shared by several,
+    the last folders of each path, as few as tell them all apart.
+
+    Parameters
+    ----------
+    paths : sequence of str, length n
+        Distinct paths.
+
+    Returns
+    -------
+    list of str, length n
+        ``"data.csv"``, or ``"data.csv — …/projA"`` (``…`` stands for the folders left out; a
+        folder shown whole has none).
+    """
+    pure = [PurePath(p) for p in paths]
+    labels = [p.name for p in pure]
+    by_name: dict[str, list[int]] = defaultdict(list)
+    for i, p in enumerate(pure):
+        by_name[p.name].append(i)
+    for group in by_name.values():
+        if len(group) < 2:
+            continue
+        parents = [pure[i].parent.parts for i in group]
+        depth = max(len(parts) for parts in parents)
+        shown = 1
+        while shown < depth and len({parts[-shown:] for parts in parents}) < len(group):
+            shown += 1
+        for i, parts in zip(group, parents, strict=True):
+            tail = parts[-shown:]
+            if len(parts) == shown + 1 and parts[0] == pure[i].anchor:
+                tail = parts  # only the root left out: shown whole
+            folder = str(PurePath(*tail)) if tail else ""
+            if len(parts) > len(tail):
+                folder = f"…{os.sep}{folder}"
+            labels[i] = f"{pure[i].name} — {folder}"
+    return labels
 
 
 class RecentFiles(QObject):
@@ -77,8 +122,9 @@ class RecentFiles(QObject):
         """Fill the menu from the settings."""
         self.menu.clear()
         recent = self.files()
-        for path in recent:
-            action = self.menu.addAction(Path(path).name)
+        for path, label in zip(recent, menu_labels(recent), strict=True):
+            # "&" would mark a shortcut key: doubled, the name shows as it is
+            action = self.menu.addAction(label.replace("&", "&&"))
             action.setToolTip(plain_tooltip(path))
             action.setStatusTip(path)
             action.triggered.connect(lambda _=False, p=path: self.open(p))

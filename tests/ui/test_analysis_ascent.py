@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from window_helpers import hold_after_first_progress
 
 from gmm_gui.controller.halfsteps import HalfSteps
@@ -88,13 +90,43 @@ def test_parameter_and_component_choices_redraw(qtbot, shown_window):
     assert "standard deviation of Gaussian 2" in dock.plot.getAxis("bottom").labelText
 
 
-def test_two_columns_are_not_drawn(qtbot, shown_window):
+def assert_not_drawn_here(dock: AscentDock, w) -> None:
+    """Two columns: nothing computed, the controls off, the plot's place says why."""
+    assert dock.curves is None and not dock.running and not dock.drawable()
+    assert dock.message.isVisible() and not dock.plot_widget.isVisible()
+    text = dock.message.text()
+    assert text.startswith("EM as coordinate ascent is drawn for 1-D data")
+    assert "have 2 columns" in text and "Davis heights" in text and "File > Samples" in text
+    assert dock.message.textFormat() == Qt.TextFormat.PlainText
+    assert dock.message.alignment() & Qt.AlignmentFlag.AlignCenter == Qt.AlignmentFlag.AlignCenter
+    assert not dock.summary.isVisible()
+    for control in (dock.component_combo, dock.parameter_combo, dock.cancel_button):
+        assert not control.isEnabled()
+    # no empty boxes: the Gaussians of the fit are listed (not to choose), the parameter named
+    k = w.session.snapshot.mixture.n_components
+    assert dock.component_combo.count() == k and dock.component_combo.currentText()
+    assert dock.parameter_combo.currentText() == "its mean μ"
+    assert len(dock.ll_curve.getData()[0] if dock.ll_curve.getData()[0] is not None else []) == 0
+
+
+def test_two_columns_are_not_drawn_and_one_column_is_again(qtbot, shown_window):
     w = shown_window("faithful")
     w.analysis_actions["ascent"].trigger()
     dock = w.analysis_tools["ascent"]
-    assert dock.curves is None and not dock.running
-    assert "for 1-D data" in dock.summary.text()
-    assert len(dock.ll_curve.getData()[0] if dock.ll_curve.getData()[0] is not None else []) == 0
+    assert_not_drawn_here(dock, w)
+    assert w.open_sample("davis")  # 1-D: works as before
+    qtbot.waitUntil(lambda: drawn_for(dock, w.session.snapshot), timeout=30_000)
+    assert dock.drawable() and dock.plot_widget.isVisible() and not dock.message.isVisible()
+    assert dock.component_combo.isEnabled() and dock.parameter_combo.isEnabled()
+    assert dock.summary.isVisible() and "no bound yet" in dock.summary.text()
+    assert len(dock.ll_curve.getData()[0]) == len(dock.curves.values)
+    assert w.open_sample("faithful")  # and back to two columns
+    qtbot.waitUntil(lambda: w.session.snapshot is not None and w.session.snapshot.n_features == 2)
+    QApplication.processEvents()
+    assert_not_drawn_here(dock, w)
+    assert w.open_sample("galton")
+    qtbot.waitUntil(lambda: drawn_for(dock, w.session.snapshot), timeout=30_000)
+    assert dock.drawable() and dock.curves is not None
 
 
 def test_cancel_draws_nothing_half_done(qtbot, shown_window, monkeypatch):

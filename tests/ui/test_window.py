@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -396,6 +398,55 @@ def test_file_open_dialog_and_recent_files(window, tmp_path, monkeypatch):
     other = MainWindow()
     assert other.recent_files()[0] == str(data.resolve())
     other.close()
+
+
+def test_recent_files_of_the_same_name_are_told_apart(window, tmp_path):
+    from PySide6.QtGui import QTextDocument
+
+    paths = []
+    for folder in ("projA", "projB", "projC/r&d"):
+        path = tmp_path / folder / "data.csv"
+        path.parent.mkdir(parents=True)
+        path.write_text("a\n1\n2\n3\n5\n8\n13\n")
+        assert window.open_file(path, interactive=False, n_components=2)
+        paths.append(str(path.resolve()))
+    other = tmp_path / "other.csv"
+    other.write_text("a\n1\n2\n3\n5\n8\n13\n")
+    assert window.open_file(other, interactive=False, n_components=2)
+    actions = window.recent_menu.actions()
+    shown = [a.text().replace("&&", "&") for a in actions]  # as drawn ("&&" shows one "&")
+    assert "&" not in actions[1].text().replace("&&", "")  # no shortcut letter from a name
+    assert shown[0] == "other.csv"
+    assert shown[1:] == [
+        "data.csv — …/r&d",
+        "data.csv — …/projB",
+        "data.csv — …/projA",
+    ]
+    assert len(set(shown)) == len(shown)
+    for action, path in zip(actions, [str(other.resolve()), *reversed(paths)], strict=True):
+        assert action.statusTip() == path
+        doc = QTextDocument()
+        doc.setHtml(action.toolTip())
+        assert doc.toPlainText() == path
+    actions[3].trigger()  # the entry opens its own file
+    assert str(Path(window.dataset.path).resolve()) == paths[0]
+
+
+def test_menu_labels_show_as_few_folders_as_tell_files_apart():
+    from gmm_gui.ui.recent import menu_labels
+
+    sep = os.sep
+    root = Path(os.path.abspath(os.sep))
+    a = str(root / "home" / "u" / "projA" / "data.csv")
+    b = str(root / "home" / "u" / "projB" / "data.csv")
+    c = str(root / "work" / "projA" / "data.csv")  # same last folder as a: one more shown
+    assert menu_labels([a, b]) == [f"data.csv — …{sep}projA", f"data.csv — …{sep}projB"]
+    assert menu_labels([a, c, str(root / "x.csv")]) == [
+        f"data.csv — …{sep}{Path('u', 'projA')}",
+        f"data.csv — {root / 'work' / 'projA'}",  # only the root left out: shown whole
+        "x.csv",
+    ]
+    assert menu_labels([a]) == ["data.csv"]
 
 
 def test_a_recent_file_that_is_gone_leaves_the_list(window, tmp_path, no_message_boxes):

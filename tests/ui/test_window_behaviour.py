@@ -123,6 +123,74 @@ def test_pies_follow_the_run_and_are_limited(window):
     assert pies.item is None
 
 
+def _pie_portions(item):
+    return np.array([item.portions(i) for i in range(item.count)])
+
+
+def test_pies_glide_with_the_colours_when_a_step_is_animated(window):
+    pies, view = window.view_options.pies, window.view
+    pies.action.setChecked(True)
+    for name in ("step_e", "step_m"):
+        window.actions_by_name[name].trigger()
+        assert window.session.wait_idle()
+    old = np.array(window.session.snapshot.resp)
+    window.set_animation_ms(600_000)  # the test draws the frames itself
+    window.actions_by_name["step_e"].trigger()
+    assert window.session.wait_idle()
+    new = np.array(window.session.snapshot.resp)
+    assert view.is_animating()
+    assert np.abs(new - old).max() > 4 / PIE_STEPS  # a change the pies can show
+    view._on_frame(0.0)
+    np.testing.assert_array_equal(_pie_portions(pies.item), pie_counts(old) / PIE_STEPS)
+    view._on_frame(0.5)
+    half = old + 0.5 * (new - old)
+    assert np.abs(_pie_portions(pies.item) - half).max() < 1 / PIE_STEPS
+    view.finish_animation()
+    assert not view.is_animating()
+    np.testing.assert_array_equal(_pie_portions(pies.item), pie_counts(new) / PIE_STEPS)
+
+
+def test_a_glide_cut_short_leaves_the_pies_at_the_new_state(window):
+    pies, view = window.view_options.pies, window.view
+    pies.action.setChecked(True)
+    for name in ("step_e", "step_m"):
+        window.actions_by_name[name].trigger()
+        assert window.session.wait_idle()
+    window.set_animation_ms(600_000)
+    window.actions_by_name["step_e"].trigger()
+    assert window.session.wait_idle()
+    view._on_frame(0.3)
+    snap = window.session.snapshot
+    view.set_snapshot(snap, animate=False)  # the same state again, without a glide
+    pies.refresh()
+    np.testing.assert_array_equal(_pie_portions(pies.item), pie_counts(snap.resp) / PIE_STEPS)
+
+
+def test_pies_give_way_to_an_analysis_tools_colours(window):
+    pies = window.view_options.pies
+    pies.action.setChecked(True)
+    window.actions_by_name["step_e"].trigger()
+    assert window.session.wait_idle()
+    assert pies.item is not None
+    explore = window.analysis_tools["explore"]
+    explore.uncertainty_action.setChecked(True)
+    assert window.view.color_override() is not None
+    assert pies.item is None  # the uncertainty colours are seen, not covered by pies
+    window.actions_by_name["step_m"].trigger()
+    assert window.session.wait_idle()
+    assert pies.item is None and pies.action.isChecked()
+    explore.uncertainty_action.setChecked(False)
+    assert window.view.color_override() is None
+    item = pies.item
+    assert item is not None and item.count == window.dataset.n_samples
+    resp = window.session.snapshot.resp
+    assert np.abs(_pie_portions(item) - resp).max() < 1 / PIE_STEPS
+    window.overlay.set_color_override(np.full(window.dataset.n_samples, 0xFF808080, np.uint32))
+    assert pies.item is None
+    window.overlay.set_color_override(None)
+    assert pies.item is not None
+
+
 def test_presentation_mode_enlarges_and_restores(window, qtbot):
     presentation = window.view_options.presentation
     view = window.view

@@ -7,7 +7,8 @@ log-likelihood per point ``L`` (solid) and the lower bound ``B(theta; q)`` of th
 lane. After an E-step the bound touches ``L`` at the current value; after an M-step the current
 value sits at the bound's peak (where that is so) and ``L`` has risen. The dock follows the
 window's half-steps as they are shown (the workspace's state) and says in words what is seen;
-every claim in the words is checked on the numbers drawn.
+every claim in the words is checked on the numbers drawn. For data of two columns its controls
+are disabled and, where the plot would be, a centred message says what to open instead.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QPixmap, QShowEvent
-from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.controller.workspace import Workspace, WorkspaceState
@@ -30,7 +31,7 @@ from gmm_gui.ui.overlay import ViewOverlay
 from gmm_gui.ui.views.axes import AXIS_NAMES, grid_axes
 from gmm_gui.ui.views.base import label_style, style_plot
 
-__all__ = ["PARAMETER_TEXT", "AscentDock", "AscentRequest", "describe"]
+__all__ = ["PARAMETER_TEXT", "AscentDock", "AscentRequest", "describe", "not_drawn_text"]
 
 #: (parameter, text in the selector, symbol)
 PARAMETER_TEXT: tuple[tuple[Parameter, str, str], ...] = (
@@ -66,6 +67,31 @@ class AscentRequest:
     parameter: Parameter
     before: float | None = None
     covariance_type: str = "full"
+
+
+def not_drawn_text(snapshot: Snapshot | None) -> str | None:
+    """Why the dock cannot draw ``snapshot`` (no data, or not 1-D), or None when it can.
+
+    Parameters
+    ----------
+    snapshot : Snapshot or None
+        The state shown.
+
+    Returns
+    -------
+    str or None
+        Plain text, shown in the middle of the plot.
+    """
+    samples = "open Davis heights or Galton children's heights (File > Samples)"
+    if snapshot is None:
+        return f"EM as coordinate ascent is drawn for 1-D data: {samples}."
+    n = snapshot.n_features
+    if n == 1:
+        return None
+    return (
+        f"EM as coordinate ascent is drawn for 1-D data, and the data open have {n} columns: "
+        f"{samples}."
+    )
 
 
 def _fmt(value: float) -> str:
@@ -182,7 +208,8 @@ def describe(request: AscentRequest, curves: AscentCurves) -> str:
 
 
 class AscentDock(AnalysisDock):
-    """The coordinate-ascent dock (1-D data).
+    """The coordinate-ascent dock (1-D data; for other data its controls are disabled and the
+    plot's place says why, :func:`not_drawn_text`).
 
     Parameters
     ----------
@@ -215,6 +242,7 @@ class AscentDock(AnalysisDock):
         layout.setContentsMargins(6, 4, 6, 4)
         self.component_combo = QComboBox()
         self.component_combo.setToolTip("The Gaussian whose parameter moves")
+        self.component_combo.setPlaceholderText("Gaussian")  # no Gaussians to list yet
         self.parameter_combo = QComboBox()
         for key, text, _ in PARAMETER_TEXT:
             self.parameter_combo.addItem(text, key)
@@ -243,7 +271,18 @@ class AscentDock(AnalysisDock):
         self.plot_widget.addItem(self.legend, row=1, col=0)
         self.legend.addItem(self.ll_curve, "log-likelihood L")
         self.legend.addItem(self.bound_curve, "lower bound B of the E-step")
-        layout.addWidget(self.plot_widget, 1)
+        # where the plot is: the plot, or (for data it cannot draw) why not, in the middle
+        self.message = QLabel()
+        self.message.setObjectName("ascent_message")
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setWordWrap(True)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setMargin(24)
+        self.message.setStyleSheet("QLabel { background: white; color: #333; font-size: 11pt; }")
+        self.plot_stack = QStackedWidget()
+        self.plot_stack.addWidget(self.plot_widget)
+        self.plot_stack.addWidget(self.message)
+        layout.addWidget(self.plot_stack, 1)
         self.summary = QLabel()
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setWordWrap(True)
@@ -256,7 +295,8 @@ class AscentDock(AnalysisDock):
         self.parameter_combo.currentIndexChanged.connect(self.refresh)
         workspace.state_changed.connect(self._on_state)
         self.sync_running()
-        self._clear("Open 1-D data (one column) to see EM as coordinate ascent.")
+        self._clear("")
+        self._show_drawable(self.workspace.state.snapshot)
 
     # ------------------------------------------------------------------ choices
     def component(self) -> int:
@@ -303,15 +343,30 @@ class AscentDock(AnalysisDock):
         super().showEvent(event)
         self.refresh()
 
+    def drawable(self) -> bool:
+        """Whether the data open can be drawn (1-D); else the controls are off and the plot
+        says why."""
+        return self.plot_stack.currentWidget() is self.plot_widget
+
+    def _show_drawable(self, snap: Snapshot | None) -> str | None:
+        """Enable the controls and show the plot for 1-D data; else disable them and show why
+        (returned) in the middle of the plot."""
+        why = not_drawn_text(snap)
+        if why is not None and snap is not None and snap.mixture is not None:
+            self._sync_components(snap.mixture.n_components)  # listed, though not to choose
+        for widget in (self.component_combo, self.parameter_combo):
+            widget.setEnabled(why is None)
+        self.message.setText(why or "")
+        self.plot_stack.setCurrentWidget(self.plot_widget if why is None else self.message)
+        self.summary.setVisible(why is None)
+        return why
+
     def _make_request(self, state: WorkspaceState) -> AscentRequest | str:
         snap = state.snapshot
-        if snap is None:
-            return "Open 1-D data (one column) to see EM as coordinate ascent."
-        if snap.n_features != 1:
-            return (
-                "This view is for 1-D data: the data open have two columns. Open one column "
-                "(File > Samples > Davis heights, say) to see EM as coordinate ascent."
-            )
+        why = self._show_drawable(snap)
+        if why is not None:
+            return why
+        assert snap is not None
         if snap.mixture is None:
             return "Place a Gaussian first (click the plot)."
         self._sync_components(snap.mixture.n_components)
@@ -331,7 +386,9 @@ class AscentDock(AnalysisDock):
         if isinstance(request, str):
             self._pending = None
             self.workspace.jobs.drop(self.lane)  # nothing it would report is for this state
-            self._clear(request)
+            self._clear(request if self.drawable() else "")
+            if not self.drawable():
+                self.summary.clear()  # the plot says it; no stale words for 1-D data later
             return
         if self._same(request, self._pending) or (
             self._pending is None and self._same(request, self.request)

@@ -108,6 +108,10 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
     component_selected = Signal(int)
     #: A transition started by ``set_snapshot(..., animate=True)`` reached its end.
     animation_finished = Signal()
+    #: A frame of a transition was drawn at eased progress s (1.0: its end), for what follows it.
+    frame_shown = Signal(float)
+    #: :meth:`set_color_override` set or cleared the points' colours (or new data dropped them).
+    color_override_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent=parent, border=None)
@@ -158,6 +162,7 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         shown_params = self._shown
         shown_mix = self._current_mix()
         self._clock.stop()
+        dropped_override = new_data and self._color_override is not None
         if new_data:
             self._X = X
             self._tip_index = None
@@ -224,6 +229,8 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             self._shown = target
             if not unchanged:
                 self._show_params(target)
+        if dropped_override:
+            self.color_override_changed.emit()
 
     def set_animation_ms(self, ms: int) -> None:
         """Duration of a transition in milliseconds (0: jump)."""
@@ -274,7 +281,10 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         if argb is None:
             if self._color_override is not None and self._colors.shown is not None:
                 self._points.set_colors(self._colors.argb(self._colors.shown))
+            changed = self._color_override is not None
             self._color_override = None
+            if changed:
+                self.color_override_changed.emit()
             return
         argb = np.asarray(argb, dtype=np.uint32).reshape(-1)
         n = 0 if self._X is None else len(self._X)
@@ -282,6 +292,7 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
             raise ValueError(f"colours must have shape ({n},), got {argb.shape}")
         self._color_override = argb
         self._points.set_colors(argb)
+        self.color_override_changed.emit()
 
     def color_override(self) -> np.ndarray | None:
         """The colours set by :meth:`set_color_override`, or None."""
@@ -497,6 +508,7 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         elif params is None and self._shown is None:
             self._show_params(None)
         self._colors.apply(self._points, s)
+        self.frame_shown.emit(s)
 
     def _end_transition(self) -> None:
         self._colors.end(self._points)
