@@ -452,20 +452,25 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         raise NotImplementedError
 
     def _frame_gaussians(self, params: Params) -> None:
-        """New data: widen the view set by :meth:`_set_data` so that every mean, and two
-        standard deviations about it, can be seen (a start placed off the data)."""
+        """New data: widen the view set by :meth:`_set_data` so that every mean, and one
+        standard deviation about it, can be seen (a start placed off the data), unless that
+        would shrink the data to less than a third of the plot (a start far away)."""
         if self._X is None or not len(self._X) or not params.n_components:
             return
         (x0, x1), (y0, y1) = self._points_box().viewRange()
         sd = np.sqrt(np.maximum(np.diagonal(params.covariances, axis1=1, axis2=2), 0.0))
-        lo = (params.means - 2.0 * sd).min(axis=0)
-        hi = (params.means + 2.0 * sd).max(axis=0)
         means = params.means
-        x_out = bool(np.any((means[:, 0] < x0) | (means[:, 0] > x1)))
-        new_x = (min(x0, float(lo[0])), max(x1, float(hi[0]))) if x_out else (x0, x1)
-        new_y = (y0, y1)
-        if means.shape[1] == 2 and np.any((means[:, 1] < y0) | (means[:, 1] > y1)):
-            new_y = (min(y0, float(lo[1])), max(y1, float(hi[1])))
+        lo = (means - sd).min(axis=0)
+        hi = (means + sd).max(axis=0)
+
+        def widened(axis: int, a: float, b: float) -> tuple[float, float]:
+            if not np.any((means[:, axis] < a) | (means[:, axis] > b)):
+                return (a, b)
+            wide = (min(a, float(lo[axis])), max(b, float(hi[axis])))
+            return wide if wide[1] - wide[0] <= 3.0 * (b - a) else (a, b)
+
+        new_x = widened(0, x0, x1)
+        new_y = widened(1, y0, y1) if means.shape[1] == 2 else (y0, y1)
         box = self._points_box()  # the 1-D strip shares its x range with the density plot
         if new_x != (x0, x1):
             box.setXRange(*new_x, padding=0)
