@@ -7,7 +7,8 @@ import xml.dom.minidom
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QImage, QPainter, QTextDocument
+from PySide6.QtWidgets import QApplication, QLabel
 
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.io import load_dataset
@@ -16,7 +17,7 @@ from gmm_gui.ui.app import build_parser, build_window
 from gmm_gui.ui.colors import PALETTE, UNCERTAINTY_STOPS, srgb_to_lab, uncertainty_argb32
 from gmm_gui.ui.figures import small_multiples
 from gmm_gui.ui.numbers import format_change, format_number
-from gmm_gui.ui.panels import LogLikelihoodPanel, StatusPanel
+from gmm_gui.ui.panels import LogLikelihoodPanel, StatusPanel, phase_text
 from gmm_gui.ui.views import PlotView1D, PlotView2D
 from gmm_gui.ui.views.axes import axis_exponent, tick_strings
 from gmm_gui.ui.views.labels import place_labels, rects_overlap
@@ -275,3 +276,62 @@ def test_the_log_likelihood_title_wraps_in_a_narrow_panel_instead_of_being_cut(q
     assert title.item.boundingRect().width() <= panel.getPlotItem().vb.width() + 8
     panel.set_log_posterior(True)  # renamed: wrapped still
     assert "Log-posterior per point<br>" in title.text
+
+
+# ------------------------------------------------------- 7. presentation: status line, loglik
+def plain(text: str) -> str:
+    """What a label or tooltip with rich text reads as."""
+    doc = QTextDocument()
+    doc.setHtml(text)
+    return doc.toPlainText()
+
+
+def needed_width(label: QLabel) -> int:
+    """The width a plain label needs to show ``label``'s text whole in its font."""
+    probe = QLabel()
+    probe.setFont(label.font())
+    probe.setTextFormat(label.textFormat())
+    probe.setText(label.text())
+    return probe.sizeHint().width()
+
+
+def test_presentation_mode_keeps_the_status_line_and_the_loglik_notes_whole(shown_window):
+    window = shown_window("faithful")
+    panel = window.loglik_panel
+    normal_title_pt = float(panel.getPlotItem().titleLabel.opts["size"].removesuffix("pt"))
+    window.view_options.presentation.set_active(True)
+    total = sum(window.splitter.sizes())  # the side as narrow as `gmm-gui --presentation` has it
+    window.splitter.setSizes([round(0.73 * total), total - round(0.73 * total)])
+    for _ in range(2):
+        window.actions_by_name["next_iteration"].trigger()
+    # painted until laid out for good: a paint widens the axes to their large tick labels,
+    # which narrows the title's room and the plot (the notes' transforms follow when painted)
+    boxes = []
+    while len(boxes) < 2 or boxes[-1] != boxes[-2]:
+        assert len(boxes) < 10
+        QApplication.processEvents()
+        window.grab()
+        boxes.append(panel.getViewBox().sceneBoundingRect())
+    status = window.status_panel
+    snap = window.session.snapshot
+    whole = f"Iteration {snap.iteration} · M-step: {phase_text(snap)}"
+    label = status.step_label
+    shown_text = plain(label.text())
+    if shown_text != whole:  # shortened: at a word, with "…", the whole in the tooltip
+        assert shown_text.endswith("…") and whole.startswith(shown_text[:-1])
+        assert not whole[len(shown_text) - 1].isalnum(), shown_text
+        assert whole in plain(label.toolTip())
+    for label in (status.step_label, status.ll_label, status.converged_label, status.data_label):
+        assert needed_width(label) <= label.width(), (label.objectName(), label.text())
+    # the title grows with the rest, and it does not hold the plot wider than the panel
+    title = panel.getPlotItem().titleLabel
+    assert float(title.opts["size"].removesuffix("pt")) > normal_title_pt
+    box = panel.getViewBox().sceneBoundingRect()
+    assert box.right() <= panel.viewport().width()
+    assert title.sceneBoundingRect().right() <= panel.viewport().width()
+    assert title.item.sceneBoundingRect().height() <= title.sceneBoundingRect().height() + 0.5
+    note = panel.start_note
+    assert note.isVisible() and "far below" in note.toPlainText()
+    assert box.contains(note.sceneBoundingRect()), (box, note.sceneBoundingRect())
+    window.view_options.presentation.set_active(False)
+    assert float(title.opts["size"].removesuffix("pt")) == normal_title_pt
