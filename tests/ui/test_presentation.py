@@ -3,10 +3,12 @@ numbers in the status line, label shapes in SVG figures, the uncertainty scale a
 
 from __future__ import annotations
 
+import dataclasses
 import xml.dom.minidom
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPainter, QTextDocument
 from PySide6.QtWidgets import QApplication, QLabel
 
@@ -335,3 +337,38 @@ def test_presentation_mode_keeps_the_status_line_and_the_loglik_notes_whole(show
     assert box.contains(note.sceneBoundingRect()), (box, note.sceneBoundingRect())
     window.view_options.presentation.set_active(False)
     assert float(title.opts["size"].removesuffix("pt")) == normal_title_pt
+
+
+LONG_WARNING = (
+    "component 1 has collapsed onto a single point: its variance has hit the floor set by "
+    "reg_covar; remove it or raise reg_covar (<b>x</b> is plain text)."
+)
+
+
+@pytest.mark.parametrize("presentation", [False, True])
+def test_a_long_warning_is_shortened_at_a_word_and_whole_in_the_tooltip(
+    shown_window, presentation
+):
+    window = shown_window("faithful")
+    window.view_options.presentation.set_active(presentation)
+    window.actions_by_name["next_iteration"].trigger()
+    status = window.status_panel
+    snap = dataclasses.replace(
+        window.session.snapshot, warnings=(LONG_WARNING, "component 2 is a copy of 1.")
+    )
+    status.set_snapshot(snap, None)
+    QApplication.processEvents()
+    window.grab()
+    label = status.warning_label
+    whole = f"⚠ {LONG_WARNING} (+1 more)"
+    shown_text = label.text()
+    assert label.textFormat() == Qt.TextFormat.PlainText
+    assert shown_text.endswith("…") and whole.startswith(shown_text[:-1]), shown_text
+    assert not whole[len(shown_text) - 1].isalnum(), shown_text  # cut between words
+    assert len(shown_text.split()) >= 4, shown_text  # and it still says something
+    assert needed_width(label) <= label.width()
+    tip = plain(label.toolTip())
+    assert LONG_WARNING in tip and "component 2 is a copy of 1." in tip
+    # no warning: nothing shown, the tooltip says what the place is for
+    status.set_snapshot(window.session.snapshot, None)
+    assert label.text() == "" and "Warnings" in plain(label.toolTip())

@@ -7,8 +7,6 @@ significant digits and its thousands separated (``-51,674,995`` rather than
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from gmm_gui.controller.snapshot import Snapshot
@@ -20,6 +18,8 @@ from gmm_gui.ui.panels.eliding import ElidingLabel
 #: The status line quotes at most this much of the first note about the data (the tooltip has
 #: all of them).
 NOTE_CHARS = 90
+
+_NO_WARNINGS = "Warnings from the engine appear here."
 
 __all__ = ["StatusPanel", "describe_warning_count", "phase_text"]
 
@@ -58,7 +58,7 @@ class StatusPanel(QWidget):
         self.setObjectName("status_panel")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
-        # the step and the data are shortened at a word boundary with "…" when
+        # the step, the data and the warning are shortened at a word boundary with "…" when
         # the line is too narrow (large type), the whole text then in the tooltip
         self.step_label = ElidingLabel(
             "Iteration (one E-step then one M-step) and the last half-step."
@@ -81,9 +81,8 @@ class StatusPanel(QWidget):
             "The data open, and rows left out because they were unusable."
         )
         self.data_label.setObjectName("status_data")
-        self.warning_label = QLabel()
+        self.warning_label = ElidingLabel(_NO_WARNINGS)  # plain text: the engine's words
         self.warning_label.setObjectName("status_warnings")
-        self.warning_label.setWordWrap(False)
         self.warning_label.setMinimumWidth(40)
         self.warning_label.setStyleSheet("color: #b00020;")
         # A half-step changes the texts; the labels must not move for that, or the status bar
@@ -170,8 +169,12 @@ class StatusPanel(QWidget):
             first = snapshot.warnings[0]
             more = len(snapshot.warnings) - 1
             text = f"⚠ {first}" + (f" (+{more} more)" if more else "")
-            self.warning_label.setText(html.escape(text))
-            self.warning_label.setToolTip("\n".join(snapshot.warnings))
+            about = "\n".join(f"⚠ {w}" for w in snapshot.warnings)
+            self.warning_label.set_plain_text(text, about)
         else:
-            self.warning_label.setText("")
-            self.warning_label.setToolTip("Warnings from the engine appear here.")
+            self.warning_label.set_plain_text("", _NO_WARNINGS)
+        # a warning says more than the step's caption: it gets as much of the room as the
+        # caption while there is one (the line is laid out again only when that changes)
+        stretch = 1 if snapshot.warnings else 3
+        if self.layout().stretch(0) != stretch:
+            self.layout().setStretch(0, stretch)
