@@ -9,7 +9,10 @@ without changing it (:meth:`~gmm_gui.controller.stepper.Stepper.compute_run`).
 :func:`small_multiples` is Bishop's *Pattern Recognition and Machine Learning*, figure 9.8: the
 start, the first E-step, the first M-step, and the state after 2, 5 and 20 EM iterations, six
 panels in a 3 x 2 grid, as PNG (twice the screen resolution) or SVG (vectors). ``L`` in a
-panel's title counts complete EM iterations, as in that figure.
+panel's title counts complete EM iterations, as in that figure, and the title says so ("after
+L = 5 EM iterations"); a panel's title describes the state it shows, so when the run converged
+sooner the later panels say "converged after L = 12 EM iterations", and a panel that repeats
+an earlier one says which ("as (e): ...").
 """
 
 from __future__ import annotations
@@ -276,30 +279,47 @@ def render_view(view: PlotViewBase, scale: float = 1.0) -> QImage:
 
 
 # ---------------------------------------------------------------------- small multiples
+def _panel_title(snap: Snapshot, last: Snapshot) -> str:
+    """What one panel shows, from its state itself (so a run that ended sooner is not said to
+    have run on): L counts the complete EM iterations, as in PRML figure 9.8."""
+    if snap.phase == "start":
+        return "start (no E-step yet)"
+    if snap.phase == "E":
+        return f"E-step of iteration {snap.iteration + 1}"
+    k = snap.iteration
+    done = f"after L = {k} EM iteration" + ("" if k == 1 else "s")
+    if snap.converged:
+        return f"converged {done}"
+    if snap is last and snap.stopped_at_max_iter:
+        return f"stopped at max_iter {done}"
+    return done
+
+
 def _panel_states(states: Sequence[Snapshot]) -> list[tuple[str, str, Snapshot]]:
-    """(title, subtitle, state) of each of the six panels."""
+    """(title, subtitle, state) of each of the six panels.
+
+    A panel whose state is the same as an earlier panel's (the run converged before its
+    iteration) says so: "(f) as (e): converged after L = 5 EM iterations".
+    """
     last = states[-1]
-    out = []
+    out: list[tuple[str, str, Snapshot]] = []
+    first_of: dict[int, str] = {}  # index of a state -> letter of the first panel showing it
     for letter, (iteration, phase) in zip("abcdef", SMALL_MULTIPLES, strict=True):
         index = {"start": 0, "E": 1}.get(phase, 2 * iteration)  # [start, E1, M1, E2, M2, ...]
-        snap = states[min(index, len(states) - 1)]
-        if phase == "start":
-            title = f"({letter}) start (no E-step yet)"
-        elif phase == "E":
-            title = f"({letter}) E-step of iteration 1"
-        elif snap is last and last.iteration < iteration:
-            title = f"({letter}) L = {iteration}: converged at iteration {last.iteration}"
-        elif iteration == 1:
-            title = f"({letter}) L = 1 (M-step of iteration 1)"
+        index = min(index, len(states) - 1)
+        snap = states[index]
+        title = _panel_title(snap, last)
+        if index in first_of:
+            title = f"as ({first_of[index]}): {title}"
         else:
-            title = f"({letter}) L = {iteration} (after iteration {iteration})"
+            first_of[index] = letter
         ll = snap.mean_log_likelihood
         subtitle = (
             f"log-likelihood per point {format_sig(ll, 4)}"
             if ll is not None and np.isfinite(ll)
             else ""
         )
-        out.append((title, subtitle, snap))
+        out.append((f"({letter}) {title}", subtitle, snap))
     return out
 
 
@@ -324,8 +344,10 @@ def small_multiples(
 
     The panels are the start, the first E-step, the first M-step (L = 1) and the state after
     L = 2, 5 and 20 iterations; a run that converges sooner shows its last state in the later
-    panels, titled so. Each panel is titled with L and the mean log-likelihood per point. The
-    file is written atomically (:func:`gmm_gui.io.atomic.atomic_path`).
+    panels, titled with the iterations it took ("converged after L = 12 EM iterations", "as
+    (e): ..." for a panel that repeats another). Each panel is titled with L, the number of EM
+    iterations, and the mean log-likelihood per point. The file is written atomically
+    (:func:`gmm_gui.io.atomic.atomic_path`).
 
     Parameters
     ----------

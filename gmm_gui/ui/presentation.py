@@ -116,7 +116,16 @@ class PresentationMode(QObject):
             self._enlarge_styled_labels()
             self._hide_clutter()
             self._give_the_plot_room()
+            panel = getattr(w, "loglik_panel", None)
+            if panel is not None:
+                # undone last, after the notes have their fonts back (the restores run in turn
+                # from the newest)
+                self._restores.append(
+                    lambda: shiboken6.isValid(panel) and panel.set_text_scale(1.0)
+                )
             self._follow()
+            if panel is not None:
+                panel.set_text_scale(FONT_SCALE)  # the title; the notes fitted in their new fonts
         else:
             for restore in reversed(self._restores):
                 restore()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QApplication
 from window_helpers import hold_after_first_progress, work_returned
 
 from gmm_gui.model import RUN_MAX_ITER, RUN_TOL, run_restarts
@@ -238,3 +239,31 @@ def test_the_dock_takes_k_from_the_workspace_which_follows_the_toolbar(qtbot, wi
     assert dock.k_label.text().startswith("3 ")
     window.seed_spin.setValue(9)
     assert window.workspace.start_options.seed == 9
+
+
+def test_the_table_and_the_counts_fit_the_dock_at_its_default_size(qtbot, shown_window):
+    window = shown_window("faithful")  # the restarts scene's runs: 20 starts, K = 3
+    window.k_spin.setValue(3)
+    dock = open_dock(window)
+    result = run_dock(qtbot, dock, 20, seed=0)
+    assert len(result.groups) >= 3
+    QApplication.processEvents()
+    window.grab()  # laid out and painted (the counts' transforms follow the chart)
+    table, header = dock.table, dock.table.horizontalHeader()
+    for column in range(table.columnCount()):
+        width = table.columnWidth(column)
+        name = table.horizontalHeaderItem(column).text()
+        assert header.sectionSizeHint(column) <= width, name
+        assert table.sizeHintForColumn(column) <= width, name
+    assert header.length() <= table.viewport().width()
+    assert table.horizontalScrollBar().maximum() == 0
+    box = dock.chart.getViewBox().sceneBoundingRect()
+    labels = dock._group_labels
+    assert len(labels) == len(result.groups)
+    for label in labels:
+        assert box.contains(label.sceneBoundingRect()), (label.toPlainText(), box)
+    dock.chart.resize(dock.chart.width() - 60, dock.chart.height())  # narrower: still inside
+    window.grab()
+    box = dock.chart.getViewBox().sceneBoundingRect()
+    for label in labels:
+        assert box.contains(label.sceneBoundingRect()), (label.toPlainText(), box)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.dom.minidom
 
 import numpy as np
@@ -96,8 +97,10 @@ def test_svg_has_six_panels_with_their_titles_and_unique_ids(window, tmp_path):
     ]
     texts = [t.firstChild.data for t in root.childNodes if getattr(t, "tagName", "") == "text"]
     assert texts[0].startswith("(a) start") and texts[2].startswith("(b) E-step")
-    assert texts[4].startswith("(c) L = 1") and texts[6].startswith("(d) L = 2")
-    assert texts[8].startswith("(e) L = 5") and texts[10].startswith("(f) L = 20")
+    assert texts[4] == "(c) after L = 1 EM iteration"
+    assert texts[6] == "(d) after L = 2 EM iterations"
+    assert texts[8] == "(e) after L = 5 EM iterations"
+    assert re.fullmatch(r"\(f\) converged after L = \d+ EM iterations", texts[10]), texts[10]
     assert all("log-likelihood per point" in t for t in texts[1::2])
     ids = [e.getAttribute("id") for e in doc.getElementsByTagName("*") if e.hasAttribute("id")]
     assert ids and len(ids) == len(set(ids))
@@ -109,14 +112,41 @@ def test_svg_has_six_panels_with_their_titles_and_unique_ids(window, tmp_path):
         assert len(g.getElementsByTagName("path")) + len(g.getElementsByTagName("image")) > 5
 
 
-def test_a_run_that_converges_early_titles_its_last_panels_so(qtbot, tmp_path):
-    window = build_window()  # Old Faithful's own start converges in a few iterations
+def svg_titles(path) -> list[str]:
+    """The panels' titles of a small-multiples SVG (the bold line above each panel)."""
+    root = xml.dom.minidom.parse(str(path)).documentElement
+    texts = [t for t in root.childNodes if getattr(t, "tagName", "") == "text"]
+    return [t.firstChild.data for t in texts if t.getAttribute("font-weight") == "bold"]
+
+
+@pytest.mark.parametrize("tol", [None, "0.01"])
+def test_a_run_that_converges_early_titles_its_last_panels_so(qtbot, tmp_path, tol):
+    # Old Faithful's own start converges after 5 iterations; at tol 0.01, after fewer
+    window = build_window(build_parser().parse_args([] if tol is None else ["--tol", tol]))
     qtbot.addWidget(window)
-    states = small_multiples(window, tmp_path / "f.png")
+    states = small_multiples(window, tmp_path / "f.svg")
+    titles = svg_titles(tmp_path / "f.svg")
     window.close()
     last = states[-1]
-    assert last.converged and last.iteration < 20
-    assert states[-1] is states[-2] or states[-2].iteration == 5
+    assert last.converged and last.iteration <= 5
+    assert len(titles) == 6
+    # (f) says it is the converged state, after the iterations it took (not "after 20")
+    assert titles[5].endswith(f"converged after L = {last.iteration} EM iterations")
+    assert "20" not in titles[5]
+    for title, snap in zip(titles[2:], states[2:], strict=True):
+        # every M-step panel's L is the iterations of the state it shows
+        (shown,) = re.findall(r"L = (\d+)", title)
+        assert int(shown) == snap.iteration, title
+    # a panel showing the same state as an earlier one says so, and claims the same count
+    for i in range(1, 6):
+        earlier = [j for j in range(i) if states[j] is states[i]]
+        if earlier:
+            letter = "abcdef"[earlier[0]]
+            assert titles[i].startswith(f"({'abcdef'[i]}) as ({letter}): "), titles[i]
+            assert titles[i].split(": ", 1)[1] == titles[earlier[0]].split(") ", 1)[1]
+        else:
+            assert " as (" not in titles[i]
+    assert states[4] is states[5]  # (e) and (f): the same picture, here
 
 
 def test_from_a_plot_view_alone(qtbot, tmp_path, datasets_dir):

@@ -3,12 +3,15 @@ numbers in the status line, label shapes in SVG figures, the uncertainty scale a
 
 from __future__ import annotations
 
+import dataclasses
 import xml.dom.minidom
 
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPainter, QTextDocument
+from PySide6.QtWidgets import QApplication, QLabel
 
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.io import load_dataset
@@ -17,7 +20,7 @@ from gmm_gui.ui.app import build_parser, build_window
 from gmm_gui.ui.colors import PALETTE, UNCERTAINTY_STOPS, srgb_to_lab, uncertainty_argb32
 from gmm_gui.ui.figures import small_multiples
 from gmm_gui.ui.numbers import format_change, format_number
-from gmm_gui.ui.panels import LogLikelihoodPanel, StatusPanel
+from gmm_gui.ui.panels import LogLikelihoodPanel, StatusPanel, phase_text
 from gmm_gui.ui.views import PlotView1D, PlotView2D
 from gmm_gui.ui.views.axes import axis_exponent, tick_strings
 from gmm_gui.ui.views.labels import marker_rects, place_labels, rects_overlap
@@ -325,3 +328,97 @@ def test_1d_weight_labels_keep_clear_of_the_symbol_legend(qtbot):
     r = legend.sceneBoundingRect()
     box = np.array([[r.left(), r.top(), r.right(), r.bottom()]])
     assert rects_overlap(label_rects(view.view_box, view.weight_labels()), box).max() == 0.0
+
+
+# ------------------------------------------------------- 7. presentation: status line, loglik
+def plain(text: str) -> str:
+    """What a label or tooltip with rich text reads as."""
+    doc = QTextDocument()
+    doc.setHtml(text)
+    return doc.toPlainText()
+
+
+def needed_width(label: QLabel) -> int:
+    """The width a plain label needs to show ``label``'s text whole in its font."""
+    probe = QLabel()
+    probe.setFont(label.font())
+    probe.setTextFormat(label.textFormat())
+    probe.setText(label.text())
+    return probe.sizeHint().width()
+
+
+def test_presentation_mode_keeps_the_status_line_and_the_loglik_notes_whole(shown_window):
+    window = shown_window("faithful")
+    panel = window.loglik_panel
+    normal_title_pt = float(panel.getPlotItem().titleLabel.opts["size"].removesuffix("pt"))
+    window.view_options.presentation.set_active(True)
+    total = sum(window.splitter.sizes())  # the side as narrow as `gmm-gui --presentation` has it
+    window.splitter.setSizes([round(0.73 * total), total - round(0.73 * total)])
+    for _ in range(2):
+        window.actions_by_name["next_iteration"].trigger()
+    # painted until laid out for good: a paint widens the axes to their large tick labels,
+    # which narrows the title's room and the plot (the notes' transforms follow when painted)
+    boxes = []
+    while len(boxes) < 2 or boxes[-1] != boxes[-2]:
+        assert len(boxes) < 10
+        QApplication.processEvents()
+        window.grab()
+        boxes.append(panel.getViewBox().sceneBoundingRect())
+    status = window.status_panel
+    snap = window.session.snapshot
+    whole = f"Iteration {snap.iteration} · M-step: {phase_text(snap)}"
+    label = status.step_label
+    shown_text = plain(label.text())
+    if shown_text != whole:  # shortened: at a word, with "…", the whole in the tooltip
+        assert shown_text.endswith("…") and whole.startswith(shown_text[:-1])
+        assert not whole[len(shown_text) - 1].isalnum(), shown_text
+        assert whole in plain(label.toolTip())
+    for label in (status.step_label, status.ll_label, status.converged_label, status.data_label):
+        assert needed_width(label) <= label.width(), (label.objectName(), label.text())
+    # the title grows with the rest, and it does not hold the plot wider than the panel
+    title = panel.getPlotItem().titleLabel
+    assert float(title.opts["size"].removesuffix("pt")) > normal_title_pt
+    box = panel.getViewBox().sceneBoundingRect()
+    assert box.right() <= panel.viewport().width()
+    assert title.sceneBoundingRect().right() <= panel.viewport().width()
+    assert title.item.sceneBoundingRect().height() <= title.sceneBoundingRect().height() + 0.5
+    note = panel.start_note
+    assert note.isVisible() and "far below" in note.toPlainText()
+    assert box.contains(note.sceneBoundingRect()), (box, note.sceneBoundingRect())
+    window.view_options.presentation.set_active(False)
+    assert float(title.opts["size"].removesuffix("pt")) == normal_title_pt
+
+
+LONG_WARNING = (
+    "component 1 has collapsed onto a single point: its variance has hit the floor set by "
+    "reg_covar; remove it or raise reg_covar (<b>x</b> is plain text)."
+)
+
+
+@pytest.mark.parametrize("presentation", [False, True])
+def test_a_long_warning_is_shortened_at_a_word_and_whole_in_the_tooltip(
+    shown_window, presentation
+):
+    window = shown_window("faithful")
+    window.view_options.presentation.set_active(presentation)
+    window.actions_by_name["next_iteration"].trigger()
+    status = window.status_panel
+    snap = dataclasses.replace(
+        window.session.snapshot, warnings=(LONG_WARNING, "component 2 is a copy of 1.")
+    )
+    status.set_snapshot(snap, None)
+    QApplication.processEvents()
+    window.grab()
+    label = status.warning_label
+    whole = f"⚠ {LONG_WARNING} (+1 more)"
+    shown_text = label.text()
+    assert label.textFormat() == Qt.TextFormat.PlainText
+    assert shown_text.endswith("…") and whole.startswith(shown_text[:-1]), shown_text
+    assert not whole[len(shown_text) - 1].isalnum(), shown_text  # cut between words
+    assert len(shown_text.split()) >= 4, shown_text  # and it still says something
+    assert needed_width(label) <= label.width()
+    tip = plain(label.toolTip())
+    assert LONG_WARNING in tip and "component 2 is a copy of 1." in tip
+    # no warning: nothing shown, the tooltip says what the place is for
+    status.set_snapshot(window.session.snapshot, None)
+    assert label.text() == "" and "Warnings" in plain(label.toolTip())

@@ -177,17 +177,20 @@ class RestartsDock(AnalysisDock):
 
         self.table = QTableWidget(0, 4)
         self.table.setObjectName("restarts_table")
-        self.table.setHorizontalHeaderLabels(["Rank", "Log-lik. / point", "Runs", "Iterations"])
+        # a short header, said in full in its tooltip: the dock is narrow
+        self.table.setHorizontalHeaderLabels(["Rank", "Log-lik.", "Runs", "Iterations"])
         self.table.horizontalHeaderItem(0).setToolTip("1 is the best maximum found.")
         self.table.horizontalHeaderItem(1).setToolTip(
-            "Final mean log-likelihood per point of the group's best run (higher is better)."
+            "Log-likelihood: the final mean log-likelihood per point of the group's best run "
+            "(higher is better)."
         )
         self.table.horizontalHeaderItem(2).setToolTip(
             "How many runs ended at this same maximum (same log-likelihood and same means, "
             "whatever the order of the Gaussians)."
         )
         self.table.horizontalHeaderItem(3).setToolTip(
-            "EM iterations of the group's runs (fewest to most)."
+            "How many EM iterations the group's runs took (fewest to most); "
+            "'(2 stopped)': two of them stopped at max_iter without converging."
         )
         self.table.setToolTip(
             "The distinct maxima the runs reached, best first. Click a row to load its best "
@@ -199,7 +202,9 @@ class RestartsDock(AnalysisDock):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        # the last column takes the room left (a stretched last section would not shrink below
+        # the default section size, 100 px, and push the table past the dock's edge)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.cellClicked.connect(self._on_row_clicked)
         layout.addWidget(self.table, 2)
 
@@ -226,6 +231,7 @@ class RestartsDock(AnalysisDock):
         self.chart.addItem(self.dots)
         self.chart.addItem(self.best_marker)
         self._group_labels: list[pg.TextItem] = []
+        self.chart.getViewBox().sigResized.connect(self._place_group_labels)
         layout.addWidget(self.chart, 2)
 
         row = QHBoxLayout()
@@ -376,9 +382,9 @@ class RestartsDock(AnalysisDock):
             not_converged = sum(not runs[i].converged for i in group.members)
             rank = f"{position + 1}"
             if position == best_position:
-                rank += "  (best)"
+                rank += " (best)"
             if group.degenerate:
-                rank += "  degenerate"
+                rank += " degenerate"
             texts = [
                 rank,
                 f"{group.best_log_likelihood:.4f}",
@@ -386,7 +392,7 @@ class RestartsDock(AnalysisDock):
                 f"{low}" if low == high else f"{low}–{high}",
             ]
             if not_converged:
-                texts[3] += f" ({not_converged} stopped at the limit)"
+                texts[3] += f" ({not_converged} stopped)"
             for column, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 if column == 0:
@@ -399,10 +405,17 @@ class RestartsDock(AnalysisDock):
                     what = "where max_iter stopped them, without converging"
                 else:
                     what = "this maximum"
+                stopped = (
+                    f"; {not_converged} stopped at max_iter = {result.max_iter} without "
+                    "converging"
+                    if not_converged and result is not None
+                    else ""
+                )
                 item.setToolTip(
                     f"{group.count} run(s) ended at {what}: "
                     + ", ".join(f"#{i + 1}" for i in group.members[:20])
                     + ("…" if group.count > 20 else "")
+                    + stopped
                 )
                 self.table.setItem(position, column, item)
 
@@ -463,6 +476,27 @@ class RestartsDock(AnalysisDock):
         self.chart.setXRange(0.5, len(ranked) + 1.5, padding=0)
         if finite.any():
             self.chart.setYRange(float(y[finite].min()) - pad, float(y[finite].max()) + pad)
+        self._place_group_labels()
+
+    def _place_group_labels(self, *_args: object) -> None:
+        """Each count above and right of its group's first dot, or left of it (below it) where
+        the chart ends sooner: inside the chart, whatever its size."""
+        vb = self.chart.getViewBox()
+        if vb.width() <= 0 or vb.height() <= 0:
+            return
+        (_, x1), (_, y1) = vb.viewRange()
+        px, py = vb.viewPixelSize()
+        for label in self._group_labels:
+            rect = label.boundingRect()  # pixels
+            pos = label.pos()
+            right_px = (x1 - pos.x()) / px if px > 0 else float("inf")
+            above_px = (y1 - pos.y()) / py if py > 0 else float("inf")
+            anchor = (
+                0.0 if right_px >= rect.width() + 2 else 1.0,
+                1.1 if above_px >= 1.1 * rect.height() + 2 else -0.1,
+            )
+            if tuple(label.anchor) != anchor:
+                label.setAnchor(anchor)
 
     @Slot(object)
     def _update_k_label(self, _state: object = None) -> None:

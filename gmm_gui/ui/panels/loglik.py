@@ -12,6 +12,7 @@ the "converged" note sits on the side of its line where it fits.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -28,6 +29,8 @@ __all__ = ["LogLikelihoodPanel", "decreases"]
 _LINE = (60, 60, 60)
 _RED = (213, 0, 0)
 _GREEN_TEXT = (0, 120, 50)
+#: The title's size in points (times the text scale: presentation mode).
+TITLE_PT = 10.0
 #: The "converged" note's foot, as a fraction of the plot's height above its bottom.
 CONVERGED_NOTE_HEIGHT = 0.15
 #: A start more than this many times the later values' size below them is left off the scale
@@ -72,6 +75,7 @@ class LogLikelihoodPanel(pg.PlotWidget):
         super().__init__(parent, background="w", axisItems=grid_axes())
         self.setObjectName("loglik_panel")
         item = self.getPlotItem()
+        self._text_scale = 1.0
         self._title_words = ("Log-likelihood per point", "(higher is better)")
         self._set_title()
         item.setLabel("bottom", "iteration")
@@ -80,6 +84,8 @@ class LogLikelihoodPanel(pg.PlotWidget):
         # The tick labels' width may grow but not shrink back: a narrower label on the next
         # half-step would re-lay the plot out and repaint all of it.
         item.getAxis("left").setStyle(autoReduceTextSpace=False)
+        # the title's room is what the value axis leaves: fitted again when the axis widens
+        item.getAxis("left").geometryChanged.connect(self._set_title)
         item.showGrid(x=True, y=True, alpha=0.15)
         for name in AXIS_NAMES:
             # kept as a pixmap between frames: it changes only when the axes' range does
@@ -123,10 +129,13 @@ class LogLikelihoodPanel(pg.PlotWidget):
             self.addItem(it)
         self.addItem(self._converged, ignoreBounds=True)
         self._values = np.zeros(0)
+        self._start_value: float | None = None  # the start off the scale, said by the note
         self._shown_key: tuple[int, int | None] | None = None
         self._current_iteration = 0
         self._decreases = np.zeros(0, dtype=int)
         self.scene().sigMouseClicked.connect(self._on_click)
+        # the plot's box may change without the panel (a title on two lines, a wider axis)
+        self.getViewBox().sigResized.connect(self._place_notes)
         self.setToolTip(
             "Mean log-likelihood per point after each iteration. EM never makes it go down;\n"
             "a drop would be flagged in red. Click a point to go back to that iteration."
@@ -145,6 +154,18 @@ class LogLikelihoodPanel(pg.PlotWidget):
         self._title_words = (f"{name.capitalize()} per point", "(higher is better)")
         self._set_title()
         item.setLabel("left", f"mean {name}")
+
+    def set_text_scale(self, scale: float) -> None:
+        """Draw the title ``scale`` times its usual size (presentation mode) and fit the notes,
+        whose fonts may have changed, inside the plot again."""
+        self._text_scale = float(scale)
+        self._set_title()
+        self._place_notes()
+
+    @property
+    def start_note(self) -> pg.TextItem:
+        """The note beside the arrow for a start far below the scale."""
+        return self._start_note
 
     @property
     def values(self) -> np.ndarray:
@@ -247,29 +268,52 @@ class LogLikelihoodPanel(pg.PlotWidget):
 
     def _set_title(self) -> None:
         """The title on one line, or on two when the panel is too narrow for one (a narrow
-        side panel, large type) instead of cut at the edge."""
+        side panel, large type) instead of cut at the edge; ``TITLE_PT`` times the text scale
+        large, or less (not below ``TITLE_PT``) when even two lines would not fit."""
         words = self.__dict__.get("_title_words")
         if words is None:
             return
         item = self.getPlotItem()
         one = " ".join(words)
-        font = QFont(self.font())
-        font.setPointSizeF(10.0)
+        size = TITLE_PT * self.__dict__.get("_text_scale", 1.0)
+
+        margins = 2.0 * item.titleLabel.item.document().documentMargin()
+
+        def width(text: str, points: float) -> float:
+            font = QFont(self.font())
+            font.setPointSizeF(points)
+            return QFontMetricsF(font).horizontalAdvance(text) + margins
+
         # the title is centred over the plot, right of the value axis
         room = self.width() - item.getAxis("left").width() - 16
-        wide = QFontMetricsF(font).horizontalAdvance(one) <= room
-        text = one if wide else "<br>".join(words)
-        if getattr(self, "_title_text", None) != text:
-            self._title_text = text
-            item.setTitle(text, size="10pt")
+        if width(one, size) <= room:
+            text = one
+        else:
+            text = "<br>".join(words)
+            widest = max(width(w, size) for w in words)
+            if widest > room > 0:  # the title's width would hold the plot wider than the panel
+                size = max(TITLE_PT, math.floor(10.0 * size * room / widest) / 10.0)
+        if getattr(self, "_title_text", None) != (text, size):
+            self._title_text = (text, size)
+            item.setTitle(text, size=f"{size:g}pt")
+            # pyqtgraph gives the title a row 30 pixels high: two lines in large type need more
+            height = max(30, math.ceil(item.titleLabel.itemRect().height()))
+            item.titleLabel.setMaximumHeight(height)
+            item.layout.setRowFixedHeight(0, height)
 
     def resizeEvent(self, event: QResizeEvent | None) -> None:  # noqa: N802 - Qt override
         """Keep the "converged" note inside the plot and the title whole at the new size."""
         super().resizeEvent(event)
         self._set_title()
-        line = self.__dict__.get("_converged")  # None while pyqtgraph builds the widget
-        if line is not None and line.isVisible():
+        if "_start_value" in self.__dict__:  # not while pyqtgraph builds the widget
+            self._place_notes()
+
+    def _place_notes(self, *_args: object) -> None:
+        """Fit the notes inside the plot (again: it has a new size, or they a new font)."""
+        if self._converged.isVisible():
             self._place_converged_note(float(self._converged.value()))
+        if self._start_value is not None:
+            self._place_start_note(self._start_value)
 
     def _fit_ranges(self, last: int, lo: float, hi: float, v_min: float, v_max: float) -> None:
         """Show iterations 0..last and values lo..hi, moving the axes only when they must.
@@ -316,17 +360,34 @@ class LogLikelihoodPanel(pg.PlotWidget):
     def _off_scale(self, v: np.ndarray, lo: float, hi: float) -> None:
         """Mark a start too low to draw with an arrow at the bottom and its value."""
         if np.isfinite(v[0]) and v[0] < lo:
-            # at the bottom of the range shown, which may reach lower than ``lo`` (the range
-            # moves only when it must, see _fit_ranges)
-            _, (y0, y1) = self.getViewBox().viewRange()
-            y = y0 + 0.04 * (y1 - y0)
-            self._below.setData([0.0], [y])
-            self._start_note.setText(f"start {format_number(v[0], 4)}, far below")
-            self._start_note.setPos(0.0, y)
+            self._start_value = float(v[0])
+            self._place_start_note(self._start_value)
             self._start_note.setVisible(True)
         else:
+            self._start_value = None
             self._below.setData([], [])
             self._start_note.setVisible(False)
+
+    def _place_start_note(self, start: float) -> None:
+        """The arrow and its note at the bottom of the range shown (which may reach lower than
+        the range wanted: it moves only when it must, see _fit_ranges), the note on two lines
+        when one would run past the plot's right edge, and raised to stay above its bottom."""
+        vb = self.getViewBox()
+        (_, x1), (y0, y1) = vb.viewRange()
+        px, py = vb.viewPixelSize() if vb.width() > 0 else (0.0, 0.0)
+        note = self._start_note
+        value = format_number(start, 4)
+        one = f"start {value}, far below"
+        margins = 2.0 * note.textItem.document().documentMargin()
+        width = QFontMetricsF(note.textItem.font()).horizontalAdvance(one) + margins
+        # anchored at (-0.1, 0.5): the text begins a tenth of its width right of x = 0
+        text = one if px <= 0 or 1.1 * width + 2 <= x1 / px else f"start {value},\nfar below"
+        if note.toPlainText() != text:
+            note.setText(text)
+        rect = note.boundingRect()
+        y = y0 + max(0.04 * (y1 - y0), (0.5 * rect.height() + 2) * py)
+        self._below.setData([0.0], [y])
+        note.setPos(0.0, y)
 
     # ---------------------------------------------------------------- mouse
     def data_to_viewport(self, iteration: float, value: float) -> QPoint:

@@ -7,21 +7,21 @@ significant digits and its thousands separated (``-51,674,995`` rather than
 
 from __future__ import annotations
 
-import html
 import math
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.io import Dataset
 from gmm_gui.io.errors import shorten
-from gmm_gui.ui.dialogs.messages import plain_tooltip
 from gmm_gui.ui.numbers import format_change, format_count, format_number
+from gmm_gui.ui.panels.eliding import ElidingLabel
 
 #: The status line quotes at most this much of the first note about the data (the tooltip has
 #: all of them).
 NOTE_CHARS = 90
+
+_NO_WARNINGS = "Warnings from the engine appear here."
 
 __all__ = ["StatusPanel", "describe_warning_count", "phase_text"]
 
@@ -74,9 +74,12 @@ class StatusPanel(QWidget):
         self.setObjectName("status_panel")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
-        self.step_label = QLabel()
+        # the step, the data and the warning are shortened at a word boundary with "…" when
+        # the line is too narrow (large type), the whole text then in the tooltip
+        self.step_label = ElidingLabel(
+            "Iteration (one E-step then one M-step) and the last half-step."
+        )
         self.step_label.setObjectName("status_step")
-        self.step_label.setToolTip("Iteration (one E-step then one M-step) and the last half-step.")
         self.ll_label = QLabel()
         self.ll_label.setObjectName("status_ll")
         self.ll_label.setToolTip(
@@ -89,14 +92,13 @@ class StatusPanel(QWidget):
             "EM has converged when the log-likelihood changes by less than the tolerance. "
             "Degenerate: a Gaussian collapsed, a singularity rather than a maximum."
         )
-        self.data_label = QLabel()
-        self.data_label.setObjectName("status_data")
         # The file's name and what io says about its values are text from the file: plain.
-        self.data_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.data_label.setToolTip("The data open, and rows left out because they were unusable.")
-        self.warning_label = QLabel()
+        self.data_label = ElidingLabel(
+            "The data open, and rows left out because they were unusable."
+        )
+        self.data_label.setObjectName("status_data")
+        self.warning_label = ElidingLabel(_NO_WARNINGS)  # plain text: the engine's words
         self.warning_label.setObjectName("status_warnings")
-        self.warning_label.setWordWrap(False)
         self.warning_label.setMinimumWidth(40)
         self.warning_label.setStyleSheet("color: #b00020;")
         # A half-step changes the texts; the labels must not move for that, or the status bar
@@ -105,7 +107,9 @@ class StatusPanel(QWidget):
         # window rather than pushing the others over), and the two labels after it keep the
         # width of their longest usual text.
         self.step_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        _reserve_width(self.step_label, "<b>Iteration 9999 · M-step</b>")
+        self.step_label.set_segments([("Iteration 9999 · M-step", True)])
+        self.step_label.setMinimumWidth(self.step_label.sizeHint().width())
+        self.step_label.set_segments([])
         layout.addWidget(self.step_label, 3)
         layout.addSpacing(14)
         for w in (self.ll_label, self.converged_label, self.data_label):
@@ -143,9 +147,7 @@ class StatusPanel(QWidget):
 
     def set_data_text(self, text: str, tooltip: str = "") -> None:
         """Describe the data open (name, points, rows dropped); both texts are plain text."""
-        self.data_label.setText(text)
-        if tooltip:
-            self.data_label.setToolTip(plain_tooltip(tooltip))
+        self.data_label.set_plain_text(text, tooltip or None)
 
     def set_snapshot(self, snapshot: Snapshot, previous_ll: float | None) -> None:
         """Describe ``snapshot``; ``previous_ll`` is the value one iteration before (with
@@ -156,7 +158,7 @@ class StatusPanel(QWidget):
             step = f"Iteration {snapshot.iteration + 1} · E-step"
         else:
             step = f"Iteration {snapshot.iteration} · M-step"
-        self.step_label.setText(f"<b>{html.escape(step)}</b>: {html.escape(phase_text(snapshot))}")
+        self.step_label.set_segments([(step, True), (f": {phase_text(snapshot)}", False)])
         ll = snapshot.mean_log_likelihood
         name = "log-posterior" if snapshot.log_posterior else "log-likelihood"
         change: float | None = None
@@ -192,8 +194,12 @@ class StatusPanel(QWidget):
             first = snapshot.warnings[0]
             more = len(snapshot.warnings) - 1
             text = f"⚠ {first}" + (f" (+{more} more)" if more else "")
-            self.warning_label.setText(html.escape(text))
-            self.warning_label.setToolTip("\n".join(snapshot.warnings))
+            about = "\n".join(f"⚠ {w}" for w in snapshot.warnings)
+            self.warning_label.set_plain_text(text, about)
         else:
-            self.warning_label.setText("")
-            self.warning_label.setToolTip("Warnings from the engine appear here.")
+            self.warning_label.set_plain_text("", _NO_WARNINGS)
+        # a warning says more than the step's caption: it gets as much of the room as the
+        # caption while there is one (the line is laid out again only when that changes)
+        stretch = 1 if snapshot.warnings else 3
+        if self.layout().stretch(0) != stretch:
+            self.layout().setStretch(0, stretch)
