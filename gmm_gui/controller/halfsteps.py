@@ -23,7 +23,7 @@ from gmm_gui.model import (
     aic,
     bic,
     degenerate_components,
-    diagnose,
+    diagnose_counts,
     draw_start,
     e_step,
     is_last_iteration,
@@ -217,8 +217,8 @@ class HalfSteps:
             degenerate=bool(snap.degenerate) if snap.phase == "M" else None,
         )
 
-    def _warnings(self, resp: np.ndarray, mixture: Mixture, iteration: int) -> tuple[str, ...]:
-        issues = diagnose(self.data, resp, mixture, self.reg_covar, iteration)
+    def _warnings(self, nk: np.ndarray, mixture: Mixture, iteration: int) -> tuple[str, ...]:
+        issues = diagnose_counts(nk, self.data.data_var, mixture, self.reg_covar, iteration)
         return tuple(str(issue.message) for issue in issues)
 
     def next(self, snap: Snapshot, start_ll: float | None) -> Snapshot:
@@ -260,6 +260,7 @@ class HalfSteps:
         # is the last one when |L_{t-1} - L_{t-2}| < tol (L_0 the start's, L_{-1} = -inf).
         lls = [np.nan if start_ll is None else start_ll, *snap.history]
         converged = is_last_iteration(lls[:iteration], self.tol)
+        nk = np.asarray(resp).sum(axis=0)  # once, for the warnings and the collapse test
         return replace(
             snap,
             mixture=mixture,
@@ -268,11 +269,11 @@ class HalfSteps:
             mean_log_likelihood=mean_ll,
             history=(*snap.history, mean_ll),
             converged=converged,
-            warnings=self._warnings(resp, mixture, iteration),
+            warnings=self._warnings(nk, mixture, iteration),
             editable=False,
             degenerate=degenerate_components(
                 mixture,
-                np.asarray(resp).sum(axis=0),
+                nk,
                 0.0 if self.prior else self.reg_covar,
                 self.data.data_var,
             ),

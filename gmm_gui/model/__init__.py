@@ -21,7 +21,7 @@ from gmm_gui.model.covariance import (
     check_covariance_type,
 )
 from gmm_gui.model.criteria import aic, bic, n_parameters
-from gmm_gui.model.diagnostics import degenerate_components, diagnose
+from gmm_gui.model.diagnostics import degenerate_components, diagnose, diagnose_counts
 from gmm_gui.model.em import FitResult, StartResult, fit
 from gmm_gui.model.geometry import ellipse, ellipses
 from gmm_gui.model.init import (
@@ -114,6 +114,7 @@ __all__ = [
     "aic",
     "bic",
     "diagnose",
+    "diagnose_counts",
     "e_step",
     "ellipse",
     "ellipses",

@@ -9,7 +9,13 @@ from gmm_gui.model._checks import check_resp
 from gmm_gui.model.mixture import Mixture
 from gmm_gui.model.steps import ComponentIssue, DataLike, _check_reg_covar, _prepared
 
-__all__ = ["degenerate_components", "degenerate_mask", "diagnose", "is_at_floor"]
+__all__ = [
+    "degenerate_components",
+    "degenerate_mask",
+    "diagnose",
+    "diagnose_counts",
+    "is_at_floor",
+]
 
 _EMPTY_NK = 1e-3  # fewer points than this (soft count) and a component is "empty"
 _FLOOR_RTOL = 1e-6  # raw variance below this fraction of the data's variance counts as zero
@@ -51,6 +57,34 @@ def diagnose(
         )
     nk = r.sum(axis=0)
     return _diagnose(nk, data.data_var, mixture, _check_reg_covar(reg_covar), iteration)
+
+
+def diagnose_counts(
+    nk: ArrayLike,
+    data_var: float,
+    mixture: Mixture,
+    reg_covar: float = 1e-6,
+    iteration: int = 0,
+) -> list[ComponentIssue]:
+    """:func:`diagnose` from the responsibilities' column sums, for a caller that has them
+    (the window's M half-step: no second pass over the responsibilities).
+
+    Parameters
+    ----------
+    nk : array-like of shape (n_components,)
+        ``resp.sum(axis=0)`` of the responsibilities the M-step used.
+    data_var : float
+        Mean per-feature variance of the data (``PreparedData.data_var``).
+    mixture, reg_covar, iteration :
+        As for :func:`diagnose`.
+    """
+    counts = np.asarray(nk, dtype=np.float64).reshape(-1)
+    if counts.shape[0] != mixture.n_components:
+        raise ValueError(
+            f"nk has {counts.shape[0]} entries but the mixture has {mixture.n_components} "
+            "components."
+        )
+    return _diagnose(counts, float(data_var), mixture, _check_reg_covar(reg_covar), iteration)
 
 
 def is_at_floor(mixture: Mixture, reg_covar: float, data_var: float) -> np.ndarray:

@@ -363,3 +363,24 @@ def test_component_owning_a_few_points_matches_sklearn(cov_type):
     else:
         compact = compact - 1e-10
     np.testing.assert_allclose(compact, expected, rtol=1e-9)
+
+
+def test_diagnose_from_the_column_sums_says_what_diagnose_says():
+    """The window's M half-step diagnoses from resp.sum(axis=0) it already has (no second
+    pass over the responsibilities): the same issues as diagnose(), collapses included."""
+    from gmm_gui.model import Mixture, diagnose, diagnose_counts, prepare_data
+    from gmm_gui.model.steps import m_step
+
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.normal(0.0, 1.0, (60, 2)), [[5.0, 5.0]]])
+    resp = np.zeros((61, 2))
+    resp[:60, 0] = 1.0
+    resp[60, 1] = 1.0  # the second Gaussian owns one point: it collapses
+    mixture = m_step(X, resp, "full", 1e-6)
+    data = prepare_data(X)
+    expected = diagnose(data, resp, mixture, 1e-6, 4)
+    got = diagnose_counts(resp.sum(axis=0), data.data_var, mixture, 1e-6, 4)
+    assert expected and got == expected
+    with pytest.raises(ValueError, match="3 entries"):
+        diagnose_counts(np.ones(3), data.data_var, mixture)
+    assert isinstance(mixture, Mixture)
