@@ -285,13 +285,14 @@ class Stepper(NamedEdits):
         index = self._history.index
         if index < len(self._history) - 1:
             return self._history.raw(index + 1).phase
-        if snap.converged and snap.phase == "M":
-            return None
+        if snap.phase == "M" and (snap.converged or snap.stopped_at_max_iter):
+            return None  # EM has stopped: converged, or max_iter iterations made
         return "M" if snap.phase == "E" else "E"
 
     @property
     def at_end(self) -> bool:
-        """True when the newest state is shown and EM has converged (or cannot go on)."""
+        """True when the newest state is shown and EM has stopped (converged, or max_iter
+        iterations made) or cannot go on."""
         return self._history.index == len(self._history) - 1 and self.next_phase is None
 
     def log_likelihoods(self) -> np.ndarray:

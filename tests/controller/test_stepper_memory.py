@@ -64,7 +64,7 @@ def test_responsibilities_stay_within_the_budget_and_come_back_identical(monkeyp
 def test_a_long_history_holds_at_most_the_budget():
     X = blobs(500)
     budget = 10 * X.shape[0] * 3 * 8
-    stepper = Stepper(X, start(), tol=0.0, resp_cache_bytes=budget)
+    stepper = Stepper(X, start(), tol=0.0, max_iter=1000, resp_cache_bytes=budget)
     sizes = []
     for _ in range(400):
         stepper.step()

@@ -110,3 +110,17 @@ def test_a_change_below_tol_on_screen_never_sits_beside_not_converged_yet(qtbot)
         if "not converged yet" in text:
             assert not below
     assert seen_below == 1 and states[-1].converged
+
+
+def test_stepping_stops_at_max_iter_as_the_caption_says(qtbot):
+    """Steps one by one stop where a run stops: after max_iter iterations the stepper has no
+    next half-step, so 'stopped after max_iter = 3 iterations' is what the history holds."""
+    stepper = Stepper.from_method(_data("faithful"), 2, "random", seed=0, max_iter=3, tol=0.0)
+    for _ in range(10):
+        if stepper.next_phase is None:
+            break
+        stepper.push(stepper.compute_next(stepper.last))
+    last = stepper.last
+    assert last.iteration == 3 and last.phase == "M" and last.stopped_at_max_iter
+    assert stepper.next_phase is None and stepper.at_end
+    assert "stopped after max_iter = 3 iterations without converging" in hint_text(last)
