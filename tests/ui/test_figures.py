@@ -177,3 +177,27 @@ def test_command_line_writes_png_and_refuses_other_suffixes(qapp, tmp_path, caps
     assert QImage(str(out)).width() == round(3 * PANEL_SIZE.width() * PNG_SCALE)
     assert main(["--small-multiples", str(tmp_path / "sm.jpg")]) == 2
     assert "must end in .png or .svg" in capsys.readouterr().err
+
+
+def test_a_figure_of_a_view_whose_range_changed_is_drawn_as_a_fresh_view_draws_it(qapp):
+    """Figures and recordings draw a view never shown on screen: after its y range changes
+    (a Gaussian collapsing onto a point raises the density axis) its tick labels must be
+    those of the new range, not the cached picture of the old one."""
+    from PySide6.QtCore import QSize
+
+    from gmm_gui.controller.snapshot import Snapshot
+    from gmm_gui.model import Mixture
+    from gmm_gui.ui.figures import offscreen_view, render_view
+
+    x = np.random.default_rng(0).normal(170.0, 9.0, size=(200, 1))
+    wide = Mixture([0.5, 0.5], [[165.0], [175.0]], [[[40.0]], [[40.0]]])
+    spike = Mixture([0.01, 0.99], [[150.0], [170.0]], [[[1e-4]], [[80.0]]])
+    with offscreen_view(1, QSize(480, 320)) as used:
+        used.set_snapshot(Snapshot(X=x, mixture=wide), animate=False)
+        render_view(used)
+        used.set_snapshot(Snapshot(X=x, mixture=spike), animate=False)
+        again = render_view(used)
+    with offscreen_view(1, QSize(480, 320)) as fresh:
+        fresh.set_snapshot(Snapshot(X=x, mixture=spike), animate=False)
+        first = render_view(fresh)
+    assert again == first

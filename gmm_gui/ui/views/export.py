@@ -17,6 +17,7 @@ import pyqtgraph as pg
 from pyqtgraph.exporters import SVGExporter
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QGraphicsItem
 
 from gmm_gui.io.atomic import atomic_path
 
@@ -42,11 +43,26 @@ def render_image(view: pg.GraphicsView, scale: float) -> QImage:
     )
     image.setDevicePixelRatio(scale)
     image.fill(QColor(255, 255, 255))
+    # Items cached as pixmaps (the axes: DeviceCoordinateCache) would be drawn from a cache
+    # made for the screen, which a view never shown (figures, recordings) does not refresh
+    # after its range changes: stale tick labels. Drawn afresh for the image.
+    scene = view.scene()
+    cached = [
+        (item, item.cacheMode())
+        for item in (scene.items() if scene is not None else [])
+        if item.cacheMode() != QGraphicsItem.CacheMode.NoCache
+    ]
+    for item, _ in cached:
+        item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
     painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-    view.render(painter, QRectF(0, 0, size.width(), size.height()), view.viewport().rect())
-    painter.end()
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        view.render(painter, QRectF(0, 0, size.width(), size.height()), view.viewport().rect())
+    finally:
+        painter.end()
+        for item, mode in cached:
+            item.setCacheMode(mode)
     return image
 
 
