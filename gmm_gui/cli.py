@@ -114,7 +114,7 @@ def _non_negative(what: str) -> Callable[[str], float]:
         except ValueError:
             raise argparse.ArgumentTypeError(f"{what} must be a number, not {text!r}") from None
         if not (math.isfinite(value) and value >= 0):
-            raise argparse.ArgumentTypeError(f"{what} must be a number >= 0, not {text}")
+            raise argparse.ArgumentTypeError(f"{what} must be a finite number >= 0, not {text}")
         if value > MAX_SETTING:
             raise argparse.ArgumentTypeError(
                 f"{what} must be at most {MAX_SETTING:g}, not {text}"

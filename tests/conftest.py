@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -18,6 +19,23 @@ if os.environ.get("CI"):
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATASETS = REPO.parent / "shared" / "datasets"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collect_garbage_between_tests_only():
+    """No automatic cyclic garbage collection while a test runs, as in the app (see
+    ``gmm_gui.ui.app.collect_garbage_on_ui_thread``): a collection started by an allocation
+    deletes Python-owned Qt objects on a worker thread or inside a Qt call holding a lock
+    (a deadlock was seen in ~QObject). Cycles are collected between tests instead."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test():
+    yield
+    gc.collect()
 
 
 @pytest.fixture

@@ -186,7 +186,7 @@ ERRORS = [
     ("both", ["{faithful}", "-k", "2", "--init", "{tmp}/p.json"], "not allowed with argument"),
     ("k-zero", ["{faithful}", "-k", "0"], "K must be at least 1, not 0"),
     ("k-text", ["{faithful}", "-k", "two"], "K must be a whole number, not 'two'"),
-    ("bad-tol", ["{faithful}", "-k", "2", "--tol", "-1"], "--tol must be a number >= 0"),
+    ("bad-tol", ["{faithful}", "-k", "2", "--tol", "-1"], "--tol must be a finite number >= 0"),
     ("bad-cov", ["{faithful}", "-k", "2", "--covariance-type", "round"], "invalid choice"),
     ("needs-columns", ["{iris}", "-k", "2"], "choose one or two with --columns A,B"),
     ("unknown-column", ["{faithful}", "--columns", "eruptions,wait", "-k", "2"],

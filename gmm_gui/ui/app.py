@@ -27,6 +27,7 @@ from dataclasses import replace
 from types import TracebackType
 
 import numpy as np
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop
 from PySide6.QtWidgets import QApplication
 
@@ -90,9 +91,16 @@ def _path_ending(*suffixes: str) -> Callable[[str], str]:
     return check
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """A bad command line is one line on stderr (as gmm-fit's), not the usage and a line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see gmm-gui --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``gmm-gui``."""
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="gmm-gui",
         description="Watch Expectation-Maximisation fit a Gaussian mixture, step by step. "
         "Without DATA, the Old Faithful sample opens.",
@@ -129,14 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--reg-covar",
         metavar="R",
         type=_non_negative("--reg-covar"),
-        default=defaults.reg_covar,
+        default=None,
         help=f"added to each covariance's diagonal (default: {defaults.reg_covar:g})",
     )
     parser.add_argument(
         "--tol",
         metavar="T",
         type=_non_negative("--tol"),
-        default=defaults.tol,
+        default=None,
         help="EM has converged when the mean log-likelihood per point changes by less "
         f"(default: {defaults.tol:g})",
     )
@@ -144,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-iter",
         metavar="N",
         type=_whole(1, "--max-iter"),
-        default=defaults.max_iter,
+        default=None,
         help=f"a run to convergence stops after N iterations (default: {defaults.max_iter})",
     )
     parser.add_argument(
@@ -338,8 +346,17 @@ def _scene_window(args: argparse.Namespace) -> MainWindow:
         raise UsageError(
             f"--scene brings its own data, start and settings; leave out {clashing[0]}"
         )
+    # The model settings given on the command line apply over the scene's own (the bad-start
+    # caption asks for tol 1e-10, say); the data, the start and the covariance type are its own.
+    overrides: dict[str, object] = {
+        name: getattr(args, name)
+        for name in ("reg_covar", "tol", "max_iter")
+        if getattr(args, name, None) is not None
+    }
+    if getattr(args, "prior", False):
+        overrides["prior"] = True
     window = MainWindow()
-    window.play_scene(args.scene)
+    window.play_scene(args.scene, settings=overrides)
     deadline = QDeadlineTimer(120_000)
     while window.scenes.busy and not deadline.hasExpired():
         _process_events()
@@ -387,6 +404,17 @@ def install_excepthook(window: MainWindow) -> Callable[[], None]:
     return uninstall
 
 
+def collect_garbage_on_ui_thread(interval_s: float = 1.0) -> GarbageCollector:
+    """Turn Python's automatic cyclic garbage collection off and collect on a UI-thread timer.
+
+    Automatic collection runs in whichever thread happens to allocate: a cycle holding a
+    Python-owned QObject could then be deleted on a worker thread (Qt crashes later), or in the
+    middle of a Qt call that holds one of its locks (the UI thread deadlocks). pyqtgraph's
+    collector does it the safe way. Keep the returned object for as long as the app runs.
+    """
+    return GarbageCollector(interval=interval_s)
+
+
 def _model_settings(args: argparse.Namespace) -> ModelSettings:
     """The settings of the first start: the command line's, with ``--init``'s covariance type.
 
@@ -407,11 +435,16 @@ def _model_settings(args: argparse.Namespace) -> ModelSettings:
             )
         covariance_type = held
     defaults = ModelSettings()
+
+    def given(name: str, default: object) -> object:
+        value = getattr(args, name, None)
+        return default if value is None else value
+
     return ModelSettings(
         covariance_type=covariance_type or defaults.covariance_type,
-        reg_covar=getattr(args, "reg_covar", defaults.reg_covar),
-        tol=getattr(args, "tol", defaults.tol),
-        max_iter=getattr(args, "max_iter", defaults.max_iter),
+        reg_covar=given("reg_covar", defaults.reg_covar),
+        tol=given("tol", defaults.tol),
+        max_iter=given("max_iter", defaults.max_iter),
         prior=bool(getattr(args, "prior", False)),
     )
 
@@ -481,6 +514,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         app = QApplication([sys.argv[0] if sys.argv else "gmm-gui"])
         app.setApplicationName("gmm-gui")
         app.setOrganizationName("gmm-gui")
+    collector = collect_garbage_on_ui_thread() if own_app else None
     if args.scene is not None and args.scene not in scene_names():
         print(
             f"gmm-gui: error: no scene {args.scene!r}; the scenes are: {', '.join(scene_names())}",
@@ -514,3 +548,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(app.exec())
     finally:
         uninstall_hook()
+        if collector is not None:
+            collector.timer.stop()

@@ -237,8 +237,11 @@ class ScenePlayer(QObject):
         """Actions of the scene are still to run or running."""
         return self._disconnect is not None or bool(self._pending)
 
-    def play(self, name: str) -> Scene:
+    def play(self, name: str, settings: dict[str, Any] | None = None) -> Scene:
         """Set up scene ``name`` and start its actions.
+
+        ``settings`` (field names of :class:`ModelSettings`, e.g. ``{"tol": 1e-10}``) apply
+        over the scene's own settings.
 
         Raises
         ------
@@ -251,7 +254,8 @@ class ScenePlayer(QObject):
         window, ws = self._window, self._window.workspace
         ws.session.pause()
         sample = get_sample(scene.sample)
-        ws.set_settings(scene.settings)  # before the data, so the file opens with them
+        chosen = replace(scene.settings, **settings) if settings else scene.settings
+        ws.set_settings(chosen)  # before the data, so the file opens with them
         # The toolbar's method and seed: the start drawn now, and New start's afterwards.
         window.use_start_of(replace(sample, start_method=scene.start_method, seed=scene.seed))
         self._opening = True

@@ -95,9 +95,9 @@ def test_the_settings_reach_the_first_start(qtbot, data):
     ("flags", "needle"),
     [
         (["--covariance-type", "round"], "invalid choice"),
-        (["--reg-covar", "-1"], "--reg-covar must be a number >= 0"),
+        (["--reg-covar", "-1"], "--reg-covar must be a finite number >= 0"),
         (["--reg-covar", "1e308"], "--reg-covar must be at most"),
-        (["--tol", "nan"], "--tol must be a number >= 0"),
+        (["--tol", "nan"], "--tol must be a finite number >= 0"),
         (["--max-iter", "0"], "--max-iter must be at least 1"),
         (["--max-iter", "2.5"], "--max-iter must be a whole number"),
     ],
@@ -145,3 +145,33 @@ def test_reg_covar_zero_from_the_command_line_starts_like_the_window(
     fitted, _ = read_mixture(theirs)
     np.testing.assert_allclose(mine.means, fitted.means, rtol=0, atol=1e-8)
     np.testing.assert_allclose(mine.covariances, fitted.covariances, rtol=0, atol=1e-8)
+
+
+def test_the_app_collects_garbage_on_its_ui_thread_only(qapp):
+    """Automatic collection is off while the app runs, and the UI-thread timer collects."""
+    import gc
+
+    from gmm_gui.ui.app import collect_garbage_on_ui_thread
+
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        collector = collect_garbage_on_ui_thread(interval_s=0.01)
+        assert not gc.isenabled() and collector.timer.isActive()
+
+        class Cycle:
+            pass
+
+        for _ in range(3 * gc.get_threshold()[0]):
+            a = Cycle()
+            a.me = a
+        del a
+        before = gc.get_count()[0]
+        collector.check()  # what the timer calls
+        assert gc.get_count()[0] < before
+        collector.timer.stop()
+    finally:
+        if was:
+            gc.enable()
+        else:
+            gc.disable()

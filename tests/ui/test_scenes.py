@@ -148,3 +148,22 @@ def test_command_line_unknown_scene_is_one_line(capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert all(name in err[0] for name in scene_names())
+
+
+def test_command_line_settings_apply_over_a_scenes_own(qtbot, tmp_path, capsys):
+    """`--scene bad-start --tol 1e-10`, as its caption suggests: the scene keeps its data,
+    start and prior, and takes the tol given (it was silently dropped)."""
+    out = tmp_path / "p.json"
+    assert main(["--scene", "bad-start", "--tol", "1e-10", "--max-iter", "7",
+                 "--steps", "2", "--export", str(out)]) == 0
+    import json
+
+    fit = json.loads(out.read_text())["fit"]
+    assert fit["tol"] == 1e-10 and fit["max_iter"] == 7 and "prior" in fit
+
+
+def test_a_bad_command_line_is_one_line(capsys):
+    assert main(["--tol", "-1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("gmm-gui: error: argument --tol: --tol must be a finite number >= 0")
