@@ -243,7 +243,9 @@ def _collapsed(outcome: FitOutcome) -> str:
         if counts[k] < needed:
             points = "point" if round(float(counts[k]), 3) == 1 else "points"
             why.append(f"it owns {counts[k]:.3g} {points}, fewer than {needed}")
-        parts.append(f"component {k + 1} collapsed: {' and '.join(why)}")
+        # too few points alone is not a collapse (with the prior, the prior sets its spread)
+        state = "collapsed" if flat[k] else "is degenerate"
+        parts.append(f"component {k + 1} {state}: {' and '.join(why)}")
     return "; ".join(parts)
 
 

@@ -56,7 +56,7 @@ def test_two_thousand_half_steps_at_full_speed_keep_memory_flat(qtbot, tmp_path)
     assert window.open_file(path)
     window.wait_loaded()
     assert window.view is not None and window.dataset.n_samples == N_SAMPLES
-    session.set_stepper(Stepper(window.dataset.values, start, tol=0.0))
+    session.set_stepper(Stepper(window.dataset.values, start, tol=0.0, max_iter=10_000))
     stepper = session.stepper
     one_e_step = N_SAMPLES * 5 * 8
     assert HALF_STEPS * one_e_step / 2 > 10 * DEFAULT_RESP_CACHE_BYTES  # far over the budget

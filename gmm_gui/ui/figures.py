@@ -32,6 +32,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.controller.stepper import Stepper
 from gmm_gui.io.atomic import atomic_path
+from gmm_gui.ui.plot_area import stop_words
 from gmm_gui.ui.views import PlotView1D, PlotView2D, PlotViewBase
 from gmm_gui.ui.views.export import escape_markup, render_image
 from gmm_gui.ui.views.hover import format_sig
@@ -222,8 +223,9 @@ def state_caption(snap: Snapshot) -> str:
         what = f"iteration {snap.iteration + 1}, E-step: points coloured by responsibility"
     else:
         what = f"iteration {snap.iteration}, M-step: Gaussians moved to their points"
-        if snap.converged:
-            what += " (converged)"
+        outcome = stop_words(snap)
+        if outcome:
+            what += f" ({outcome})"
     ll = snap.mean_log_likelihood
     if ll is not None and np.isfinite(ll):
         what += f" · log-likelihood per point {format_sig(ll, 4)}"

@@ -15,7 +15,14 @@ from gmm_gui.model import RUN_TOL
 from gmm_gui.ui.numbers import format_count
 from gmm_gui.ui.views import PlotView1D, PlotView2D
 
-__all__ = ["PlotArea", "degenerate_text", "hint_text", "outcome_text", "step_caption"]
+__all__ = [
+    "PlotArea",
+    "degenerate_text",
+    "hint_text",
+    "outcome_text",
+    "step_caption",
+    "stop_words",
+]
 
 
 def step_caption(snap: Snapshot) -> str:
@@ -24,7 +31,20 @@ def step_caption(snap: Snapshot) -> str:
         return "start"
     if snap.phase == "E":
         return f"iteration {snap.iteration + 1}: E-step"
-    return f"iteration {snap.iteration}: M-step" + (" (converged)" if snap.converged else "")
+    outcome = stop_words(snap)
+    return f"iteration {snap.iteration}: M-step" + (f" ({outcome})" if outcome else "")
+
+
+def stop_words(snap: Snapshot) -> str:
+    """How an M-step state stands, in a few words: "converged", "converged, degenerate" (a
+    collapse is never called converged alone), "degenerate", "stopped at max_iter" or ""."""
+    if snap.phase != "M":
+        return ""
+    if snap.degenerate:
+        return "converged, degenerate" if snap.converged else "degenerate"
+    if snap.converged:
+        return "converged"
+    return "stopped at max_iter" if snap.stopped_at_max_iter else ""
 
 
 def hint_text(snap: Snapshot) -> str:
@@ -45,10 +65,21 @@ def hint_text(snap: Snapshot) -> str:
     return "The Gaussians moved to fit the points they are responsible for. Press E next."
 
 
-def degenerate_text(components: tuple[int, ...]) -> str:
-    """The sentence for a degenerate solution (``components`` 0-based, not empty)."""
+def degenerate_text(components: tuple[int, ...], prior: bool = False) -> str:
+    """The sentence for a degenerate solution (``components`` 0-based, not empty).
+
+    With the prior on nothing collapses (the prior bounds the posterior): the component owns
+    too few points to estimate a spread from, so its shape is the prior's, not the data's.
+    """
     names = ", ".join(str(k + 1) for k in components)
     which = f"component {names}" if len(components) == 1 else f"components {names}"
+    if prior:
+        owns = "owns" if len(components) == 1 else "own"
+        return (
+            f"a degenerate solution: {which} {owns} too few points to estimate a spread from "
+            "(fewer than the dimensions plus one), so the prior, not the data, sets its shape; "
+            "not a maximum to trust — try fewer Gaussians"
+        )
     return (
         f"a degenerate solution: {which} collapsed (onto a point, a line, or too few points to "
         "estimate a spread); its likelihood grows without bound; this is a singularity, not a "
@@ -72,7 +103,7 @@ def outcome_text(snap: Snapshot) -> str:
         return ""
     if snap.degenerate:
         prefix = "EM has converged to " if snap.converged else "EM is heading for "
-        return prefix + degenerate_text(snap.degenerate) + "."
+        return prefix + degenerate_text(snap.degenerate, bool(snap.log_posterior)) + "."
     objective = "log-posterior" if snap.log_posterior else "log-likelihood"
     if snap.converged:
         tol = "" if snap.tol is None else f" = {snap.tol:g}"

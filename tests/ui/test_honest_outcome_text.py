@@ -124,3 +124,35 @@ def test_stepping_stops_at_max_iter_as_the_caption_says(qtbot):
     assert last.iteration == 3 and last.phase == "M" and last.stopped_at_max_iter
     assert stepper.next_phase is None and stepper.at_end
     assert "stopped after max_iter = 3 iterations without converging" in hint_text(last)
+
+
+def test_a_collapse_is_never_called_converged_alone_on_the_timeline_or_in_a_recording(qtbot):
+    from gmm_gui.ui.figures import state_caption
+    from gmm_gui.ui.plot_area import step_caption
+
+    stepper = Stepper.from_method(_data("davis"), 2, "kmeans++", seed=0)
+    _run(stepper)
+    last = stepper.last
+    assert last.converged and last.degenerate
+    assert step_caption(last).endswith("(converged, degenerate)")
+    assert "(converged, degenerate)" in state_caption(last)
+    stopped = Stepper.from_method(_data("faithful"), 2, "random", seed=0, max_iter=2, tol=0.0)
+    _run(stopped)
+    assert step_caption(stopped.last).endswith("(stopped at max_iter)")
+
+
+def test_with_the_prior_too_few_points_is_not_called_a_collapse(qtbot):
+    """With the prior on, a Gaussian left with the 57 cm point alone keeps a spread (the prior's):
+    the words say it owns too few points, never that it collapsed or to turn the prior on."""
+    from gmm_gui.model import Mixture
+
+    X = _data("davis")
+    assert X.shape[1] == 1
+    start = Mixture([0.5, 0.5], [[57.0], [170.0]], [[[4.0]], [[60.0]]])
+    stepper = Stepper(X, start, prior=True)
+    _run(stepper)
+    last = stepper.last
+    assert last.degenerate and last.log_posterior
+    hint = hint_text(last)
+    assert "too few points to estimate a spread" in hint and "the prior, not the data" in hint
+    assert "collapsed" not in hint and "turn on the prior" not in hint
