@@ -55,8 +55,7 @@ def diagnose(
             f"resp has {r.shape[1]} columns but the mixture has {mixture.n_components} "
             "components."
         )
-    nk = r.sum(axis=0)
-    return _diagnose(nk, data.data_var, mixture, _check_reg_covar(reg_covar), iteration)
+    return diagnose_counts(r.sum(axis=0), data.data_var, mixture, reg_covar, iteration)
 
 
 def diagnose_counts(
@@ -78,13 +77,18 @@ def diagnose_counts(
     mixture, reg_covar, iteration :
         As for :func:`diagnose`.
     """
-    counts = np.asarray(nk, dtype=np.float64).reshape(-1)
-    if counts.shape[0] != mixture.n_components:
-        raise ValueError(
-            f"nk has {counts.shape[0]} entries but the mixture has {mixture.n_components} "
-            "components."
-        )
+    counts = _counts(nk, mixture)
     return _diagnose(counts, float(data_var), mixture, _check_reg_covar(reg_covar), iteration)
+
+
+def _counts(nk: ArrayLike, mixture: Mixture) -> np.ndarray:
+    """``nk`` as a float array, one soft count per component of ``mixture`` (checked)."""
+    counts = np.asarray(nk, dtype=np.float64).reshape(-1)
+    if counts.size != mixture.n_components:
+        raise ValueError(
+            f"nk has {counts.size} entries but the mixture has {mixture.n_components} components."
+        )
+    return counts
 
 
 def is_at_floor(mixture: Mixture, reg_covar: float, data_var: float) -> np.ndarray:
@@ -165,12 +169,7 @@ def degenerate_components(
     tuple of int
         The degenerate components, 0-based, ascending; empty for a proper solution.
     """
-    counts = np.asarray(nk, dtype=float).reshape(-1)
-    if counts.size != mixture.n_components:
-        raise ValueError(
-            f"nk has {counts.size} entries but the mixture has {mixture.n_components} components."
-        )
-    mask = degenerate_mask(mixture.covariances, counts, reg_covar, data_var)
+    mask = degenerate_mask(mixture.covariances, _counts(nk, mixture), reg_covar, data_var)
     return tuple(int(k) for k in np.flatnonzero(mask))
 
 

@@ -310,7 +310,7 @@ def init_mixture(
 
 
 def _start_estimates(
-    X: PreparedData,
+    data: PreparedData,
     n_components: int,
     method: str,
     seed: SeedLike,
@@ -326,7 +326,6 @@ def _start_estimates(
         )
     check_covariance_type(covariance_type)
     reg_covar = _check_reg_covar(reg_covar)
-    data = X
     Xa = data.X
     n_components = int(n_components)
     check_fittable(Xa, n_components)

@@ -290,6 +290,8 @@ def _panel_title(snap: Snapshot, last: Snapshot) -> str:
         return f"E-step of iteration {snap.iteration + 1}"
     k = snap.iteration
     done = f"after L = {k} EM iteration" + ("" if k == 1 else "s")
+    if snap.degenerate:  # a collapse is never called converged alone
+        return f"degenerate {done}"
     if snap.converged:
         return f"converged {done}"
     if snap is last and snap.stopped_at_max_iter:

@@ -156,3 +156,14 @@ def test_with_the_prior_too_few_points_is_not_called_a_collapse(qtbot):
     hint = hint_text(last)
     assert "too few points to estimate a spread" in hint and "the prior, not the data" in hint
     assert "collapsed" not in hint and "turn on the prior" not in hint
+
+
+def test_a_small_multiples_panel_of_a_collapse_says_degenerate_not_converged(qtbot):
+    from gmm_gui.ui.figures import _panel_title
+
+    stepper = Stepper.from_method(_data("davis"), 2, "kmeans++", seed=0)
+    _run(stepper)
+    last = stepper.last
+    assert last.converged and last.degenerate
+    title = _panel_title(last, last)
+    assert title.startswith("degenerate after L = ") and "converged" not in title

@@ -422,3 +422,20 @@ def test_a_long_warning_is_shortened_at_a_word_and_whole_in_the_tooltip(
     # no warning: nothing shown, the tooltip says what the place is for
     status.set_snapshot(window.session.snapshot, None)
     assert label.text() == "" and "Warnings" in plain(label.toolTip())
+
+
+def test_range_showing_widens_to_a_start_off_the_data_but_not_to_one_far_away():
+    from gmm_gui.ui.views.axes import range_showing
+
+    # bad-start: both means left of the data, the axis reaches one sd beyond them
+    assert range_showing((54.6, 81.4), np.array([50.0, 52.0]), np.array([3.0, 3.0])) == (
+        47.0,
+        81.4,
+    )
+    # every mean inside: unchanged
+    assert range_showing((0.0, 1.0), np.array([0.2, 0.8]), np.array([5.0, 5.0])) == (0.0, 1.0)
+    # so far away that the data would be a sliver: unchanged
+    assert range_showing((-9.5, 9.5), np.array([-100.0, 100.0]), np.array([40.0, 40.0])) == (
+        -9.5,
+        9.5,
+    )

@@ -27,6 +27,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
@@ -252,3 +253,26 @@ def grid_axes(names: tuple[str, ...] = ("left", "bottom")) -> dict[str, pg.AxisI
     pyqtgraph shows every axis it is given, so pass only those to be seen.
     """
     return {name: GridAxisItem(name) for name in names}
+
+
+def range_showing(
+    view: tuple[float, float], means: np.ndarray, sd: np.ndarray, most: float = 3.0
+) -> tuple[float, float]:
+    """``view`` (one axis' range) widened to every ``mean ± sd`` when some mean lies outside it,
+    unless the range would grow past ``most`` times its width (a start placed far away: the data
+    would shrink to a sliver); else ``view`` itself.
+
+    Parameters
+    ----------
+    view : (float, float)
+    means, sd : arrays of shape (n_components,)
+        The Gaussians' means and standard deviations along this axis.
+    most : float
+    """
+    a, b = float(view[0]), float(view[1])
+    means = np.asarray(means, dtype=np.float64)
+    if not np.any((means < a) | (means > b)):
+        return (a, b)
+    sd = np.asarray(sd, dtype=np.float64)
+    wide = (min(a, float((means - sd).min())), max(b, float((means + sd).max())))
+    return wide if wide[1] - wide[0] <= most * (b - a) else (a, b)

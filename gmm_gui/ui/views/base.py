@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QGraphicsItem, QToolTip, QWidget
 from gmm_gui.controller.snapshot import Snapshot
 from gmm_gui.ui import colors
 from gmm_gui.ui.views import export, hover, labels
+from gmm_gui.ui.views.axes import range_showing
 from gmm_gui.ui.views.export import escape_markup
 from gmm_gui.ui.views.items import HandleItem
 from gmm_gui.ui.views.labels import WEIGHT_LABEL_FILL_ALPHA
@@ -432,17 +433,11 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
 
     # ------------------------------------------------------------------ weight labels
     _place_weight_labels = staticmethod(labels.place_weight_labels)
-    _handle_rects = staticmethod(labels.handle_rects)
 
     def _label_obstacles(self, vb: pg.ViewBox, centres: np.ndarray) -> list[QRectF]:
-        """What the weight labels keep clear of: the mean handles at ``centres`` (data
-        coordinates, shape (k, 2)), the legends shown and small markers (start crosses)."""
-        obstacles = labels.handle_rects(vb, centres)
-        for legend in (getattr(self, "_legend", None), self._symbol_legend):
-            if legend is not None and legend.isVisible() and legend.scene() is not None:
-                obstacles.append(legend.sceneBoundingRect())
-        obstacles.extend(labels.marker_rects(vb))
-        return obstacles
+        """What the weight labels keep clear of (see :func:`labels.label_obstacles`)."""
+        legends = (getattr(self, "_legend", None), self._symbol_legend)
+        return labels.label_obstacles(vb, centres, legends)
 
     # ------------------------------------------------------------------ subclass hooks
     def _set_data(self, X: np.ndarray) -> None:
@@ -452,30 +447,20 @@ class PlotViewBase(pg.GraphicsLayoutWidget):
         raise NotImplementedError
 
     def _frame_gaussians(self, params: Params) -> None:
-        """New data: widen the view set by :meth:`_set_data` so that every mean, and one
-        standard deviation about it, can be seen (a start placed off the data), unless that
-        would shrink the data to less than a third of the plot (a start far away)."""
+        """New data: widen the view set by :meth:`_set_data` to show a start placed off the
+        data (see :func:`~gmm_gui.ui.views.axes.range_showing`)."""
         if self._X is None or not len(self._X) or not params.n_components:
             return
-        (x0, x1), (y0, y1) = self._points_box().viewRange()
-        sd = np.sqrt(np.maximum(np.diagonal(params.covariances, axis1=1, axis2=2), 0.0))
-        means = params.means
-        lo = (means - sd).min(axis=0)
-        hi = (means + sd).max(axis=0)
-
-        def widened(axis: int, a: float, b: float) -> tuple[float, float]:
-            if not np.any((means[:, axis] < a) | (means[:, axis] > b)):
-                return (a, b)
-            wide = (min(a, float(lo[axis])), max(b, float(hi[axis])))
-            return wide if wide[1] - wide[0] <= 3.0 * (b - a) else (a, b)
-
-        new_x = widened(0, x0, x1)
-        new_y = widened(1, y0, y1) if means.shape[1] == 2 else (y0, y1)
         box = self._points_box()  # the 1-D strip shares its x range with the density plot
+        (x0, x1), (y0, y1) = box.viewRange()
+        sd = np.sqrt(np.maximum(np.diagonal(params.covariances, axis1=1, axis2=2), 0.0))
+        new_x = range_showing((x0, x1), params.means[:, 0], sd[:, 0])
         if new_x != (x0, x1):
             box.setXRange(*new_x, padding=0)
-        if new_y != (y0, y1):
-            box.setYRange(*new_y, padding=0)
+        if params.means.shape[1] == 2:
+            new_y = range_showing((y0, y1), params.means[:, 1], sd[:, 1])
+            if new_y != (y0, y1):
+                box.setYRange(*new_y, padding=0)
 
     def _points_box(self) -> pg.ViewBox:
         """The view box that holds the data points (where hovering looks for them)."""

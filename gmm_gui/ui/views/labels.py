@@ -24,6 +24,7 @@ __all__ = [
     "WEIGHT_LABEL_FILL_ALPHA",
     "WEIGHT_LABEL_Z",
     "handle_rects",
+    "label_obstacles",
     "marker_rects",
     "place_labels",
     "place_weight_labels",
@@ -267,3 +268,16 @@ def marker_rects(vb: pg.ViewBox, limit: int = MARKER_OBSTACLES_MAX) -> list[QRec
             c = vb.mapViewToScene(QPointF(float(x), float(y)))
             rects.append(QRectF(c.x() - half, c.y() - half, 2 * half, 2 * half))
     return rects
+
+
+def label_obstacles(
+    vb: pg.ViewBox, centres: np.ndarray, legends: Sequence[pg.GraphicsObject | None] = ()
+) -> list[QRectF]:
+    """What weight labels keep clear of: the mean handles at ``centres`` (data coordinates,
+    shape (k, 2)), the ``legends`` shown and the small marker sets (start crosses) of ``vb``."""
+    obstacles = handle_rects(vb, centres)
+    for legend in legends:
+        if legend is not None and legend.isVisible() and legend.scene() is not None:
+            obstacles.append(legend.sceneBoundingRect())
+    obstacles.extend(marker_rects(vb))
+    return obstacles
